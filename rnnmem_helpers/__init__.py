@@ -1,0 +1,43 @@
+"""Helpers for the rnnmem executable paper: task, model, training, analysis."""
+
+from .checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    available_pretrained,
+    load_checkpoint,
+    load_pretrained,
+    save_checkpoint,
+)
+from .metrics import EvalResult, evaluate, score
+from .model import FlipFlopRNN, ModelConfig, RNNWeights, init_weights, simulate, step
+from .task import TaskBatch, TaskConfig, make_batch, make_stream, sample_pulses, targets_from_inputs
+from .train import TrainConfig, TrainResult, train
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Checkpoint",
+    "CheckpointError",
+    "EvalResult",
+    "FlipFlopRNN",
+    "ModelConfig",
+    "RNNWeights",
+    "TaskBatch",
+    "TaskConfig",
+    "TrainConfig",
+    "TrainResult",
+    "available_pretrained",
+    "evaluate",
+    "init_weights",
+    "load_checkpoint",
+    "load_pretrained",
+    "make_batch",
+    "make_stream",
+    "sample_pulses",
+    "save_checkpoint",
+    "score",
+    "simulate",
+    "step",
+    "targets_from_inputs",
+    "train",
+]

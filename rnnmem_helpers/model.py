@@ -1,0 +1,199 @@
+"""The paper's network: a vanilla tanh RNN with no biases.
+
+    S(t) = tanh(W S(t-1) + W_in X(t)),    Y(t) = tanh(W_out S(t))
+
+Column-vector convention: ``W`` is (N, N), ``W_in`` is (N, n_bits) and
+``W_out`` is (n_bits, N). Only ``W`` and ``W_out`` are trained; ``W_in`` is a
+buffer, so no optimiser can move it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ._validate import as_generator, check_array, check_int
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Size of the network.
+
+    Parameters
+    ----------
+    n_hidden : int
+        Number of recurrent units N (the paper uses 100).
+    n_bits : int
+        Number of input and output channels.
+    """
+
+    n_hidden: int = 100
+    n_bits: int = 3
+
+    def __post_init__(self):
+        check_int("n_hidden", self.n_hidden, minimum=1, maximum=4096)
+        check_int("n_bits", self.n_bits, minimum=1, maximum=64)
+
+
+@dataclass(frozen=True, eq=False)
+class RNNWeights:
+    """The three weight matrices as float64 numpy arrays (copied, read-only).
+
+    Attributes
+    ----------
+    W : ndarray of shape (N, N)
+    W_in : ndarray of shape (N, n_bits)
+    W_out : ndarray of shape (n_bits, N)
+    """
+
+    W: np.ndarray
+    W_in: np.ndarray
+    W_out: np.ndarray
+
+    def __post_init__(self):
+        W = check_array("W", self.W, ndim=2)
+        n = W.shape[0]
+        if W.shape != (n, n):
+            raise ValueError(f"W must be square (N, N), got shape {W.shape}")
+        W_in = check_array("W_in", self.W_in, ndim=2, shape=(n, None))
+        k = W_in.shape[1]
+        W_out = check_array("W_out", self.W_out, ndim=2, shape=(k, n))
+        for name, arr in (("W", W), ("W_in", W_in), ("W_out", W_out)):
+            arr = np.array(arr, dtype=np.float64)
+            arr.flags.writeable = False
+            object.__setattr__(self, name, arr)
+
+    @property
+    def n_hidden(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def n_bits(self) -> int:
+        return self.W_in.shape[1]
+
+
+def init_weights(config: ModelConfig, rng) -> RNNWeights:
+    """The paper's initialisation: uniform in ±1/√3 for W_in, ±1/√N for W and W_out.
+
+    Parameters
+    ----------
+    config : ModelConfig
+    rng : np.random.Generator or int
+    """
+    if not isinstance(config, ModelConfig):
+        raise TypeError(f"config must be a ModelConfig, got {type(config).__name__}")
+    rng = as_generator("rng", rng)
+    n, k = config.n_hidden, config.n_bits
+    a_in, a = 1 / np.sqrt(3), 1 / np.sqrt(n)
+    W_in = rng.uniform(-a_in, a_in, size=(n, k))
+    W = rng.uniform(-a, a, size=(n, n))
+    W_out = rng.uniform(-a, a, size=(k, n))
+    return RNNWeights(W=W, W_in=W_in, W_out=W_out)
+
+
+def step(weights: RNNWeights, s, x=None) -> np.ndarray:
+    """The one-step map F(s, x) = tanh(W s + W_in x).
+
+    Parameters
+    ----------
+    weights : RNNWeights
+    s : array_like of shape (..., N)
+    x : array_like of shape (..., n_bits), optional
+        Input; zero if omitted.
+
+    Returns
+    -------
+    ndarray of shape (..., N), float64
+    """
+    s = np.asarray(s, dtype=np.float64)
+    if s.ndim < 1 or s.shape[-1] != weights.n_hidden:
+        raise ValueError(f"s must have shape (..., {weights.n_hidden}), got {s.shape}")
+    pre = s @ weights.W.T
+    if x is not None:
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim < 1 or x.shape[-1] != weights.n_bits:
+            raise ValueError(f"x must have shape (..., {weights.n_bits}), got {x.shape}")
+        pre = pre + x @ weights.W_in.T
+    return np.tanh(pre)
+
+
+def simulate(weights: RNNWeights, inputs, s0=None) -> tuple[np.ndarray, np.ndarray]:
+    """Run the network on one input sequence in float64 numpy.
+
+    Parameters
+    ----------
+    weights : RNNWeights
+    inputs : array_like of shape (time, n_bits)
+    s0 : array_like of shape (N,), optional
+        Initial state; zero if omitted (the state before the first input).
+
+    Returns
+    -------
+    states_txn : ndarray of shape (time, N)
+        S(t) for t = 1..time (after each input).
+    outputs_txk : ndarray of shape (time, n_bits)
+    """
+    if not isinstance(weights, RNNWeights):
+        raise TypeError(f"weights must be RNNWeights, got {type(weights).__name__}")
+    n, k = weights.n_hidden, weights.n_bits
+    x = check_array("inputs", inputs, ndim=2, shape=(None, k)).astype(np.float64)
+    s = np.zeros(n) if s0 is None else check_array("s0", s0, ndim=1, shape=(n,)).astype(np.float64)
+    drive_txn = x @ weights.W_in.T
+    states_txn = np.empty((x.shape[0], n))
+    W = np.ascontiguousarray(weights.W)
+    for t in range(x.shape[0]):
+        s = np.tanh(W @ s + drive_txn[t])
+        states_txn[t] = s
+    return states_txn, np.tanh(states_txn @ weights.W_out.T)
+
+
+class FlipFlopRNN(torch.nn.Module):
+    """Torch version of the network, for training.
+
+    ``W`` and ``W_out`` are parameters; ``W_in`` is a buffer and never trained.
+    """
+
+    def __init__(self, weights: RNNWeights):
+        super().__init__()
+        if not isinstance(weights, RNNWeights):
+            raise TypeError(f"weights must be RNNWeights, got {type(weights).__name__}")
+        self.W = torch.nn.Parameter(torch.tensor(weights.W, dtype=torch.float32))
+        self.W_out = torch.nn.Parameter(torch.tensor(weights.W_out, dtype=torch.float32))
+        self.register_buffer("W_in", torch.tensor(weights.W_in, dtype=torch.float32))
+
+    @property
+    def n_hidden(self) -> int:
+        return self.W.shape[0]
+
+    def forward(self, inputs_btk: torch.Tensor, s0_bn: torch.Tensor | None = None):
+        """Unroll over time.
+
+        Parameters
+        ----------
+        inputs_btk : Tensor of shape (batch, time, n_bits)
+        s0_bn : Tensor of shape (batch, N), optional
+
+        Returns
+        -------
+        states_btn : Tensor of shape (batch, time, N)
+        outputs_btk : Tensor of shape (batch, time, n_bits)
+        """
+        b, t_len, _ = inputs_btk.shape
+        s = inputs_btk.new_zeros(b, self.n_hidden) if s0_bn is None else s0_bn
+        drive_btn = inputs_btk @ self.W_in.T
+        states = []
+        for t in range(t_len):
+            s = torch.tanh(s @ self.W.T + drive_btn[:, t])
+            states.append(s)
+        states_btn = torch.stack(states, dim=1)
+        return states_btn, torch.tanh(states_btn @ self.W_out.T)
+
+    def weights(self) -> RNNWeights:
+        """Current weights as :class:`RNNWeights` (float64 copies)."""
+        return RNNWeights(
+            W=self.W.detach().cpu().numpy(),
+            W_in=self.W_in.detach().cpu().numpy(),
+            W_out=self.W_out.detach().cpu().numpy(),
+        )
