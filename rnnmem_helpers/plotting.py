@@ -1,0 +1,320 @@
+"""Figures of the paper, drawn on axes the caller owns.
+
+Each function takes matplotlib axes, draws, and returns them; none creates a
+figure, calls ``plt.show()`` or computes more than a sign or a slice, so the
+numbers shown are exactly those handed in. Colours and markers are fixed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import check_array, check_int
+from .analysis import TriggeredAverage
+
+# Eight distinguishable colours, one per binary output state (tab10 without its grey).
+STATE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22")
+UNDEFINED_COLOR = "#7f7f7f"
+# (marker, colour, label) by number of unstable dimensions, as in the paper's Fig. 6.
+FIXED_POINT_STYLES = {
+    0: ("o", "black", "Fixed point (stable)"),
+    1: ("x", "#1f77b4", "Saddle point (1 unst dim)"),
+    2: ("*", "#2ca02c", "Saddle point (2 unst dims)"),
+    3: ("P", "#9467bd", "Saddle point (3 unst dims)"),
+}
+MANY_UNSTABLE_STYLE = ("^", "#d62728", "Saddle point (>3 unst dims)")
+
+
+def _axes_list(axes, n: int, name: str) -> list:
+    flat = list(np.ravel(np.asarray(axes, dtype=object)))
+    if len(flat) < n:
+        raise ValueError(f"{name} must hold at least {n} axes, got {len(flat)}")
+    return flat[:n]
+
+
+def _is_3d(ax) -> bool:
+    return getattr(ax, "name", "") == "3d"
+
+
+def state_labels(labels_txk) -> np.ndarray:
+    """Index of the binary state of each row: bit c is ``labels[:, c] > 0``, channel 0 most significant.
+
+    Parameters
+    ----------
+    labels_txk : array_like of shape (time, n_bits)
+        Outputs or targets; a row holding an exact 0 (undefined target) gets -1.
+
+    Returns
+    -------
+    ndarray of shape (time,), int
+        In ``[0, 2**n_bits)``, or -1; (-1, -1, -1) is 0 and (-1, -1, +1) is 1.
+    """
+    lab = check_array("labels_txk", labels_txk, ndim=2)
+    k = lab.shape[1]
+    idx = (lab > 0).astype(int) @ (1 << np.arange(k - 1, -1, -1))
+    return np.where(np.any(lab == 0, axis=1), -1, idx)
+
+
+def _state_name(index: int, k: int) -> str:
+    return "(" + ",".join("+1" if (index >> (k - 1 - c)) & 1 else "-1" for c in range(k)) + ")"
+
+
+def plot_task(ax_or_axes, inputs, targets, outputs=None, delay: int = 0, *, t0: int = 0):
+    """Input pulses, targets and outputs per channel, the delay after each pulse shaded (Fig. 1).
+
+    Parameters
+    ----------
+    ax_or_axes : Axes or sequence of Axes
+        One axes (channels stacked 3 units apart, channel 0 on top) or one per channel.
+    inputs, targets : array_like of shape (time, n_bits)
+    outputs : array_like of shape (time, n_bits), optional
+    delay : int
+        Δt; the ``delay`` steps after each pulse are shaded grey.
+    t0 : int
+        Step number of the first row, for the time axis.
+
+    Returns
+    -------
+    The ``ax_or_axes`` given.
+    """
+    x = check_array("inputs", inputs, ndim=2)
+    n_time, k = x.shape
+    y = check_array("targets", targets, ndim=2, shape=(n_time, k))
+    out = None if outputs is None else check_array("outputs", outputs, ndim=2, shape=(n_time, k))
+    delay = check_int("delay", delay, minimum=0)
+    t0 = check_int("t0", t0)
+    stacked = not isinstance(ax_or_axes, (list, tuple, np.ndarray))
+    axes = [ax_or_axes] * k if stacked else _axes_list(ax_or_axes, k, "ax_or_axes")
+    t = t0 + np.arange(n_time)
+    for c, ax in enumerate(axes):
+        off = -3.0 * c if stacked else 0.0
+        pulses = np.flatnonzero(x[:, c])
+        if delay > 0 and pulses.size:
+            ax.broken_barh([(t[p], delay) for p in pulses], (off - 1.3, 2.6), facecolor="0.85", edgecolor="none")
+        ax.vlines(
+            t[pulses], off, off + x[pulses, c], color="black", lw=1.5, zorder=3, label="input" if c == 0 else None
+        )
+        ax.plot(t, off + y[:, c], drawstyle="steps-post", color="#1f77b4", label="target" if c == 0 else None)
+        if out is not None:
+            ax.plot(t, off + out[:, c], color="#ff7f0e", lw=1, label="output" if c == 0 else None)
+        if not stacked:
+            ax.set_ylim(-1.4, 1.4)
+            ax.set_ylabel(f"channel {c}")
+    if stacked:
+        ax_or_axes.set_yticks(-3.0 * np.arange(k), [f"ch {c}" for c in range(k)])
+    axes[-1].set_xlabel("time step")
+    axes[0].legend(loc="upper right", fontsize="small")
+    return ax_or_axes
+
+
+def plot_cube(ax3d, states_pc, outputs_or_targets, fixed_points_pc=None, n_unstable=None, *, path: bool = True):
+    """3-D PCA trajectory coloured by output state, with fixed points (Fig. 2 and Fig. 6).
+
+    Parameters
+    ----------
+    ax3d : Axes3D
+    states_pc : array_like of shape (time, c), c >= 3
+        States projected on the PCs; the first three are drawn.
+    outputs_or_targets : array_like of shape (time, n_bits)
+        Colours the points by sign pattern: one colour per binary state, grey
+        where a target is undefined (0).
+    fixed_points_pc : array_like of shape (n, c), optional
+        Fixed points projected on the same PCs.
+    n_unstable : array_like of shape (n,), optional
+        Unstable dimensions of each fixed point; required with ``fixed_points_pc``.
+        Points with more than three are red triangles with the count written.
+    path : bool
+        Also join the states by a thin grey line.
+
+    Returns
+    -------
+    ax3d
+    """
+    if not _is_3d(ax3d):
+        raise TypeError("ax3d must be a 3-D axes (projection='3d')")
+    pts = check_array("states_pc", states_pc, ndim=2)
+    if pts.shape[1] < 3:
+        raise ValueError(f"states_pc must have at least 3 columns, got shape {pts.shape}")
+    lab = check_array("outputs_or_targets", outputs_or_targets, ndim=2, shape=(pts.shape[0], None))
+    if (fixed_points_pc is None) != (n_unstable is None):
+        raise ValueError("fixed_points_pc and n_unstable must be given together")
+    if fixed_points_pc is not None:
+        fp = check_array("fixed_points_pc", fixed_points_pc, ndim=2)
+        if fp.shape[1] < 3:
+            raise ValueError(f"fixed_points_pc must have at least 3 columns, got shape {fp.shape}")
+        nu = check_array("n_unstable", n_unstable, ndim=1, shape=(fp.shape[0],))
+        if nu.dtype.kind not in "iu" or np.any(nu < 0):
+            raise ValueError("n_unstable must hold non-negative integers")
+    k = lab.shape[1]
+    if k > 3:
+        raise ValueError(f"outputs_or_targets must have at most 3 channels (8 colours), got {k}")
+    states = state_labels(lab)
+    if path:
+        ax3d.plot(pts[:, 0], pts[:, 1], pts[:, 2], color="0.6", lw=0.3)
+    for s in np.unique(states):
+        sel = states == s
+        color, name = (UNDEFINED_COLOR, "undefined") if s < 0 else (STATE_COLORS[s], _state_name(int(s), k))
+        ax3d.scatter(pts[sel, 0], pts[sel, 1], pts[sel, 2], s=2, color=color, label=name, depthshade=False)
+    if fixed_points_pc is not None:
+        for n_u in sorted(set(np.minimum(nu, 4).tolist())):
+            marker, color, name = FIXED_POINT_STYLES.get(n_u, MANY_UNSTABLE_STYLE)
+            sel = np.minimum(nu, 4) == n_u
+            ax3d.scatter(fp[sel, 0], fp[sel, 1], fp[sel, 2], marker=marker, color=color, s=40, label=name)
+        for p, n_u in zip(fp[nu > 3], nu[nu > 3], strict=True):
+            ax3d.text(p[0], p[1], p[2], f" {int(n_u)}", color=MANY_UNSTABLE_STYLE[1], fontsize=8)
+    ax3d.set_xlabel("PC1")
+    ax3d.set_ylabel("PC2")
+    ax3d.set_zlabel("PC3")
+    legend = ax3d.legend(loc="upper left", fontsize="xx-small", bbox_to_anchor=(-0.1, 1.0))
+    # One marker size in the legend: the states' dots are too small to read there.
+    for handle in legend.legend_handles:
+        handle.set_sizes([20])
+    return ax3d
+
+
+def plot_triggered(axes, trig: TriggeredAverage, n_pcs: int | None = None, *, background_pc=None):
+    """Triggered average on its first PCs (Fig. 3b in 3-D, Fig. 3c as traces).
+
+    Parameters
+    ----------
+    axes : Axes3D, or sequence of Axes
+        A 3-D axes draws the mean trajectory on PCs 1-3, starting at a circle,
+        with the pulse (lag 0) and the output switch (lag ``delay``) marked.
+        Otherwise one 2-D axes per PC: mean against lag, a band of ±1 standard
+        deviation of the instances, and vertical lines at the pulse and the switch.
+    trig : TriggeredAverage
+    n_pcs : int, optional
+        PCs to draw: 3 for a 3-D axes (the default there), else in
+        ``[1, trig.pca.n_components]`` (default all of them, up to 9).
+    background_pc : array_like of shape (m, c), optional
+        3-D only: points (e.g. a test run projected on ``trig.pca``) drawn faintly
+        to show where the cube is.
+
+    Returns
+    -------
+    The ``axes`` given.
+    """
+    if not isinstance(trig, TriggeredAverage):
+        raise TypeError(f"trig must be a TriggeredAverage, got {type(trig).__name__}")
+    avail = trig.pca.n_components
+    lags, m, sd = trig.lags, trig.mean_pc, trig.std_pc
+    ratio = trig.pca.explained_variance_ratio
+    if _is_3d(axes):
+        if avail < 3:
+            raise ValueError(f"trig has only {avail} PCs; a 3-D plot needs 3")
+        check_int("n_pcs", 3 if n_pcs is None else n_pcs, minimum=3, maximum=3)
+        if background_pc is not None:
+            bg = check_array("background_pc", background_pc, ndim=2)
+            if bg.shape[1] < 3:
+                raise ValueError(f"background_pc must have at least 3 columns, got shape {bg.shape}")
+            axes.scatter(bg[:, 0], bg[:, 1], bg[:, 2], s=1, color="0.8", depthshade=False)
+        axes.plot(m[:, 0], m[:, 1], m[:, 2], color="black", lw=1.2, marker=".", ms=3)
+        marks = ((0, "o", "0.4", f"lag {lags[0]}"), (trig.pre, "s", "#2ca02c", "pulse"))
+        if trig.delay <= trig.post:
+            marks += ((trig.pre + trig.delay, "D", "#d62728", f"switch (lag {trig.delay})"),)
+        for i, marker, color, name in marks:
+            axes.scatter(m[i, 0], m[i, 1], m[i, 2], marker=marker, color=color, s=40, label=name, depthshade=False)
+        axes.set_xlabel(f"PC1 ({100 * ratio[0]:.0f}%)")
+        axes.set_ylabel(f"PC2 ({100 * ratio[1]:.0f}%)")
+        axes.set_zlabel(f"PC3 ({100 * ratio[2]:.0f}%)")
+        axes.set_title(f"{trig.from_state} → {trig.to_state}, n = {trig.count}", fontsize="small")
+        axes.legend(loc="upper left", fontsize="x-small")
+        return axes
+    n_pcs = check_int("n_pcs", min(avail, 9) if n_pcs is None else n_pcs, minimum=1, maximum=avail)
+    for i, ax in enumerate(_axes_list(axes, n_pcs, "axes")):
+        ax.fill_between(lags, m[:, i] - sd[:, i], m[:, i] + sd[:, i], color="0.8", lw=0)
+        ax.plot(lags, m[:, i], color="black", lw=1.2)
+        ax.axvline(0, color="#2ca02c", lw=0.8, ls="--")
+        if trig.delay <= trig.post:
+            ax.axvline(trig.delay, color="#d62728", lw=0.8, ls="--")
+        ax.set_ylabel(f"PC{i + 1}\n{100 * ratio[i]:.1f}%", fontsize="small")
+    ax.set_xlabel("steps from pulse")
+    return axes
+
+
+def plot_eigenvalues(ax, eigvals, *, bulk_radius: float | None = None, outlier_radius: float | None = None):
+    """Eigenvalues in the complex plane with the unit circle (Fig. 4).
+
+    Parameters
+    ----------
+    ax : Axes
+    eigvals : array_like of shape (N,), complex or real
+    bulk_radius : float, optional
+        Draws the random-bulk circle (dotted).
+    outlier_radius : float, optional
+        Eigenvalues beyond it are drawn in red, the rest in grey.
+
+    Returns
+    -------
+    ax
+    """
+    ev = np.asarray(eigvals)
+    if ev.ndim != 1 or ev.dtype.kind not in "fiuc" or not np.all(np.isfinite(ev)):
+        raise ValueError(f"eigvals must be a finite 1-D numeric array, got shape {ev.shape}, dtype {ev.dtype}")
+    ev = ev.astype(np.complex128)
+    phi = np.linspace(0, 2 * np.pi, 361)
+    ax.plot(np.cos(phi), np.sin(phi), color="black", lw=0.8, label="unit circle")
+    for r, ls, name in ((bulk_radius, ":", "bulk radius"), (outlier_radius, "--", "outlier radius")):
+        if r is not None:
+            if not np.isfinite(r) or r <= 0:
+                raise ValueError(f"{name.replace(' ', '_')} must be > 0, got {r}")
+            ax.plot(r * np.cos(phi), r * np.sin(phi), color="0.5", lw=0.8, ls=ls, label=name)
+    out = np.zeros(ev.shape, bool) if outlier_radius is None else np.abs(ev) > outlier_radius
+    ax.scatter(ev.real[~out], ev.imag[~out], s=10, color="0.45", label="eigenvalues")
+    if outlier_radius is not None:
+        ax.scatter(ev.real[out], ev.imag[out], s=16, color="#d62728", label="outliers")
+    ax.axhline(0, color="0.85", lw=0.5, zorder=0)
+    ax.axvline(0, color="0.85", lw=0.5, zorder=0)
+    ax.set_aspect("equal")
+    ax.set_xlabel("Re λ")
+    ax.set_ylabel("Im λ")
+    ax.legend(loc="upper right", fontsize="x-small")
+    return ax
+
+
+def plot_training_history(ax_or_axes, history, *, label=None, target_accuracy=None, color=None):
+    """Training loss and held-out accuracy against the number of updates.
+
+    Parameters
+    ----------
+    ax_or_axes : Axes or pair of Axes
+        One axes: held-out accuracy only. Two axes: the mean training loss
+        between evaluations on the first (log scale), held-out accuracy on the second.
+    history : dict
+        ``TrainResult.history``: lists ``step``, ``loss`` and ``eval_accuracy`` of one length >= 1.
+    label : str, optional
+        Legend entry for this run.
+    target_accuracy : float, optional
+        Draws the early-stopping threshold as a dashed horizontal line on the accuracy axes.
+    color : matplotlib colour, optional
+        Colour of this run's lines; the axes' colour cycle if omitted.
+
+    Returns
+    -------
+    The ``ax_or_axes`` given.
+    """
+    if not isinstance(history, dict) or any(k not in history for k in ("step", "loss", "eval_accuracy")):
+        raise ValueError("history must be a dict with keys 'step', 'loss' and 'eval_accuracy'")
+    steps = check_array("history['step']", history["step"], ndim=1)
+    n = steps.shape[0]
+    loss = check_array("history['loss']", history["loss"], ndim=1, shape=(n,))
+    acc = check_array("history['eval_accuracy']", history["eval_accuracy"], ndim=1, shape=(n,))
+    if n == 0:
+        raise ValueError("history must hold at least one evaluation")
+    two = isinstance(ax_or_axes, (list, tuple, np.ndarray))
+    ax_loss, ax_acc = _axes_list(ax_or_axes, 2, "ax_or_axes") if two else (None, ax_or_axes)
+    if ax_loss is not None:
+        ax_loss.plot(steps, loss, marker=".", color=color, label=label)
+        ax_loss.set_yscale("log")
+        ax_loss.set_xlabel("update")
+        ax_loss.set_ylabel("training loss (masked MSE)")
+        if label is not None:
+            ax_loss.legend(fontsize="small")
+    ax_acc.plot(steps, acc, marker=".", color=color, label=label)
+    if target_accuracy is not None:
+        ax_acc.axhline(target_accuracy, color="0.4", lw=0.8, ls="--")
+    ax_acc.set_xlabel("update")
+    ax_acc.set_ylabel("held-out accuracy")
+    if label is not None:
+        ax_acc.legend(fontsize="small")
+    return ax_or_axes

@@ -1,0 +1,70 @@
+"""Write the Colab install cell, derived from repository.url in _config.yml, into every chapter.
+
+    python scripts/sync_repo_url.py          # rewrite the cells
+    python scripts/sync_repo_url.py --check  # exit 1 if any chapter is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from rnnmem_helpers.book import INSTALL_TAG, install_cell_source, repo_url_from_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def install_cell(source: str) -> dict:
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "colab-install",
+        "metadata": {"tags": [INSTALL_TAG, "remove-cell"]},
+        "outputs": [],
+        "source": source.splitlines(keepends=True),
+    }
+
+
+def synced(nb: dict, source: str) -> dict:
+    cells = nb["cells"]
+    if cells and INSTALL_TAG in cells[0].get("metadata", {}).get("tags", []):
+        cells = cells[1:]
+    return {**nb, "cells": [install_cell(source), *cells]}
+
+
+def write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report chapters that are out of date")
+    args = parser.parse_args()
+    source = install_cell_source(repo_url_from_config(ROOT / "_config.yml"))
+    stale = []
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        new = synced(nb, source)
+        if new == nb:
+            continue
+        stale.append(path.name)
+        if not args.check:
+            write_atomic(path, json.dumps(new, indent=1, ensure_ascii=False) + "\n")
+    verb = "out of date" if args.check else "updated"
+    print(f"{len(stale)} chapter(s) {verb}: {', '.join(stale) or '-'}")
+    return 1 if (args.check and stale) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from rnnmem_helpers.analysis import fit_pca, run_test, spectrum_summary, triggered_average  # noqa: E402
+from rnnmem_helpers.model import ModelConfig, init_weights  # noqa: E402
+from rnnmem_helpers.plotting import (  # noqa: E402
+    plot_cube,
+    plot_eigenvalues,
+    plot_task,
+    plot_triggered,
+    state_labels,
+)
+from rnnmem_helpers.task import TaskConfig  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_show_and_close(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("plotting functions must not call plt.show()")
+
+    monkeypatch.setattr(plt, "show", fail)
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def run():
+    return run_test(init_weights(ModelConfig(n_hidden=20), 0), TaskConfig(delay=4), n_time=6000, rng=0)
+
+
+def _ax3d():
+    return plt.figure().add_subplot(projection="3d")
+
+
+def test_state_labels():
+    lab = np.array([[-1, -1, -1], [-1, -1, 1], [1, -1, -0.5], [1, 1, 1], [0, 1, 1]])
+    np.testing.assert_array_equal(state_labels(lab), [0, 1, 4, 7, -1])
+
+
+def test_plot_task_per_channel_axes(run):
+    sl = slice(0, 400)
+    inputs, targets = run.inputs[sl].copy(), run.targets[sl].copy()
+    _, axes = plt.subplots(3, 1)
+    assert plot_task(axes, inputs, targets, run.outputs_txk[sl], delay=4) is axes
+    for c, ax in enumerate(axes):
+        has_pulse = np.any(inputs[:, c] != 0)
+        # vlines for the pulses, plus one shading collection if there are pulses to shade.
+        assert len(ax.collections) == 1 + has_pulse
+        assert len(ax.lines) == 2  # target, output
+        np.testing.assert_array_equal(ax.lines[0].get_ydata(), targets[:, c])
+    np.testing.assert_array_equal(inputs, run.inputs[sl])
+    np.testing.assert_array_equal(targets, run.targets[sl])
+
+
+def test_plot_task_stacked_without_outputs_or_delay(run):
+    sl = slice(0, 400)
+    _, ax = plt.subplots()
+    assert plot_task(ax, run.inputs[sl], run.targets[sl]) is ax
+    assert len(ax.lines) == 3 and len(ax.collections) == 3  # no shading with delay 0
+
+
+def test_plot_task_rejects_bad_input(run):
+    _, axes = plt.subplots(2, 1)
+    with pytest.raises(ValueError, match="3 axes"):
+        plot_task(axes, run.inputs[:50], run.targets[:50])
+    with pytest.raises(ValueError, match="targets"):
+        plot_task(plt.subplots()[1], run.inputs[:50], run.targets[:40])
+    with pytest.raises(ValueError, match="delay"):
+        plot_task(plt.subplots()[1], run.inputs[:50], run.targets[:50], delay=-1)
+
+
+def _cube_inputs():
+    states = np.repeat(np.array([[a, b, c] for a in (-1, 1) for b in (-1, 1) for c in (-1, 1)], float), 5, axis=0)
+    pc = states * 2.0 + np.linspace(0, 0.1, states.shape[0])[:, None]
+    fp = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [2, 2, 2], [1, 1, 1], [-1, -1, -1.0]])
+    n_unstable = np.array([0, 0, 1, 2, 3, 5, 6])
+    return pc, states, fp, n_unstable
+
+
+def test_plot_cube_draws_one_collection_per_state_and_fixed_point_type():
+    pc, states, fp, n_unstable = _cube_inputs()
+    ax = _ax3d()
+    assert plot_cube(ax, pc, states, fp, n_unstable) is ax
+    # 8 states + 5 fixed-point kinds (stable, 1, 2, 3, >3); a path line; counts written for 5 and 6.
+    assert len(ax.collections) == 13 and len(ax.lines) == 1
+    assert sorted(t.get_text().strip() for t in ax.texts) == ["5", "6"]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["(-1,-1,-1)", "(-1,-1,+1)"] and labels[-1] == "Saddle point (>3 unst dims)"
+
+
+def test_plot_cube_without_fixed_points_and_with_undefined_targets():
+    pc, states, _, _ = _cube_inputs()
+    states[:3] = 0
+    ax = _ax3d()
+    plot_cube(ax, pc, states, path=False)
+    assert len(ax.collections) == 9 and not ax.lines  # 8 states + undefined
+    assert "undefined" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_plot_cube_is_deterministic():
+    pc, states, fp, n_unstable = _cube_inputs()
+    images = []
+    for _ in range(2):
+        fig = plt.figure(figsize=(3, 3), dpi=50)
+        plot_cube(fig.add_subplot(projection="3d"), pc, states, fp, n_unstable)
+        fig.canvas.draw()
+        images.append(np.asarray(fig.canvas.buffer_rgba()).copy())
+    np.testing.assert_array_equal(images[0], images[1])
+
+
+def test_plot_cube_rejects_bad_input():
+    pc, states, fp, n_unstable = _cube_inputs()
+    with pytest.raises(TypeError, match="3-D"):
+        plot_cube(plt.subplots()[1], pc, states)
+    with pytest.raises(ValueError, match="states_pc"):
+        plot_cube(_ax3d(), pc[:, :2], states)
+    with pytest.raises(ValueError, match="together"):
+        plot_cube(_ax3d(), pc, states, fp)
+    with pytest.raises(ValueError, match="n_unstable"):
+        plot_cube(_ax3d(), pc, states, fp, n_unstable[:3])
+    with pytest.raises(ValueError, match="n_unstable"):
+        plot_cube(_ax3d(), pc, states, fp, -n_unstable)
+
+
+@pytest.fixture(scope="module")
+def trig(run):
+    return triggered_average(run, (-1, -1, -1), (-1, -1, 1), pre=5, post=12)
+
+
+def test_plot_triggered_3d(run, trig):
+    ax = _ax3d()
+    assert plot_triggered(ax, trig, background_pc=trig.pca.transform(run.states_txn[:500])) is ax
+    # background, start, pulse, switch; the mean trajectory is the one line.
+    assert len(ax.collections) == 4 and len(ax.lines) == 1
+    np.testing.assert_allclose(np.asarray(ax.lines[0].get_data_3d()).T, trig.mean_pc[:, :3])
+
+
+def test_plot_triggered_traces(trig):
+    _, axes = plt.subplots(9, 1)
+    assert plot_triggered(axes, trig, 9) is axes
+    for i, ax in enumerate(axes):
+        assert len(ax.collections) == 1  # spread band
+        assert len(ax.lines) == 3  # mean, pulse, switch
+        np.testing.assert_allclose(ax.lines[0].get_ydata(), trig.mean_pc[:, i])
+
+
+def test_plot_triggered_rejects_bad_input(trig):
+    with pytest.raises(ValueError, match="n_pcs"):
+        plot_triggered(_ax3d(), trig, 9)
+    with pytest.raises(ValueError, match="axes"):
+        plot_triggered(plt.subplots(2, 1)[1], trig, 9)
+    with pytest.raises(TypeError, match="TriggeredAverage"):
+        plot_triggered(plt.subplots(2, 1)[1], trig.mean_pc, 2)
+
+
+def test_plot_eigenvalues():
+    w = init_weights(ModelConfig(n_hidden=50), 0).W
+    s = spectrum_summary(np.asarray(w) + 0.9 * np.eye(50))
+    eig = s.eigvals.copy()
+    ax = plt.subplots()[1]
+    assert plot_eigenvalues(ax, eig, bulk_radius=s.bulk_radius, outlier_radius=s.outlier_radius) is ax
+    assert len(ax.lines) == 5  # unit, bulk and outlier circles, two axes lines
+    n_out = len(ax.collections[1].get_offsets())
+    assert len(ax.collections) == 2 and n_out == np.sum(np.abs(eig) > s.outlier_radius) > 0
+    np.testing.assert_array_equal(eig, s.eigvals)
+    bare = plot_eigenvalues(plt.subplots()[1], np.array([0.5, -0.2]))
+    assert len(bare.lines) == 3 and len(bare.collections) == 1
+    with pytest.raises(ValueError, match="bulk_radius"):
+        plot_eigenvalues(plt.subplots()[1], eig, bulk_radius=-1.0)
+    with pytest.raises(ValueError, match="eigvals"):
+        plot_eigenvalues(plt.subplots()[1], np.ones((2, 2)))
+
+
+def test_pca_projection_feeds_plot_cube(run):
+    pca = fit_pca(run.states_txn, 3)
+    ax = plot_cube(_ax3d(), pca.transform(run.states_txn[:300]), run.targets[:300])
+    assert len(ax.collections) >= 2
+
+
+def test_plot_training_history():
+    from rnnmem_helpers.plotting import plot_training_history
+
+    history = {"step": [250, 500, 750], "loss": [0.5, 0.1, 0.02], "eval_accuracy": [0.6, 0.9, 0.996]}
+    axes = plt.subplots(1, 2)[1]
+    assert plot_training_history(axes, history, label="run", target_accuracy=0.995) is axes
+    np.testing.assert_array_equal(axes[0].lines[0].get_ydata(), history["loss"])
+    np.testing.assert_array_equal(axes[1].lines[0].get_ydata(), history["eval_accuracy"])
+    assert axes[0].get_yscale() == "log" and len(axes[1].lines) == 2  # accuracy and threshold
+    ax = plt.subplots()[1]
+    assert plot_training_history(ax, history) is ax
+    assert len(ax.lines) == 1 and ax.get_legend() is None
+    with pytest.raises(ValueError, match="keys"):
+        plot_training_history(ax, {"step": [1]})
+    with pytest.raises(ValueError, match="loss"):
+        plot_training_history(ax, {**history, "loss": [0.5]})
+    with pytest.raises(ValueError, match="at least one"):
+        plot_training_history(ax, {"step": [], "loss": [], "eval_accuracy": []})
