@@ -1,5 +1,17 @@
 """Helpers for the rnnmem executable paper: task, model, training, analysis."""
 
+from .analysis import (
+    PCA,
+    SpectrumSummary,
+    TestRun,
+    TriggeredAverage,
+    fit_pca,
+    init_bulk_radius,
+    run_test,
+    spectrum_summary,
+    transition_times,
+    triggered_average,
+)
 from .checkpoints import (
     Checkpoint,
     CheckpointError,
@@ -8,6 +20,7 @@ from .checkpoints import (
     load_pretrained,
     save_checkpoint,
 )
+from .fixed_points import FixedPointResult, count_unstable, find_fixed_points, jacobian, sample_initial_states
 from .metrics import EvalResult, evaluate, score
 from .model import FlipFlopRNN, ModelConfig, RNNWeights, init_weights, simulate, step
 from .task import TaskBatch, TaskConfig, make_batch, make_stream, sample_pulses, targets_from_inputs
@@ -16,6 +29,21 @@ from .train import TrainConfig, TrainResult, train
 __version__ = "0.1.0"
 
 __all__ = [
+    "PCA",
+    "FixedPointResult",
+    "SpectrumSummary",
+    "TestRun",
+    "TriggeredAverage",
+    "count_unstable",
+    "find_fixed_points",
+    "fit_pca",
+    "init_bulk_radius",
+    "jacobian",
+    "run_test",
+    "sample_initial_states",
+    "spectrum_summary",
+    "transition_times",
+    "triggered_average",
     "Checkpoint",
     "CheckpointError",
     "EvalResult",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -55,6 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("path", type=Path, help="checkpoint file (.npz)")
     ev.add_argument("--steps", type=int, default=DEFAULT_TEST_STEPS, help="length of the test stream")
     ev.add_argument("--seed", type=int, default=12345, help="seed of the test stream, >= 0")
+    sw = sub.add_parser("sweep", help="run a grid of training runs on Dask (resumable)")
+    sw.add_argument("config", type=Path, help="sweep config (.json), see rnnmem_helpers.sweep")
+    sw.add_argument(
+        "--out",
+        type=Path,
+        help="folder for result files (default: the config's \"results\" entry, relative to the config file, "
+        "else a folder next to the config named after it)",
+    )
+    sw.add_argument("--scheduler", help="address of an existing Dask scheduler (default: a LocalCluster here)")
+    sw.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes, one thread each (default 2)")
+    sw.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
 
@@ -132,8 +144,32 @@ def _evaluate(args, parser) -> int:
     return 0
 
 
+def _sweep(args, parser) -> int:
+    from .sweep import expand_grid, run_sweep
+
+    try:
+        config = json.loads(args.config.read_text(encoding="utf-8"))
+        n_runs = len(expand_grid(config))
+    except FileNotFoundError:
+        parser.error(f"no sweep config at {str(args.config)!r}")
+    except (json.JSONDecodeError, TypeError, ValueError) as exc:
+        parser.error(f"bad sweep config {str(args.config)!r}: {exc}")
+    if args.workers < 1:
+        parser.error(f"--workers must be an integer >= 1, got {args.workers}")
+    if args.out is not None:
+        out = args.out
+    elif "results" in config:
+        out = args.config.parent / config["results"]
+    else:
+        out = args.config.with_suffix("")
+    results = run_sweep(config, out, scheduler=args.scheduler, n_workers=args.workers, progress=not args.no_progress)
+    n_ok = sum(r["result"]["converged"] for r in results)
+    print(f"{len(results)}/{n_runs} runs finished in {out}; {n_ok} reached the target accuracy")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = {"train": _train, "evaluate": _evaluate}[args.command]
+    handler = {"train": _train, "evaluate": _evaluate, "sweep": _sweep}[args.command]
     return handler(args, parser)

@@ -30,17 +30,23 @@ def install_cell(source: str) -> dict:
 
 
 def synced(nb: dict, source: str) -> dict:
+    """The notebook with an up-to-date install cell first (unchanged if it already has one)."""
     cells = nb["cells"]
     if cells and INSTALL_TAG in cells[0].get("metadata", {}).get("tags", []):
+        if "".join(cells[0]["source"]) == source:
+            return nb
         cells = cells[1:]
     return {**nb, "cells": [install_cell(source), *cells]}
 
 
 def write_atomic(path: Path, text: str) -> None:
+    mode = path.stat().st_mode & 0o777
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        # mkstemp makes the file private (0600); keep the notebook's own mode.
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
