@@ -20,7 +20,14 @@ from .checkpoints import (
     load_pretrained,
     save_checkpoint,
 )
-from .fixed_points import FixedPointResult, count_unstable, find_fixed_points, jacobian, sample_initial_states
+from .fixed_points import (
+    FixedPointResult,
+    count_unstable,
+    find_fixed_points,
+    jacobian,
+    sample_initial_states,
+    unstable_ends,
+)
 from .metrics import EvalResult, evaluate, score
 from .model import FlipFlopRNN, ModelConfig, RNNWeights, init_weights, simulate, step
 from .task import TaskBatch, TaskConfig, make_batch, make_stream, sample_pulses, targets_from_inputs
@@ -44,6 +51,7 @@ __all__ = [
     "spectrum_summary",
     "transition_times",
     "triggered_average",
+    "unstable_ends",
     "Checkpoint",
     "CheckpointError",
     "EvalResult",

@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument(
         "--out",
         type=Path,
-        help="folder for result files (default: the config's \"results\" entry, relative to the config file, "
+        help='folder for result files (default: the config\'s "results" entry, relative to the config file, '
         "else a folder next to the config named after it)",
     )
     sw.add_argument("--scheduler", help="address of an existing Dask scheduler (default: a LocalCluster here)")

@@ -363,6 +363,43 @@ def find_fixed_points(
     )
 
 
+def unstable_ends(weights: RNNWeights, fps: FixedPointResult, index: int, *, eps: float = 1e-3, n_steps: int = 300):
+    """Where the network goes from a fixed point pushed along its most unstable mode.
+
+    The state ``xstar ± eps v`` (v the unit eigenvector of the largest-|λ|
+    eigenvalue, real part) is run for ``n_steps`` steps with the input held at
+    the point's own constant input. For a saddle with one unstable mode the two
+    ends are the attractors that its stable manifold separates.
+
+    Parameters
+    ----------
+    weights : RNNWeights
+    fps : FixedPointResult
+    index : int
+        Row of ``fps.xstar``, in [0, len(fps)).
+    eps : float
+        Size of the push, > 0.
+    n_steps : int
+        Steps to run, >= 1.
+
+    Returns
+    -------
+    ends : ndarray of shape (2, N)
+        Final states after the push along +v and along -v.
+    """
+    _check_weights(weights)
+    if not isinstance(fps, FixedPointResult):
+        raise TypeError(f"fps must be a FixedPointResult, got {type(fps).__name__}")
+    index = check_int("index", index, minimum=0, maximum=len(fps) - 1)
+    eps = check_float("eps", eps, minimum=0.0, strict_min=True)
+    n_steps = check_int("n_steps", n_steps, minimum=1)
+    lam, vecs = np.linalg.eig(fps.jacobians[index])
+    v = np.real(vecs[:, np.argmax(np.abs(lam))])
+    v = eps * v / np.linalg.norm(v)
+    held = np.broadcast_to(fps.x, (n_steps, weights.n_bits))
+    return np.array([simulate(weights, held, s0=fps.xstar[index] + sign * v)[0][-1] for sign in (1.0, -1.0)])
+
+
 def _check_weights(weights):
     if not isinstance(weights, RNNWeights):
         raise TypeError(f"weights must be RNNWeights, got {type(weights).__name__}")

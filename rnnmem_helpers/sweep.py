@@ -136,6 +136,36 @@ def execute_run(run: dict, out_dir: str) -> str:
     return key
 
 
+def shipped_config(name: str) -> tuple[dict, Path]:
+    """A sweep config shipped in ``rnnmem_helpers/sweeps/{name}.json`` and its results folder."""
+    from importlib import resources
+
+    folder = Path(str(resources.files("rnnmem_helpers") / "sweeps"))
+    names = sorted(p.stem for p in folder.glob("*.json"))
+    if name not in names:
+        raise ValueError(f"name must be one of the shipped sweeps {names}, got {name!r}")
+    config = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+    return config, folder / config.get("results", name)
+
+
+def load_sweep(name: str) -> tuple[list[dict], int]:
+    """Results of a shipped sweep, each config merged with its result.
+
+    Returns
+    -------
+    records : list of dict
+        One per finished run, in grid order: the run's config keys plus
+        ``result`` (the dict written by :func:`execute_run`).
+    n_runs : int
+        Number of runs in the grid (``len(records) < n_runs`` if some are missing).
+    """
+    config, out_dir = shipped_config(name)
+    runs = expand_grid(config)
+    by_key = {r["key"]: r for r in load_results(out_dir)}
+    records = [{**run, "result": by_key[run_key(run)]["result"]} for run in runs if run_key(run) in by_key]
+    return records, len(runs)
+
+
 def run_sweep(config: dict, out_dir, *, scheduler: str | None = None, n_workers: int = 2, progress: bool = True):
     """Run every pending run of a sweep on Dask and return all results.
 

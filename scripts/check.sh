@@ -7,6 +7,6 @@ PY="${PYTHON:-.venv/bin/python}"
 export MPLBACKEND=Agg
 "$PY" -m pytest tests
 if compgen -G "book/*.ipynb" > /dev/null; then
-    "$PY" -m pytest --nbval-lax book -p no:cacheprovider
+    "$PY" -m pytest --nbval-lax --nbval-cell-timeout=600 book -p no:cacheprovider
     "$PY" -m jupyter_book build . -W -n --keep-going
 fi

@@ -11,6 +11,7 @@ from rnnmem_helpers.fixed_points import (
     find_fixed_points,
     jacobian,
     sample_initial_states,
+    unstable_ends,
 )
 
 N = 100
@@ -230,3 +231,21 @@ def test_shipped_delay0_network_has_the_cube():
     assert np.all(res.q < 1e-20)
     # The origin is the 3-unstable-mode centre of the cube.
     np.testing.assert_allclose(res.xstar[-1], 0.0, atol=1e-10)
+
+
+def test_unstable_ends_of_edge_saddles_are_neighbouring_corners():
+    w = 1.5
+    net = _three_unit_net(w)
+    res = find_fixed_points(net)
+    for i in np.flatnonzero(res.n_unstable == 1):
+        zero_axis = np.flatnonzero(np.abs(res.xstar[i, :3]) < 1e-9)
+        ends = unstable_ends(net, res, i)
+        # The silent coordinate falls to ±s*; the other two stay where they were.
+        assert np.all(np.abs(np.abs(ends[:, zero_axis]) - np.abs(res.xstar[:, :3]).max()) < 1e-6)
+        assert np.sign(ends[0, zero_axis]) == -np.sign(ends[1, zero_axis])
+        keep = [a for a in range(3) if a not in zero_axis]
+        np.testing.assert_allclose(ends[:, keep], np.repeat(res.xstar[i, keep][None], 2, axis=0), atol=1e-9)
+    with pytest.raises(ValueError, match="index"):
+        unstable_ends(net, res, len(res))
+    with pytest.raises(ValueError, match="eps"):
+        unstable_ends(net, res, 0, eps=0.0)
