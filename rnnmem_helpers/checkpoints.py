@@ -91,6 +91,8 @@ def save_checkpoint(path, weights: RNNWeights, metadata: dict) -> Path:
             np.savez(fh, metadata=np.array(text), **arrays)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp creates the file private (0600); a result or checkpoint is meant to be shared.
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -93,6 +93,8 @@ def write_json_atomic(path: Path, obj) -> None:
             json.dump(obj, fh, indent=1, sort_keys=True)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp creates the file private (0600); a result or checkpoint is meant to be shared.
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
