@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import as_generator, check_array, check_float, check_int
+from .metrics import check_weights_and_task
 from .model import RNNWeights, simulate
 from .task import TaskConfig, make_stream
 
@@ -83,12 +84,7 @@ def run_test(
     -------
     TestRun
     """
-    if not isinstance(weights, RNNWeights):
-        raise TypeError(f"weights must be RNNWeights, got {type(weights).__name__}")
-    if not isinstance(task, TaskConfig):
-        raise TypeError(f"task must be a TaskConfig, got {type(task).__name__}")
-    if task.n_bits != weights.n_bits:
-        raise ValueError(f"task.n_bits ({task.n_bits}) must equal the network's n_bits ({weights.n_bits})")
+    check_weights_and_task(weights, task)
     n_time = check_int("n_time", n_time, minimum=task.delay + 2, maximum=MAX_TEST_STEPS)
     rng = as_generator("rng", rng)
     _check_bool("pulse_at_start", pulse_at_start)

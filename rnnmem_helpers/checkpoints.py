@@ -10,8 +10,6 @@ version and the command that produced the file.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
@@ -19,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._io import atomic_write
 from ._validate import check_int
 from .model import RNNWeights
 from .task import TaskConfig
@@ -85,18 +84,8 @@ def save_checkpoint(path, weights: RNNWeights, metadata: dict) -> Path:
     if not path.parent.is_dir():
         raise FileNotFoundError(f"folder {str(path.parent)!r} does not exist")
     arrays = {k: np.asarray(getattr(weights, k), dtype=np.float32) for k in ARRAY_KEYS}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, metadata=np.array(text), **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp creates the file private (0600); a result or checkpoint is meant to be shared.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "wb") as fh:
+        np.savez(fh, metadata=np.array(text), **arrays)
     return path
 
 

@@ -70,6 +70,16 @@ def score(outputs, targets, mask) -> tuple[float, np.ndarray, int]:
     return float(correct.sum() / m.sum()), per_channel, int(wrong.sum())
 
 
+def check_weights_and_task(weights: RNNWeights, task: TaskConfig) -> None:
+    """Raise unless ``weights`` and ``task`` are of the right types and agree on ``n_bits``."""
+    if not isinstance(weights, RNNWeights):
+        raise TypeError(f"weights must be RNNWeights, got {type(weights).__name__}")
+    if not isinstance(task, TaskConfig):
+        raise TypeError(f"task must be a TaskConfig, got {type(task).__name__}")
+    if task.n_bits != weights.n_bits:
+        raise ValueError(f"task.n_bits ({task.n_bits}) must equal the network's n_bits ({weights.n_bits})")
+
+
 def evaluate(weights: RNNWeights, task: TaskConfig, *, n_time: int = DEFAULT_TEST_STEPS, rng=0) -> EvalResult:
     """Score a network on a fresh stream of ``n_time`` steps.
 
@@ -83,12 +93,7 @@ def evaluate(weights: RNNWeights, task: TaskConfig, *, n_time: int = DEFAULT_TES
     rng : np.random.Generator or int
         Source of the test stream.
     """
-    if not isinstance(weights, RNNWeights):
-        raise TypeError(f"weights must be RNNWeights, got {type(weights).__name__}")
-    if not isinstance(task, TaskConfig):
-        raise TypeError(f"task must be a TaskConfig, got {type(task).__name__}")
-    if task.n_bits != weights.n_bits:
-        raise ValueError(f"task.n_bits ({task.n_bits}) must equal the network's n_bits ({weights.n_bits})")
+    check_weights_and_task(weights, task)
     n_time = check_int("n_time", n_time, minimum=task.delay + 2)
     stream = make_stream(task, n_time, as_generator("rng", rng))
     _, outputs = simulate(weights, stream.inputs)

@@ -20,10 +20,9 @@ import dataclasses
 import hashlib
 import itertools
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from ._io import atomic_write
 from ._validate import check_choice, check_int
 from .task import RATE_SCOPES
 
@@ -86,19 +85,8 @@ def run_key(run: dict) -> str:
 
 def write_json_atomic(path: Path, obj) -> None:
     """Write JSON to ``path`` via a temporary file and a rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=1, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp creates the file private (0600); a result or checkpoint is meant to be shared.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, indent=1, sort_keys=True)
 
 
 def load_results(out_dir) -> list[dict]:

@@ -1,18 +1,17 @@
 """Write the Colab install cell, derived from repository.url in _config.yml, into every chapter.
 
-    python scripts/sync_repo_url.py          # rewrite the cells
-    python scripts/sync_repo_url.py --check  # exit 1 if any chapter is out of date
+python scripts/sync_repo_url.py          # rewrite the cells
+python scripts/sync_repo_url.py --check  # exit 1 if any chapter is out of date
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from rnnmem_helpers._io import atomic_write
 from rnnmem_helpers.book import INSTALL_TAG, install_cell_source, repo_url_from_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,20 +38,6 @@ def synced(nb: dict, source: str) -> dict:
     return {**nb, "cells": [install_cell(source), *cells]}
 
 
-def write_atomic(path: Path, text: str) -> None:
-    mode = path.stat().st_mode & 0o777
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        # mkstemp makes the file private (0600); keep the notebook's own mode.
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report chapters that are out of date")
@@ -66,7 +51,8 @@ def main() -> int:
             continue
         stale.append(path.name)
         if not args.check:
-            write_atomic(path, json.dumps(new, indent=1, ensure_ascii=False) + "\n")
+            with atomic_write(path, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(new, indent=1, ensure_ascii=False) + "\n")
     verb = "out of date" if args.check else "updated"
     print(f"{len(stale)} chapter(s) {verb}: {', '.join(stale) or '-'}")
     return 1 if (args.check and stale) else 0

@@ -10,6 +10,7 @@ from rnnmem_helpers import (
     CheckpointError,
     ModelConfig,
     RNNWeights,
+    _io,
     available_pretrained,
     evaluate,
     init_weights,
@@ -101,7 +102,7 @@ def test_failed_save_leaves_nothing(tmp_path, weights, monkeypatch):
 def test_failed_save_keeps_previous_file(tmp_path, weights, monkeypatch):
     path = save_checkpoint(tmp_path / "a.npz", weights, META)
     before = path.read_bytes()
-    monkeypatch.setattr(ck.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("crash")))
+    monkeypatch.setattr(_io.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("crash")))
     with pytest.raises(OSError):
         save_checkpoint(path, init_weights(ModelConfig(n_hidden=8), 1), META)
     assert path.read_bytes() == before
