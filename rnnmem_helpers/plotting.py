@@ -318,3 +318,64 @@ def plot_training_history(ax_or_axes, history, *, label=None, target_accuracy=No
     if label is not None:
         ax_acc.legend(fontsize="small")
     return ax_or_axes
+
+
+def plot_intervals(
+    ax, x, estimate, low=None, high=None, *, hollow=None, label=None, color=None, marker="o", offset: float = 0.0
+):
+    """Estimates against x, joined by a line, with asymmetric interval bars (summaries of sweeps).
+
+    Parameters
+    ----------
+    ax : Axes
+    x : array_like of shape (n,)
+        E.g. the delays.
+    estimate : array_like of shape (n,)
+        NaN entries (e.g. a median over no run) are left out.
+    low, high : array_like of shape (n,), optional
+        Ends of each interval, given together, ``low <= high``; a bar from
+        ``low`` to ``high`` is drawn where both are finite.
+    hollow : array_like of bool, shape (n,), optional
+        Points drawn as open markers, e.g. medians that are only lower bounds.
+    label : str, optional
+        Legend entry.
+    color : matplotlib colour, optional
+        The axes' colour cycle if omitted.
+    marker : str
+    offset : float
+        Added to x, to keep curves of several groups apart.
+
+    Returns
+    -------
+    ax
+    """
+    xs = check_array("x", x, ndim=1).astype(np.float64)
+    est = check_array("estimate", estimate, ndim=1, shape=xs.shape, finite=False).astype(np.float64)
+    if (low is None) != (high is None):
+        raise ValueError("low and high must be given together")
+    if hollow is None:
+        open_ = np.zeros(xs.shape, bool)
+    else:
+        open_ = np.asarray(hollow)
+        if open_.dtype != bool or open_.shape != xs.shape:
+            raise ValueError(f"hollow must be a boolean array of shape {xs.shape}, got {open_.dtype} {open_.shape}")
+    if not np.isfinite(offset):
+        raise ValueError(f"offset must be finite, got {offset}")
+    ok = ~np.isnan(est)
+    (line,) = ax.plot(xs[ok] + offset, est[ok], color=color, lw=1, label=label)
+    color = line.get_color()
+    ax.scatter(xs[ok & ~open_] + offset, est[ok & ~open_], color=color, marker=marker, s=28, zorder=3)
+    ax.scatter(
+        xs[ok & open_] + offset, est[ok & open_], facecolors="none", edgecolors=color, marker=marker, s=28, zorder=3
+    )
+    if low is not None:
+        lo = check_array("low", low, ndim=1, shape=xs.shape, finite=False).astype(np.float64)
+        hi = check_array("high", high, ndim=1, shape=xs.shape, finite=False).astype(np.float64)
+        bar = ok & np.isfinite(lo) & np.isfinite(hi)
+        if np.any(lo[bar] > hi[bar]):
+            raise ValueError("low must not exceed high")
+        # Bars from low to high, not estimate ± error: a bootstrap or Wilson interval need not be
+        # centred on its estimate, and rounding may put the estimate a hair outside it.
+        ax.vlines(xs[bar] + offset, lo[bar], hi[bar], color=color, lw=1)
+        ax.scatter(np.tile(xs[bar] + offset, 2), np.concatenate([lo[bar], hi[bar]]), marker="_", color=color, s=20)
+    return ax

@@ -200,3 +200,43 @@ def test_plot_training_history():
         plot_training_history(ax, {**history, "loss": [0.5]})
     with pytest.raises(ValueError, match="at least one"):
         plot_training_history(ax, {"step": [], "loss": [], "eval_accuracy": []})
+
+
+def test_plot_intervals_skips_nan_and_draws_bars():
+    from rnnmem_helpers.plotting import plot_intervals
+
+    _, ax = plt.subplots()
+    x = np.array([0, 2, 4, 8])
+    est = np.array([1.0, 2.0, np.nan, 4.0])
+    low = np.array([0.5, np.nan, np.nan, 3.0])
+    high = np.array([1.5, np.nan, np.nan, 6.0])
+    hollow = np.array([False, False, False, True])
+    assert plot_intervals(ax, x, est, low, high, hollow=hollow, label="a", offset=0.1) is ax
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), [0.1, 2.1, 8.1])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [1.0, 2.0, 4.0])
+    filled, open_ = ax.collections[0], ax.collections[1]
+    np.testing.assert_allclose(filled.get_offsets(), [[0.1, 1.0], [2.1, 2.0]])
+    np.testing.assert_allclose(open_.get_offsets(), [[8.1, 4.0]])
+    assert open_.get_facecolors().size == 0  # open markers
+    # Bars only where both ends are finite: x = 0 and x = 8, from low to high, with caps at both ends.
+    segments = sorted(tuple(np.ravel(seg)) for seg in ax.collections[2].get_segments())
+    np.testing.assert_allclose(segments, [[0.1, 0.5, 0.1, 1.5], [8.1, 3.0, 8.1, 6.0]])
+    caps = sorted(map(tuple, ax.collections[3].get_offsets()))
+    np.testing.assert_allclose(caps, [[0.1, 0.5], [0.1, 1.5], [8.1, 3.0], [8.1, 6.0]])
+    assert ax.get_legend_handles_labels()[1] == ["a"]
+
+
+def test_plot_intervals_rejects_bad_input():
+    from rnnmem_helpers.plotting import plot_intervals
+
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="together"):
+        plot_intervals(ax, [0, 1, 2], [1, 2, 3], low=[0, 1, 2])
+    with pytest.raises(ValueError, match="exceed"):
+        plot_intervals(ax, [0, 1, 2], [1, 2, 3], [0, 3.5, 2], [2, 3, 4])
+    # An estimate a hair outside its interval (float rounding of a Wilson bound) is drawn, not rejected.
+    plot_intervals(ax, [0, 1, 2], [1.0, 1.0, 1.0], [0.5, 0.5, 0.5], [1.0 - 1e-16, 1.0, 1.0])
+    with pytest.raises(ValueError, match="shape"):
+        plot_intervals(ax, [0, 1, 2], [1, 2])
+    with pytest.raises(ValueError, match="hollow"):
+        plot_intervals(ax, [0, 1, 2], [1, 2, 3], hollow=[1, 0, 0])
