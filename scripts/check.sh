@@ -12,7 +12,7 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 "$PY" -m pytest --nbval-lax --nbval-cell-timeout=600 book -p no:cacheprovider
 "$PY" scripts/sync_repo_url.py --check
 rm -rf _build
-"$PY" -m jupyter_book build . -W -n --keep-going
+"$(dirname "$PY")/jupyter-book" build . -W -n --keep-going
 if [ -x /usr/bin/chromium ]; then
     "$PY" scripts/browser_check.py
 else
