@@ -1,4 +1,4 @@
-"""One experiment of a sweep: train, test on fresh data, analyse; and the rotation initialisation.
+"""One experiment of a sweep: train, test on fresh data, analyse; and the rotational initialisation.
 
 The paper closes by suggesting that networks could train faster if
 initialised "in a way that promotes transverse rotations".
@@ -12,46 +12,49 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_generator, check_float, check_int
+from ._validate import as_generator, check_choice, check_float, check_int
 from .analysis import spectrum_summary
 from .fixed_points import find_fixed_points
 from .metrics import evaluate
-from .model import ModelConfig, RNNWeights, init_weights
+from .model import ModelConfig, RNNWeights
+from .sweep import INITS
 from .task import TaskConfig
-from .train import TrainConfig, train
+from .train import TrainConfig, initial_weights, train
 
-# The confirmation stream of training is reused by nothing here: the reported
-# accuracy comes from a stream with its own seed offset.
+# Keeps the test stream of a run apart from every stream that training drew from
+# the same seed, so the reported accuracy is measured on unseen data.
 _TEST_SEED_OFFSET = 1_000_003
 
 
-def rotation_init(model: ModelConfig, rng, *, n_planes: int = 8, radius: float = 0.95) -> RNNWeights:
-    """The paper's initialisation plus ``n_planes`` transverse planar rotations.
+def rotation_init(base: RNNWeights, rng, *, n_planes: int = 8, radius: float = 0.95) -> RNNWeights:
+    """``base`` plus ``n_planes`` transverse planar rotations.
 
-    W = W_paper + Q blockdiag(ρ R(θ_1), ..., ρ R(θ_m)) Qᵀ, where the columns of
+    W = W_base + Q blockdiag(ρ R(θ_1), ..., ρ R(θ_m)) Qᵀ, where the columns of
     Q (N, 2m) are orthonormal and orthogonal to the columns of W_in and the
     rows of W_out, and θ_j = π j / (m + 1) spreads the rotation periods
-    2π/θ_j between 2 and 2(m + 1) steps.
+    2π/θ_j between 2 and 2(m + 1) steps. W_in and W_out are kept.
 
     Parameters
     ----------
-    model : ModelConfig
+    base : RNNWeights
+        The weights to add the rotations to; for a paired comparison, the
+        paper arm's start, :func:`rnnmem_helpers.train.initial_weights`.
         Needs ``n_hidden >= 2 * n_planes + 2 * n_bits``.
     rng : np.random.Generator or int
+        Draws the planes Q only.
     n_planes : int
         Number of rotation planes m, >= 1.
     radius : float
         ρ, in (0, 1.5].
     """
-    if not isinstance(model, ModelConfig):
-        raise TypeError(f"model must be a ModelConfig, got {type(model).__name__}")
+    if not isinstance(base, RNNWeights):
+        raise TypeError(f"base must be RNNWeights, got {type(base).__name__}")
     n_planes = check_int("n_planes", n_planes, minimum=1)
     radius = check_float("radius", radius, minimum=0.0, maximum=1.5, strict_min=True)
-    n, k = model.n_hidden, model.n_bits
+    n, k = base.n_hidden, base.n_bits
     if n < 2 * n_planes + 2 * k:
         raise ValueError(f"n_planes must be <= (n_hidden - 2 n_bits) / 2 = {(n - 2 * k) // 2}, got {n_planes}")
     rng = as_generator("rng", rng)
-    base = init_weights(model, rng)
     avoid = np.linalg.qr(np.concatenate([base.W_in, base.W_out.T], axis=1))[0]
     g = rng.standard_normal((n, 2 * n_planes))
     g -= avoid @ (avoid.T @ g)
@@ -64,6 +67,19 @@ def rotation_init(model: ModelConfig, rng, *, n_planes: int = 8, radius: float =
     return RNNWeights(W=base.W + q @ block @ q.T, W_in=base.W_in, W_out=base.W_out)
 
 
+def start_weights(init: str, model: ModelConfig, seed: int) -> RNNWeights | None:
+    """The initial weights of a sweep run; ``None`` means the paper's (``train`` draws them).
+
+    ``"transverse"`` adds :func:`rotation_init` planes to the very weights the
+    ``"paper"`` arm of the same seed starts from, so the two arms differ only
+    in the added rotations.
+    """
+    init = check_choice("init", init, INITS)
+    if init == "paper":
+        return None
+    return rotation_init(initial_weights(model, seed), np.random.default_rng([seed, 7]))
+
+
 def run_experiment(run: dict) -> dict:
     """Train one network as ``run`` says and summarise it (JSON-ready).
 
@@ -73,8 +89,7 @@ def run_experiment(run: dict) -> dict:
     model = ModelConfig(n_hidden=run["n_hidden"], n_bits=task.n_bits)
     config = TrainConfig(mode=run["mode"], max_steps=run["max_steps"], target_accuracy=run["target_accuracy"])
     seed = run["seed"]
-    init = rotation_init(model, np.random.default_rng([seed, 7])) if run["init"] == "rotation" else None
-    res = train(task, model, config, seed=seed, init=init, progress=False)
+    res = train(task, model, config, seed=seed, init=start_weights(run["init"], model, seed), progress=False)
     test = evaluate(res.weights, task, rng=seed + _TEST_SEED_OFFSET)
     out = {
         "converged": res.converged,

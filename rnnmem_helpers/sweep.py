@@ -38,7 +38,9 @@ RUN_DEFAULTS = {
     "target_accuracy": 0.995,
     "analyse": True,
 }
-INITS = ("paper", "rotation")
+# "transverse" (rotations added to the paper arm's own start) replaced an unpaired
+# "rotation" init; the old name is rejected so its results cannot be mistaken for new ones.
+INITS = ("paper", "transverse")
 
 
 def expand_grid(config: dict) -> list[dict]:
@@ -192,6 +194,9 @@ def run_sweep(config: dict, out_dir, *, scheduler: str | None = None, n_workers:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                # Without a dashboard the scheduler still serves HTTP health routes,
+                # on port 8787 unless told otherwise; a free port lets sweeps coexist.
+                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                 host="127.0.0.1",
                 env=env,
             )

@@ -150,10 +150,33 @@ def train(
         raise ValueError(f"task.n_bits ({task.n_bits}) must equal model.n_bits ({model.n_bits})")
     if init is not None and (init.n_hidden, init.n_bits) != (model.n_hidden, model.n_bits):
         raise ValueError(f"init must have n_hidden={model.n_hidden} and n_bits={model.n_bits}")
-    init_ss, data_ss, eval_ss, confirm_ss = np.random.SeedSequence(seed).spawn(4)
-    weights0 = init if init is not None else init_weights(model, np.random.default_rng(init_ss))
+    _, data_ss, eval_ss, confirm_ss = _seed_children(seed)
+    weights0 = init if init is not None else initial_weights(model, seed)
     with single_thread():
         return _train(task, config, weights0, data_ss, eval_ss, confirm_ss, progress)
+
+
+def _seed_children(seed):
+    # One child each for: initial weights, training data, held-out stream, confirmation streams.
+    return np.random.SeedSequence(seed).spawn(4)
+
+
+def initial_weights(model: ModelConfig, seed: int) -> RNNWeights:
+    """The paper-style initial weights that ``train(..., seed=seed)`` starts from.
+
+    Lets an alternative initialisation modify exactly the draw the paper's arm
+    uses, so that two arms of a comparison share their base weights.
+
+    Parameters
+    ----------
+    model : ModelConfig
+    seed : int
+        >= 0, as for :func:`train`.
+    """
+    if not isinstance(model, ModelConfig):
+        raise TypeError(f"model must be a ModelConfig, got {type(model).__name__}")
+    seed = check_int("seed", seed, minimum=0)
+    return init_weights(model, np.random.default_rng(_seed_children(seed)[0]))
 
 
 def _train(task, config, weights0, data_ss, eval_ss, confirm_ss, progress):

@@ -10,7 +10,6 @@ export MPLBACKEND=Agg
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 "$PY" -m pytest tests
 "$PY" -m pytest --nbval-lax --nbval-cell-timeout=600 book -p no:cacheprovider
-"$PY" scripts/sync_repo_url.py --check
 rm -rf _build
 "$(dirname "$PY")/jupyter-book" build . -W -n --keep-going
 if [ -x /usr/bin/chromium ]; then

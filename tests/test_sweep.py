@@ -1,16 +1,20 @@
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
 
-from rnnmem_helpers import ModelConfig
-from rnnmem_helpers.experiments import rotation_init
+from rnnmem_helpers import ModelConfig, TaskConfig, TrainConfig, init_weights, train
+from rnnmem_helpers.experiments import rotation_init, start_weights
 from rnnmem_helpers.sweep import expand_grid, load_results, pending_runs, run_key, run_sweep
+from rnnmem_helpers.train import initial_weights
 
 TINY = {
     "grid": {"delay": [0, 1], "seed": [0, 1, 2]},
@@ -38,6 +42,7 @@ def test_expand_grid_and_keys():
         ({"grid": {"colour": [1]}}, "unknown"),
         ({"fixed": {"mode": "rtrl"}}, "mode"),
         ({"fixed": {"init": "zeros"}}, "init"),
+        ({"fixed": {"init": "rotation"}}, "init"),
     ],
 )
 def test_bad_sweep_config(config, word):
@@ -47,12 +52,11 @@ def test_bad_sweep_config(config, word):
 
 def test_rotation_init_is_transverse():
     model = ModelConfig(n_hidden=60)
-    w = rotation_init(model, 3, n_planes=4, radius=0.9)
-    from rnnmem_helpers import init_weights
-
     base = init_weights(model, np.random.default_rng(3))
+    w = rotation_init(base, 4, n_planes=4, radius=0.9)
     added = w.W - base.W
     np.testing.assert_array_equal(w.W_in, base.W_in)
+    np.testing.assert_array_equal(w.W_out, base.W_out)
     # The added rotations live in a subspace orthogonal to inputs and readout.
     assert np.abs(added @ w.W_in).max() < 1e-10
     assert np.abs(w.W_out @ added).max() < 1e-10
@@ -62,11 +66,38 @@ def test_rotation_init_is_transverse():
     angles = np.sort(np.abs(np.angle(big)))[::2]
     np.testing.assert_allclose(angles, np.pi * np.arange(1, 5) / 5, atol=1e-10)
     with pytest.raises(ValueError, match="n_planes"):
-        rotation_init(ModelConfig(n_hidden=10), 0, n_planes=4)
+        rotation_init(init_weights(ModelConfig(n_hidden=10), 0), 0, n_planes=4)
+    with pytest.raises(TypeError, match="base"):
+        rotation_init(model, 0)
+
+
+def test_transverse_arm_shares_the_paper_arms_start():
+    model = ModelConfig()
+    paper = initial_weights(model, 5)
+    # train() must start the paper arm from exactly this draw.
+    config = TrainConfig(max_steps=1, eval_every=1, eval_steps=200, confirm_steps=200)
+    a = train(TaskConfig(), model, config, seed=5, progress=False)
+    b = train(TaskConfig(), model, config, seed=5, init=paper, progress=False)
+    np.testing.assert_array_equal(a.weights.W, b.weights.W)
+    assert start_weights("paper", model, 5) is None
+    rot = start_weights("transverse", model, 5)
+    np.testing.assert_array_equal(rot.W_in, paper.W_in)
+    assert np.linalg.matrix_rank(rot.W - paper.W, tol=1e-9) == 16
+    with pytest.raises(ValueError, match="init"):
+        start_weights("rotation", model, 5)
 
 
 def test_two_worker_local_cluster(tmp_path):
-    results = run_sweep(TINY, tmp_path, n_workers=2, progress=False)
+    # Occupy Dask's default HTTP port, as another running sweep would: the
+    # cluster must pick a free port without warning.
+    with socket.socket() as blocker, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        with contextlib.suppress(OSError):
+            blocker.bind(("127.0.0.1", 8787))
+            blocker.listen()
+        results = run_sweep(TINY, tmp_path, n_workers=2, progress=False)
+    assert not [w for w in caught if "already in use" in str(w.message)]
     assert len(results) == 6
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{run_key(r)}.json" for r in expand_grid(TINY))
     for r in results:
