@@ -31,7 +31,7 @@ from .fixed_points import (
 from .metrics import EvalResult, evaluate, score
 from .model import FlipFlopRNN, ModelConfig, RNNWeights, init_weights, simulate, step
 from .task import TaskBatch, TaskConfig, make_batch, make_stream, sample_pulses, targets_from_inputs
-from .train import TrainConfig, TrainResult, train
+from .train import TrainConfig, TrainResult, initial_weights, train
 
 __version__ = "0.1.0"
 
@@ -65,6 +65,7 @@ __all__ = [
     "available_pretrained",
     "evaluate",
     "init_weights",
+    "initial_weights",
     "load_checkpoint",
     "load_pretrained",
     "make_batch",
