@@ -77,6 +77,8 @@ def start_weights(init: str, model: ModelConfig, seed: int) -> RNNWeights | None
     init = check_choice("init", init, INITS)
     if init == "paper":
         return None
+    # The planes get a generator of their own ([seed, 7] shares no stream with the
+    # SeedSequence(seed) children of train), so adding them leaves the data untouched.
     return rotation_init(initial_weights(model, seed), np.random.default_rng([seed, 7]))
 
 
