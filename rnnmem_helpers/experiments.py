@@ -111,7 +111,8 @@ def analyse(weights: RNNWeights, seed: int) -> dict:
     spec = spectrum_summary(weights.W)
     fps = find_fixed_points(weights, rng=seed)
     stable = fps.n_unstable == 0
-    attractor_angles = [_dominant_angle(ev) for ev in fps.eigvals[stable]]
+    # The dominant complex mode of every attractor that has one: angle and modulus.
+    modes = [m for m in (_dominant_mode(ev) for ev in fps.eigvals[stable]) if m is not None]
     return {
         "spectrum": {
             "eigvals": [[float(z.real), float(z.imag)] for z in spec.eigvals],
@@ -126,15 +127,16 @@ def analyse(weights: RNNWeights, seed: int) -> dict:
             "n": len(fps),
             "n_slow": int(fps.slow_q.size),
             "max_unstable": int(fps.n_unstable.max()) if len(fps) else 0,
-            "attractor_angles": [a for a in attractor_angles if a is not None],
+            "attractor_angles": [float(abs(np.angle(m))) for m in modes],
+            "attractor_moduli": [float(abs(m)) for m in modes],
         },
     }
 
 
-def _dominant_angle(eigvals, min_angle: float = 0.1):
-    """|arg λ| of the largest-modulus eigenvalue with an angle in [min_angle, π - min_angle]."""
+def _dominant_mode(eigvals, min_angle: float = 0.1):
+    """The largest-modulus eigenvalue with |arg λ| in [min_angle, π - min_angle], or None."""
     angles = np.abs(np.angle(eigvals))
     ok = (angles >= min_angle) & (angles <= np.pi - min_angle)
     if not ok.any():
         return None
-    return float(angles[ok][np.argmax(np.abs(eigvals[ok]))])
+    return complex(eigvals[ok][np.argmax(np.abs(eigvals[ok]))])

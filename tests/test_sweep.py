@@ -133,3 +133,13 @@ def test_resume_after_kill(tmp_path):
     files = sorted(p.name for p in out.iterdir())
     assert files == sorted(f"{run_key(r)}.json" for r in runs)
     assert len(load_results(out)) == 6
+
+
+def test_dominant_mode_of_an_attractor():
+    from rnnmem_helpers.experiments import _dominant_mode
+
+    # The real eigenvalue 0.9 is larger but has no rotation; 0.5 ± 0.5i beats 0.6i.
+    ev = np.array([0.9, 0.5 + 0.5j, 0.5 - 0.5j, 0.6j, -0.6j])
+    mode = _dominant_mode(ev)
+    assert np.isclose(abs(mode), np.sqrt(0.5)) and np.isclose(abs(np.angle(mode)), np.pi / 4)
+    assert _dominant_mode(np.array([0.9, -0.3, 0.1])) is None
