@@ -1,16 +1,44 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Atomic file writes: a reader sees the old file or the new one, never half of one.
+
+A write goes to a temporary file ``.NAME.<pid>-<random>.tmp`` beside the
+target ``NAME`` and is renamed over it when complete. Such a file is left
+behind only if its writer dies mid-write without a chance to clean up
+(SIGKILL, power loss); a SIGTERM during a write in the main thread removes it
+before the process ends. The next write to the same target removes leftovers
+of that target only (see :func:`remove_stale_temporaries` for the rule).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import signal
 import tempfile
+import threading
+import time
 from pathlib import Path
+
+# Written by this module: the writer's PID, then mkstemp's random part. The "-" keeps the name from parsing as
+# another target's temporary file (a target "NAME.<pid>" would give ".NAME.<pid>.<random>.tmp").
+_PID_TAG = re.compile(r"([1-9][0-9]*)-[a-z0-9_]+")
+# Written by earlier versions: mkstemp's 8 random characters only, so the writer is unknown.
+_OLD_TAG = re.compile(r"[a-z0-9_]{8}")
+OLD_FORMAT_STALE_SECONDS = 600
+
+
+class _Terminated(BaseException):
+    """Raised in the main thread by SIGTERM during a write, to unwind and remove the temporary file."""
 
 
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "wb", encoding: str | None = None):
     """Open a temporary file beside ``path``; on success it replaces ``path``, on error it is removed.
+
+    Before writing, stale temporary files of ``path`` (and of no other file)
+    are removed: see :func:`remove_stale_temporaries`. In the main thread, a
+    SIGTERM whose disposition is the default (terminate) removes the temporary
+    file and then terminates the process by SIGTERM as it would have anyway.
 
     Parameters
     ----------
@@ -21,15 +49,128 @@ def atomic_write(path, mode: str = "wb", encoding: str | None = None):
         For text mode.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    remove_stale_temporaries(path)
+    with _sigterm_unwinds() as guard:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, mode, encoding=encoding) as fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+            # mkstemp makes the file private (0600); results and checkpoints are meant to be shared.
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            # A second SIGTERM must not interrupt the removal below.
+            guard.armed = False
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def remove_stale_temporaries(path) -> list[Path]:
+    """Remove temporary files that :func:`atomic_write` left beside ``path`` and whose writer is gone.
+
+    The rule: a file in the folder of ``path`` named ``.NAME.<pid>-<random>.tmp``,
+    with ``NAME`` exactly the name of ``path``, is removed when no process with
+    that PID exists on this machine (a process that exists, even one of another
+    user, may still be writing it). A file named ``.NAME.<random>.tmp`` (the
+    format before the PID was recorded; ``<random>`` is 8 characters of
+    ``[a-z0-9_]``) is removed when it was last modified more than
+    ``OLD_FORMAT_STALE_SECONDS`` ago. Nothing else is touched: not the
+    temporary files of other targets, not directories or symlinks. PIDs are
+    those of this machine, so two machines must not write the same target in a
+    shared folder at the same time. On Windows, where probing a PID would
+    terminate the process, PID-named files are kept.
+
+    Parameters
+    ----------
+    path : str or Path
+        The target file (it need not exist).
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    path = Path(path)
+    prefix, suffix = f".{path.name}.", ".tmp"
+    removed = []
     try:
-        with os.fdopen(fd, mode, encoding=encoding) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes the file private (0600); results and checkpoints are meant to be shared.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(suffix)):
+            continue
+        tag = name[len(prefix) : -len(suffix)]
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if match := _PID_TAG.fullmatch(tag):
+                stale = not _process_exists(int(match[1]))
+            elif _OLD_TAG.fullmatch(tag):
+                stale = now - entry.stat(follow_symlinks=False).st_mtime > OLD_FORMAT_STALE_SECONDS
+            else:
+                continue
+            if stale:
+                Path(entry.path).unlink(missing_ok=True)
+                removed.append(Path(entry.path))
+        except OSError:
+            # Cleanup is best effort: a leftover that cannot be removed must not stop the write.
+            continue
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        # PermissionError: it exists but belongs to someone else; anything else: keep the file to be safe.
+        return True
+    return True
+
+
+class _SigtermGuard:
+    def __init__(self):
+        self.armed = True
+        self.received = False
+
+    def handler(self, signum, frame):
+        self.received = True
+        if self.armed:
+            self.armed = False
+            raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """Turn SIGTERM into an exception for the duration of the block, then terminate by SIGTERM.
+
+    Only in the main thread (the only one that may set handlers) and only if
+    SIGTERM would terminate the process anyway: a program with its own handler
+    (or ignoring SIGTERM) keeps its own behaviour.
+    """
+    guard = _SigtermGuard()
+    sigterm = getattr(signal, "SIGTERM", None)
+    if (
+        sigterm is None
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(sigterm) is not signal.SIG_DFL
+    ):
+        guard.armed = False
+        yield guard
+        return
+    signal.signal(sigterm, guard.handler)
+    try:
+        yield guard
+    finally:
+        guard.armed = False
+        signal.signal(sigterm, signal.SIG_DFL)
+        if guard.received:
+            os.kill(os.getpid(), sigterm)

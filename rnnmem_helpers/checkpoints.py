@@ -10,8 +10,10 @@ version and the command that produced the file.
 from __future__ import annotations
 
 import json
+import math
 import zipfile
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 
@@ -19,12 +21,26 @@ import numpy as np
 
 from ._io import atomic_write
 from ._validate import check_int
-from .model import RNNWeights
+from .model import ModelConfig, RNNWeights
 from .task import TaskConfig
 
 FORMAT_VERSION = 1
 ARRAY_KEYS = ("W", "W_in", "W_out")
+MEMBER_KEYS = (*ARRAY_KEYS, "metadata")
 REQUIRED_METADATA = ("format_version", "task", "model", "seed")
+# 1 MB as numpy's 4-byte unicode; shipped metadata is about 1000 characters.
+MAX_METADATA_CHARS = 2**18
+# What a damaged or foreign file can raise while being read; each means "not a checkpoint".
+_READ_ERRORS = (
+    OSError,
+    ValueError,
+    EOFError,
+    KeyError,
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,  # unsupported zip compression method
+    RuntimeError,  # encrypted zip member
+)
 
 
 class CheckpointError(ValueError):
@@ -57,83 +73,235 @@ class Checkpoint:
 def save_checkpoint(path, weights: RNNWeights, metadata: dict) -> Path:
     """Write a checkpoint atomically: a temporary file in the same folder, then a rename.
 
+    The arrays (as float32) and the final metadata pass the same check as
+    :func:`load_checkpoint` applies, before anything is written, so a saved
+    file always loads.
+
     Parameters
     ----------
     path : str or Path
         Destination ``.npz`` file; its folder must exist.
     weights : RNNWeights
+        Must stay finite when cast to float32.
     metadata : dict
-        JSON-serialisable; must hold ``task``, ``model`` and ``seed``.
+        JSON-serialisable; must hold ``task`` (a :class:`TaskConfig` as a dict),
+        ``model`` (a :class:`ModelConfig` as a dict, matching the weights) and
+        ``seed`` (an integer >= 0). ``format_version`` is added; if given it
+        must equal ``FORMAT_VERSION``.
 
     Returns
     -------
     Path
+
+    Raises
+    ------
+    TypeError
+        If ``weights`` is not RNNWeights, ``metadata`` not a dict or not JSON-serialisable.
+    ValueError
+        If the path does not end in ``.npz`` or the contents would not load; the message names the field.
+    FileNotFoundError
+        If the folder does not exist.
     """
     if not isinstance(weights, RNNWeights):
         raise TypeError(f"weights must be RNNWeights, got {type(weights).__name__}")
     if not isinstance(metadata, dict):
         raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
     meta = {"format_version": FORMAT_VERSION, **metadata}
-    missing = [k for k in REQUIRED_METADATA if k not in meta]
-    if missing:
-        raise ValueError(f"metadata must contain {list(REQUIRED_METADATA)}; missing {missing}")
-    text = json.dumps(meta, sort_keys=True)
+    try:
+        text = json.dumps(meta, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"metadata must be JSON-serialisable ({exc})") from exc
     path = Path(path)
     if path.suffix != ".npz":
         raise ValueError(f"path must end in .npz, got {str(path)!r}")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"folder {str(path.parent)!r} does not exist")
-    arrays = {k: np.asarray(getattr(weights, k), dtype=np.float32) for k in ARRAY_KEYS}
+    # Overflow to inf is what the check below reports; numpy's own warning would only repeat it.
+    with np.errstate(over="ignore"):
+        arrays = {k: np.asarray(getattr(weights, k), dtype=np.float32) for k in ARRAY_KEYS}
+    members = {"metadata": np.array(text), **arrays}
+    check_contents(members)
     with atomic_write(path, "wb") as fh:
-        np.savez(fh, metadata=np.array(text), **arrays)
+        np.savez(fh, **members)
     return path
 
 
 def load_checkpoint(path) -> Checkpoint:
     """Read and validate a checkpoint.
 
+    The archive is read with :mod:`zipfile`; each member's ``.npy`` header is
+    checked (dtype, shape within :class:`ModelConfig`'s limits, size in the
+    zip directory) before any data is decompressed, so a small malicious file
+    cannot make this allocate much memory. Then the contents pass
+    :func:`check_contents`, the same check :func:`save_checkpoint` applies.
+
     Raises
     ------
     FileNotFoundError
         If there is no such file.
     CheckpointError
-        If the file is corrupt or truncated, misses a key, or holds arrays of
-        the wrong shape or non-finite values.
+        If the file is not a zip archive of the expected members, is corrupt or
+        truncated, holds arrays of the wrong dtype, shape or size or non-finite
+        values, or metadata that :func:`check_contents` rejects. The message
+        starts with the path and names the field.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            keys = set(data.files)
-            want = set(ARRAY_KEYS) | {"metadata"}
-            if keys != want:
-                raise CheckpointError(f"{path}: expected keys {sorted(want)}, found {sorted(keys)}")
-            arrays = {k: data[k] for k in ARRAY_KEYS}
-            text = str(data["metadata"][()])
+        members = _read_members(path)
     except CheckpointError:
         raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except _READ_ERRORS as exc:
         raise CheckpointError(f"{path} is not a readable rnnmem checkpoint ({exc})") from exc
+    try:
+        meta = check_contents(members)
+    except ValueError as exc:
+        raise CheckpointError(f"{path}: {exc}") from exc
+    weights = RNNWeights(**{k: members[k] for k in ARRAY_KEYS})
+    return Checkpoint(weights=weights, metadata=meta)
+
+
+def check_contents(members: dict) -> dict:
+    """The one check of what a checkpoint holds, applied by both save and load.
+
+    Parameters
+    ----------
+    members : dict
+        ``W``, ``W_in``, ``W_out`` (float32 arrays) and ``metadata`` (a 0-d
+        unicode array holding JSON), exactly as stored in the file.
+
+    Returns
+    -------
+    dict
+        The parsed metadata.
+
+    Raises
+    ------
+    ValueError
+        Naming the member or metadata field at fault and what is allowed.
+    """
+    found = sorted(members)
+    if found != sorted(MEMBER_KEYS):
+        raise ValueError(f"expected keys {sorted(MEMBER_KEYS)}, found {found}")
+    for key in MEMBER_KEYS:
+        _check_header(key, members[key].shape, members[key].dtype)
+    W, W_in, W_out = (members[k] for k in ARRAY_KEYS)
+    n, k = W_in.shape
+    for key, arr, want in (("W", W, (n, n)), ("W_out", W_out, (k, n))):
+        if arr.shape != want:
+            raise ValueError(f"array {key!r} must have shape {want} to match W_in {W_in.shape}, got {arr.shape}")
+    for key, arr in zip(ARRAY_KEYS, (W, W_in, W_out), strict=True):
+        if not np.isfinite(arr).all():
+            raise ValueError(f"array {key!r} must be finite as float32 (no NaN, no inf, |x| < 3.4e38)")
+    text = str(members["metadata"][()])
     try:
         meta = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{path}: metadata is not valid JSON ({exc})") from exc
-    if not isinstance(meta, dict) or any(k not in meta for k in REQUIRED_METADATA):
-        raise CheckpointError(f"{path}: metadata must be an object with keys {list(REQUIRED_METADATA)}")
-    if meta["format_version"] != FORMAT_VERSION:
-        raise CheckpointError(f"{path}: format_version {meta['format_version']} is not {FORMAT_VERSION}")
-    try:
-        weights = RNNWeights(**arrays)
-        n_hidden, n_bits = meta["model"]["n_hidden"], meta["model"]["n_bits"]
-    except (TypeError, ValueError, KeyError) as exc:
-        raise CheckpointError(f"{path}: {exc}") from exc
-    if (weights.n_hidden, weights.n_bits) != (n_hidden, n_bits):
-        raise CheckpointError(
-            f"{path}: arrays have N={weights.n_hidden}, n_bits={weights.n_bits} but metadata says "
-            f"N={n_hidden}, n_bits={n_bits}"
+        raise ValueError(f"metadata is not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise ValueError(f"metadata must be a JSON object, got {type(meta).__name__}")
+    missing = [key for key in REQUIRED_METADATA if key not in meta]
+    if missing:
+        raise ValueError(f"metadata must contain {list(REQUIRED_METADATA)}; missing {missing}")
+    version = meta["format_version"]
+    if isinstance(version, bool) or version != FORMAT_VERSION:
+        raise ValueError(f"metadata field 'format_version' must be {FORMAT_VERSION}, got {version!r}")
+    task = _config_field("task", meta["task"], TaskConfig)
+    model = _config_field("model", meta["model"], ModelConfig)
+    seed = meta["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"metadata field 'seed' must be an integer >= 0, got {seed!r}")
+    if (model.n_hidden, model.n_bits) != (n, k):
+        raise ValueError(
+            f"metadata field 'model': arrays have N={n}, n_bits={k} but metadata says "
+            f"N={model.n_hidden}, n_bits={model.n_bits}"
         )
-    return Checkpoint(weights=weights, metadata=meta)
+    if task.n_bits != k:
+        raise ValueError(f"metadata field 'task': n_bits={task.n_bits} but the arrays have n_bits={k}")
+    return meta
+
+
+def _config_field(name: str, value, cls):
+    allowed = [f.name for f in fields(cls)]
+    if not isinstance(value, dict):
+        raise ValueError(f"metadata field {name!r} must be an object with keys among {allowed}, got {value!r}")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise ValueError(f"metadata field {name!r} has unknown keys {unknown}; allowed {allowed}")
+    try:
+        return cls(**value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"metadata field {name!r}: {exc}") from exc
+
+
+def _check_header(key: str, shape: tuple, dtype: np.dtype) -> None:
+    """Check one member's dtype and shape: what its ``.npy`` header says, before any data is read."""
+    if key == "metadata":
+        if dtype.kind != "U" or shape != ():
+            raise ValueError(f"member 'metadata' must be a unicode string, got dtype {dtype}, shape {shape}")
+        if dtype.itemsize // 4 > MAX_METADATA_CHARS:
+            raise ValueError(
+                f"member 'metadata' holds {dtype.itemsize // 4} characters; at most {MAX_METADATA_CHARS} allowed"
+            )
+        return
+    if dtype.kind != "f" or dtype.itemsize != 4:
+        raise ValueError(f"array {key!r} must be float32, got {dtype}")
+    if len(shape) != 2:
+        raise ValueError(f"array {key!r} must have 2 dimensions, got shape {shape}")
+    rows, cols = shape
+    if key == "W" and rows != cols:
+        raise ValueError(f"array 'W' must be square (N, N), got shape {shape}")
+    sizes = {
+        "W": {"n_hidden": rows},
+        "W_in": {"n_hidden": rows, "n_bits": cols},
+        "W_out": {"n_hidden": cols, "n_bits": rows},
+    }
+    try:
+        # ModelConfig holds the size limits (1 <= N <= its cap, 1 <= n_bits <= 64); they bound the memory a load uses.
+        ModelConfig(**sizes[key])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"array {key!r} has shape {shape}: {exc}") from exc
+
+
+def _read_members(path: Path) -> dict:
+    """Read the members of the archive at ``path``, checking every header before decompressing any data."""
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(f"{path} is not a readable rnnmem checkpoint (not a zip archive)")
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        found = [info.filename.removesuffix(".npy") for info in infos]
+        if sorted(found) != sorted(MEMBER_KEYS) or not all(i.filename.endswith(".npy") for i in infos):
+            raise CheckpointError(f"{path}: expected keys {sorted(MEMBER_KEYS)}, found {sorted(found)}")
+        for key, info in zip(found, infos, strict=True):
+            with zf.open(info) as fh:
+                shape, dtype, header_len = _read_npy_header(fh)
+            try:
+                _check_header(key, shape, dtype)
+            except ValueError as exc:
+                raise CheckpointError(f"{path}: {exc}") from exc
+            expected = header_len + dtype.itemsize * math.prod(shape)
+            if info.file_size != expected:
+                raise CheckpointError(
+                    f"{path}: member {key!r} is {info.file_size} bytes uncompressed; its header implies {expected}"
+                )
+        members = {}
+        for key, info in zip(found, infos, strict=True):
+            with zf.open(info) as fh:
+                members[key] = np.lib.format.read_array(fh, allow_pickle=False)
+    return members
+
+
+def _read_npy_header(fh) -> tuple[tuple, np.dtype, int]:
+    """Shape, dtype and header length of the ``.npy`` stream ``fh``, reading only its header."""
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+    else:
+        raise ValueError(f".npy format version {version} is not supported")
+    return shape, dtype, fh.tell()
 
 
 def pretrained_path(delay: int, seed: int = 0) -> Path:
