@@ -1,26 +1,53 @@
-"""Command line: ``python -m rnnmem_helpers {train,evaluate} ...``."""
+"""Command line: ``python -m rnnmem_helpers {train,evaluate,sweep} ...``.
+
+A user error (a bad flag value, a missing, unreadable or corrupt file, an
+unwritable ``--out``) is reported before any work starts as one line on
+stderr, ``PROG: error: ...``, naming the flag or file and what is allowed,
+with exit code 2; never as a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import json
+import os
 import shlex
-import sys
+import tempfile
 from pathlib import Path
 
 from . import __version__
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
-from .metrics import DEFAULT_TEST_STEPS, evaluate
+from .metrics import DEFAULT_TEST_STEPS, EVAL_CHUNK_STEPS, check_weights_and_task, evaluate
 from .model import ModelConfig
 from .task import RATE_SCOPES, TaskConfig
 from .train import MODES, TrainConfig, train
 
 _TRAIN_DEFAULTS = TrainConfig()
+# A 100-unit network runs 1-2 x 10^5 steps a second: 10^8 steps take 10-15 minutes, 10^9 would take hours.
+MAX_EVAL_STEPS = 10**8
+# Config fields as spelled on the command line, so an error names the flag the user typed.
+_FLAGS = {
+    "delay": "--delay",
+    "mean_interval": "--mean-interval",
+    "rate_scope": "--rate-scope",
+    "n_hidden": "--n-hidden",
+    "mode": "--mode",
+    "max_steps": "--max-steps",
+    "target_accuracy": "--target-accuracy",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, ``PROG: error: MESSAGE``, without the usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {' '.join(message.splitlines())}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    """The parser of ``python -m rnnmem_helpers``; its subcommands' errors are one line too."""
+    parser = _Parser(
         prog="python -m rnnmem_helpers",
         description="Train and evaluate tanh RNNs on the delayed 3-bit flip-flop task.",
     )
@@ -54,8 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("evaluate", help="score a checkpoint on a fresh test stream")
     ev.add_argument("path", type=Path, help="checkpoint file (.npz)")
-    ev.add_argument("--steps", type=int, default=DEFAULT_TEST_STEPS, help="length of the test stream")
-    ev.add_argument("--seed", type=int, default=12345, help="seed of the test stream, >= 0")
+    ev.add_argument(
+        "--steps",
+        type=int,
+        default=DEFAULT_TEST_STEPS,
+        help=f"length of the test stream, in [delay + 2, {MAX_EVAL_STEPS}] (default {DEFAULT_TEST_STEPS})",
+    )
+    ev.add_argument("--seed", type=int, default=12345, help="seed of the test stream, >= 0 (default 12345)")
+    ev.add_argument("--no-progress", action="store_true", help="hide the progress bar of long evaluations")
     sw = sub.add_parser("sweep", help="run a grid of training runs on Dask (resumable)")
     sw.add_argument("config", type=Path, help="sweep config (.json), see rnnmem_helpers.sweep")
     sw.add_argument(
@@ -67,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--scheduler", help="address of an existing Dask scheduler (default: a LocalCluster here)")
     sw.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes, one thread each (default 2)")
     sw.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    # Checks made after parsing report through the subcommand's parser, so their errors name it as argparse's do.
+    for command_parser in (tr, ev, sw):
+        command_parser.set_defaults(command_parser=command_parser)
     return parser
 
 
@@ -87,6 +123,51 @@ def canonical_train_command(args: argparse.Namespace) -> str:
     return " ".join(parts)
 
 
+def check_out_path(path: Path) -> None:
+    """Check, before training, that a checkpoint can be written at ``path`` (the ``--out`` of ``train``).
+
+    Parameters
+    ----------
+    path : Path
+        Must end in ``.npz`` and not be a directory; its folder must exist
+        and accept a new file.
+
+    Raises
+    ------
+    ValueError
+        Naming ``--out`` and what is allowed, if ``path`` fails a check.
+
+    Notes
+    -----
+    Writability is tested by creating a file in the folder and removing it at
+    once, because permission bits do not tell: root writes into read-only
+    folders, and file systems such as /proc refuse writes whatever they say.
+    """
+    if path.suffix != ".npz":
+        raise ValueError(f"argument --out: must be a path ending in .npz, got {str(path)!r}")
+    if path.is_dir():
+        raise ValueError(f"argument --out: {str(path)!r} is a directory; give a .npz file path")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValueError(f"argument --out: {str(folder)!r} is not an existing folder; give a .npz path in one")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".probe")
+    except OSError as exc:
+        raise ValueError(
+            f"argument --out: cannot write in folder {str(folder)!r} ({exc.strerror}); give a path in a writable folder"
+        ) from exc
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _config_error(parser, exc: Exception):
+    """Report a config check's error under the flag it came from."""
+    name, _, rest = str(exc).partition(" ")
+    if name in _FLAGS:
+        parser.error(f"argument {_FLAGS[name]}: {rest}")
+    parser.error(str(exc))
+
+
 def _train(args, parser) -> int:
     try:
         task = TaskConfig(delay=args.delay, mean_interval=args.mean_interval, rate_scope=args.rate_scope)
@@ -94,12 +175,14 @@ def _train(args, parser) -> int:
         config = dataclasses.replace(
             _TRAIN_DEFAULTS, mode=args.mode, max_steps=args.max_steps, target_accuracy=args.target_accuracy
         )
-        if args.seed < 0:
-            raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
     except (TypeError, ValueError) as exc:
+        _config_error(parser, exc)
+    if args.seed < 0:
+        parser.error(f"argument --seed: must be an integer >= 0, got {args.seed}")
+    try:
+        check_out_path(args.out)
+    except ValueError as exc:
         parser.error(str(exc))
-    if args.out.suffix != ".npz" or not args.out.parent.is_dir():
-        parser.error(f"--out must be a .npz path in an existing folder, got {str(args.out)!r}")
     result = train(task, model, config, seed=args.seed, progress=not args.no_progress)
     metadata = {
         "task": dataclasses.asdict(task),
@@ -124,20 +207,44 @@ def _train(args, parser) -> int:
 
 
 def _evaluate(args, parser) -> int:
-    if args.steps < 2 or args.seed < 0:
-        parser.error("--steps must be >= 2 and --seed >= 0")
+    if not 2 <= args.steps <= MAX_EVAL_STEPS:
+        parser.error(
+            f"argument --steps: must be an integer in [delay + 2, {MAX_EVAL_STEPS}], where delay is the "
+            f"checkpoint's output delay, got {args.steps}"
+        )
+    if args.seed < 0:
+        parser.error(f"argument --seed: must be an integer >= 0, got {args.seed}")
+    path = args.path
+    if path.is_dir():
+        parser.error(f"argument path: {str(path)!r} is a directory, not a checkpoint file (.npz)")
+    if not path.exists():
+        parser.error(f"argument path: no checkpoint file at {str(path)!r}")
     try:
-        ckpt = load_checkpoint(args.path)
-    except (FileNotFoundError, CheckpointError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        ckpt = load_checkpoint(path)
+        task = ckpt.task
+        check_weights_and_task(ckpt.weights, task)
+    except CheckpointError as exc:
+        # load_checkpoint's own message names the file and the field at fault.
+        parser.error(f"argument path: {exc}")
+    except (ValueError, TypeError, KeyError, OSError):
+        parser.error(f"argument path: {str(path)!r} is not a readable rnnmem checkpoint (.npz written by train)")
+    if args.steps < task.delay + 2:
+        parser.error(
+            f"argument --steps: must be an integer in [{task.delay + 2}, {MAX_EVAL_STEPS}] for this checkpoint "
+            f"(delay {task.delay}), got {args.steps}"
+        )
+    progress = args.steps > EVAL_CHUNK_STEPS and not args.no_progress
     try:
-        res = evaluate(ckpt.weights, ckpt.task, n_time=args.steps, rng=args.seed)
-    except ValueError as exc:
-        parser.error(str(exc))
+        res = evaluate(ckpt.weights, task, n_time=args.steps, rng=args.seed, progress=progress)
+    except ValueError:
+        # Every input was checked above; what is left is a stream too short to hold a scorable target.
+        parser.error(
+            f"argument --steps: no pulse arrives in the first {args.steps - task.delay} of the {args.steps} steps "
+            f"of the --seed {args.seed} stream, so nothing can be scored; use more --steps"
+        )
     per = ", ".join(f"{a:.4%}" for a in res.per_channel)
     print(
-        f"{args.path}: delay {ckpt.task.delay}, N={ckpt.weights.n_hidden}; "
+        f"{path}: delay {task.delay}, N={ckpt.weights.n_hidden}; "
         f"accuracy {res.accuracy:.4%} on {res.n_time} steps ({res.n_pulses} pulses); "
         f"per channel {per}; wrong flips {res.wrong_flips}"
     )
@@ -147,19 +254,26 @@ def _evaluate(args, parser) -> int:
 def _sweep(args, parser) -> int:
     from .sweep import expand_grid, run_sweep
 
+    if args.workers < 1:
+        parser.error(f"argument --workers: must be an integer >= 1, got {args.workers}")
+    if not args.config.is_file():
+        what = "is a directory, not" if args.config.is_dir() else "does not exist; give"
+        parser.error(f"argument config: {str(args.config)!r} {what} a sweep config file (.json)")
     try:
         config = json.loads(args.config.read_text(encoding="utf-8"))
         n_runs = len(expand_grid(config))
-    except FileNotFoundError:
-        parser.error(f"no sweep config at {str(args.config)!r}")
-    except (json.JSONDecodeError, TypeError, ValueError) as exc:
-        parser.error(f"bad sweep config {str(args.config)!r}: {exc}")
-    if args.workers < 1:
-        parser.error(f"--workers must be an integer >= 1, got {args.workers}")
+    except OSError as exc:
+        parser.error(f"argument config: cannot read {str(args.config)!r} ({exc.strerror})")
+    except (TypeError, ValueError) as exc:
+        # ValueError covers text that is not JSON or not UTF-8.
+        parser.error(f"argument config: {str(args.config)!r} is not a valid sweep config: {exc}")
+    results_dir = config.get("results")
+    if results_dir is not None and not isinstance(results_dir, str):
+        parser.error(f'argument config: "results" in {str(args.config)!r} must be a folder name (a string)')
     if args.out is not None:
         out = args.out
-    elif "results" in config:
-        out = args.config.parent / config["results"]
+    elif results_dir is not None:
+        out = args.config.parent / results_dir
     else:
         out = args.config.with_suffix("")
     results = run_sweep(config, out, scheduler=args.scheduler, n_workers=args.workers, progress=not args.no_progress)
@@ -169,7 +283,11 @@ def _sweep(args, parser) -> int:
 
 
 def main(argv=None) -> int:
+    """Run the command line on ``argv`` (default ``sys.argv[1:]``); return the exit code.
+
+    User errors raise ``SystemExit(2)`` after printing one line on stderr.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = {"train": _train, "evaluate": _evaluate, "sweep": _sweep}[args.command]
-    return handler(args, parser)
+    return handler(args, args.command_parser)

@@ -8,9 +8,12 @@ import numpy as np
 
 from ._validate import as_generator, check_array, check_int
 from .model import RNNWeights, simulate
-from .task import TaskConfig, make_stream
+from .task import TaskConfig, sample_pulses, targets_from_inputs
 
 DEFAULT_TEST_STEPS = 100_000
+# Streams up to this length are drawn exactly as ``make_stream`` draws them, so it must be at least
+# DEFAULT_TEST_STEPS; one chunk of a 100-unit network's states is 80 MB of float64.
+EVAL_CHUNK_STEPS = 100_000
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,23 @@ def check_weights_and_task(weights: RNNWeights, task: TaskConfig) -> None:
         raise ValueError(f"task.n_bits ({task.n_bits}) must equal the network's n_bits ({weights.n_bits})")
 
 
-def evaluate(weights: RNNWeights, task: TaskConfig, *, n_time: int = DEFAULT_TEST_STEPS, rng=0) -> EvalResult:
-    """Score a network on a fresh stream of ``n_time`` steps.
+def evaluate(
+    weights: RNNWeights, task: TaskConfig, *, n_time: int = DEFAULT_TEST_STEPS, rng=0, progress: bool = False
+) -> EvalResult:
+    """Score a network on a fresh stream of ``n_time`` steps, in constant memory.
+
+    The stream is drawn and simulated in chunks of :data:`EVAL_CHUNK_STEPS`
+    steps. The hidden state, the last pulse on each channel and the targets
+    still owed to the delay are carried from one chunk to the next, so the
+    scores are those of one continuous stream, the same as :func:`score` on
+    the whole of it.
+
+    Draw order: chunk ``c`` is ``sample_pulses(task, 1, len_c, rng)`` on the
+    same generator, one chunk after the other. A stream of at most
+    :data:`EVAL_CHUNK_STEPS` steps is therefore exactly
+    ``make_stream(task, n_time, rng)``; a longer one is the concatenation of
+    its chunks, which is a different draw than a one-shot ``make_stream`` of
+    that length.
 
     Parameters
     ----------
@@ -89,20 +107,97 @@ def evaluate(weights: RNNWeights, task: TaskConfig, *, n_time: int = DEFAULT_TES
     task : TaskConfig
         Its ``n_bits`` must match the network.
     n_time : int
-        Stream length (the paper tests on ~100 000 steps).
+        Stream length, >= ``task.delay + 2`` (the paper tests on ~100 000 steps).
     rng : np.random.Generator or int
         Source of the test stream.
+    progress : bool
+        Show a tqdm progress bar over the steps.
+
+    Returns
+    -------
+    EvalResult
+
+    Raises
+    ------
+    ValueError
+        If ``n_time`` is out of range, or the stream holds no defined target
+        (no pulse in its first ``n_time - delay`` steps).
     """
     check_weights_and_task(weights, task)
     n_time = check_int("n_time", n_time, minimum=task.delay + 2)
-    stream = make_stream(task, n_time, as_generator("rng", rng))
-    _, outputs = simulate(weights, stream.inputs)
-    acc, per_channel, flips = score(outputs, stream.targets, stream.mask)
+    rng = as_generator("rng", rng)
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False, got {progress!r}")
+    from tqdm.auto import tqdm
+
+    k, delay = task.n_bits, task.delay
+    state = None
+    last_pulse = np.zeros(k, dtype=np.float32)
+    # Held signs of the chunk's last ``delay`` steps: they are the targets of the next ``delay`` steps.
+    owed = np.zeros((delay, k), dtype=np.float32)
+    last_row = None
+    correct = np.zeros(k, dtype=np.int64)
+    valid = np.zeros(k, dtype=np.int64)
+    wrong_flips = n_pulses = 0
+    with tqdm(total=n_time, disable=not progress, desc=f"evaluate Δt={delay}", unit="step") as bar:
+        for start in range(0, n_time, EVAL_CHUNK_STEPS):
+            length = min(EVAL_CHUNK_STEPS, n_time - start)
+            inputs = sample_pulses(task, 1, length, rng)[0]
+            # Prepending the last pulse of each channel makes the held sign continue across the boundary.
+            held, _ = targets_from_inputs(np.concatenate([last_pulse[None], inputs])[None], 0)
+            held = held[0, 1:]
+            last_pulse = held[-1].copy()
+            pending = np.concatenate([owed, held])
+            targets, owed = pending[:length], pending[length:].copy()
+            states, outputs = simulate(weights, inputs, s0=state)
+            state = states[-1].copy()
+            counts = _chunk_counts(outputs, targets, targets != 0, last_row)
+            correct += counts[0]
+            valid += counts[1]
+            wrong_flips += counts[2]
+            last_row = counts[3]
+            n_pulses += int(np.count_nonzero(inputs))
+            bar.update(length)
+    n_valid = int(valid.sum())
+    if n_valid == 0:
+        raise ValueError(
+            f"the {n_time}-step test stream has no defined target (no pulse in its first {n_time - delay} steps); "
+            "use a longer n_time or another rng"
+        )
     return EvalResult(
-        accuracy=acc,
-        per_channel=tuple(float(a) for a in per_channel),
-        wrong_flips=flips,
-        n_valid=int(stream.mask.sum()),
-        n_pulses=int(np.count_nonzero(stream.inputs)),
+        accuracy=float(correct.sum() / n_valid),
+        per_channel=tuple(float(a) for a in correct / np.maximum(valid, 1)),
+        wrong_flips=wrong_flips,
+        n_valid=n_valid,
+        n_pulses=n_pulses,
         n_time=n_time,
     )
+
+
+def _chunk_counts(outputs, targets, mask, last_row):
+    """The counts behind :func:`score` for one chunk of a stream.
+
+    Parameters
+    ----------
+    outputs, targets : ndarray of shape (time, n_bits)
+    mask : ndarray of shape (time, n_bits), bool
+    last_row : tuple of three ndarray of shape (n_bits,), or None
+        Output sign, target and mask of the step before the chunk (None for
+        the first chunk), so that a wrong flip at the boundary is counted.
+
+    Returns
+    -------
+    correct, valid : ndarray of shape (n_bits,), int64
+        Per-channel counts of correct and of valid entries.
+    wrong_flips : int
+    last_row : tuple
+        Output sign, target and mask of the chunk's last step.
+    """
+    correct = ((np.sign(outputs) == targets) & mask).sum(0)
+    sign_y = np.where(outputs >= 0, 1.0, -1.0)
+    s, tgt, m = sign_y, targets, mask
+    if last_row is not None:
+        s, tgt, m = (np.concatenate([prev[None], a]) for prev, a in zip(last_row, (s, tgt, m), strict=True))
+    both_valid = m[1:] & m[:-1]
+    wrong = both_valid & (s[1:] != s[:-1]) & ((tgt[1:] == tgt[:-1]) | (s[1:] != tgt[1:]))
+    return correct, mask.sum(0), int(wrong.sum()), (sign_y[-1], targets[-1], mask[-1])

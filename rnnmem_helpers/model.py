@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._validate import as_generator, check_array, check_int
+from ._validate import RNG, Array, InstanceOf, Integer, Optional, check_shape, validate_fields, validate_params
 
 
 @dataclass(frozen=True)
+@validate_fields({"n_hidden": Integer(1, 4096), "n_bits": Integer(1, 64)})
 class ModelConfig:
     """Size of the network.
 
@@ -32,12 +33,9 @@ class ModelConfig:
     n_hidden: int = 100
     n_bits: int = 3
 
-    def __post_init__(self):
-        check_int("n_hidden", self.n_hidden, minimum=1, maximum=4096)
-        check_int("n_bits", self.n_bits, minimum=1, maximum=64)
-
 
 @dataclass(frozen=True, eq=False)
+@validate_fields({name: Array(2, nonempty=True) for name in ("W", "W_in", "W_out")})
 class RNNWeights:
     """The three weight matrices as float64 numpy arrays (copied, read-only).
 
@@ -53,15 +51,14 @@ class RNNWeights:
     W_out: np.ndarray
 
     def __post_init__(self):
-        W = check_array("W", self.W, ndim=2)
-        n = W.shape[0]
-        if W.shape != (n, n):
-            raise ValueError(f"W must be square (N, N), got shape {W.shape}")
-        W_in = check_array("W_in", self.W_in, ndim=2, shape=(n, None))
-        k = W_in.shape[1]
-        W_out = check_array("W_out", self.W_out, ndim=2, shape=(k, n))
-        for name, arr in (("W", W), ("W_in", W_in), ("W_out", W_out)):
-            arr = np.array(arr, dtype=np.float64)
+        # Each field is already a finite, non-empty 2-D array: only the sizes across fields remain.
+        n = self.W.shape[0]
+        if self.W.shape != (n, n):
+            raise ValueError(f"W must be square (N, N), got shape {self.W.shape}")
+        check_shape("W_in", self.W_in, (n, None))
+        check_shape("W_out", self.W_out, (self.W_in.shape[1], n))
+        for name in ("W", "W_in", "W_out"):
+            arr = np.array(getattr(self, name), dtype=np.float64)
             arr.flags.writeable = False
             object.__setattr__(self, name, arr)
 
@@ -74,6 +71,7 @@ class RNNWeights:
         return self.W_in.shape[1]
 
 
+@validate_params({"config": InstanceOf(ModelConfig), "rng": RNG()})
 def init_weights(config: ModelConfig, rng) -> RNNWeights:
     """The paper's initialisation: uniform in ±1/√3 for W_in, ±1/√N for W and W_out.
 
@@ -82,9 +80,6 @@ def init_weights(config: ModelConfig, rng) -> RNNWeights:
     config : ModelConfig
     rng : np.random.Generator or int
     """
-    if not isinstance(config, ModelConfig):
-        raise TypeError(f"config must be a ModelConfig, got {type(config).__name__}")
-    rng = as_generator("rng", rng)
     n, k = config.n_hidden, config.n_bits
     a_in, a = 1 / np.sqrt(3), 1 / np.sqrt(n)
     W_in = rng.uniform(-a_in, a_in, size=(n, k))
@@ -93,6 +88,13 @@ def init_weights(config: ModelConfig, rng) -> RNNWeights:
     return RNNWeights(W=W, W_in=W_in, W_out=W_out)
 
 
+@validate_params(
+    {
+        "weights": InstanceOf(RNNWeights),
+        "s": Array(min_ndim=1, dtype=np.float64),
+        "x": Optional(Array(min_ndim=1, dtype=np.float64)),
+    }
+)
 def step(weights: RNNWeights, s, x=None) -> np.ndarray:
     """The one-step map F(s, x) = tanh(W s + W_in x).
 
@@ -107,18 +109,23 @@ def step(weights: RNNWeights, s, x=None) -> np.ndarray:
     -------
     ndarray of shape (..., N), float64
     """
-    s = np.asarray(s, dtype=np.float64)
-    if s.ndim < 1 or s.shape[-1] != weights.n_hidden:
+    if s.shape[-1] != weights.n_hidden:
         raise ValueError(f"s must have shape (..., {weights.n_hidden}), got {s.shape}")
     pre = s @ weights.W.T
     if x is not None:
-        x = np.asarray(x, dtype=np.float64)
-        if x.ndim < 1 or x.shape[-1] != weights.n_bits:
+        if x.shape[-1] != weights.n_bits:
             raise ValueError(f"x must have shape (..., {weights.n_bits}), got {x.shape}")
         pre = pre + x @ weights.W_in.T
     return np.tanh(pre)
 
 
+@validate_params(
+    {
+        "weights": InstanceOf(RNNWeights),
+        "inputs": Array(2, dtype=np.float64),
+        "s0": Optional(Array(1, dtype=np.float64)),
+    }
+)
 def simulate(weights: RNNWeights, inputs, s0=None) -> tuple[np.ndarray, np.ndarray]:
     """Run the network on one input sequence in float64 numpy.
 
@@ -135,15 +142,15 @@ def simulate(weights: RNNWeights, inputs, s0=None) -> tuple[np.ndarray, np.ndarr
         S(t) for t = 1..time (after each input).
     outputs_txk : ndarray of shape (time, n_bits)
     """
-    if not isinstance(weights, RNNWeights):
-        raise TypeError(f"weights must be RNNWeights, got {type(weights).__name__}")
     n, k = weights.n_hidden, weights.n_bits
-    x = check_array("inputs", inputs, ndim=2, shape=(None, k)).astype(np.float64)
-    s = np.zeros(n) if s0 is None else check_array("s0", s0, ndim=1, shape=(n,)).astype(np.float64)
-    drive_txn = x @ weights.W_in.T
-    states_txn = np.empty((x.shape[0], n))
+    check_shape("inputs", inputs, (None, k))
+    if s0 is not None:
+        check_shape("s0", s0, (n,))
+    s = np.zeros(n) if s0 is None else s0
+    drive_txn = inputs @ weights.W_in.T
+    states_txn = np.empty((inputs.shape[0], n))
     W = np.ascontiguousarray(weights.W)
-    for t in range(x.shape[0]):
+    for t in range(inputs.shape[0]):
         s = np.tanh(W @ s + drive_txn[t])
         states_txn[t] = s
     return states_txn, np.tanh(states_txn @ weights.W_out.T)

@@ -23,12 +23,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_generator, check_array, check_choice, check_float, check_int
+from ._validate import RNG, Array, Boolean, InstanceOf, Integer, OneOf, Real, validate_fields, validate_params
 
 RATE_SCOPES = ("all", "per_channel")
 
 
 @dataclass(frozen=True)
+@validate_fields(
+    {
+        "n_bits": Integer(1, 64),
+        "delay": Integer(0, 10_000),
+        "mean_interval": Real(1.0, strict_min=True),
+        "rate_scope": OneOf(RATE_SCOPES),
+    }
+)
 class TaskConfig:
     """Parameters of the delayed flip-flop task.
 
@@ -50,12 +58,6 @@ class TaskConfig:
     delay: int = 0
     mean_interval: float = 50.0
     rate_scope: str = "all"
-
-    def __post_init__(self):
-        check_int("n_bits", self.n_bits, minimum=1, maximum=64)
-        check_int("delay", self.delay, minimum=0, maximum=10_000)
-        check_float("mean_interval", self.mean_interval, minimum=1.0, strict_min=True)
-        check_choice("rate_scope", self.rate_scope, RATE_SCOPES)
 
     @property
     def pulses_per_step(self) -> float:
@@ -83,6 +85,16 @@ class TaskBatch:
     mask: np.ndarray
 
 
+_STREAM_PARAMS = {
+    "config": InstanceOf(TaskConfig),
+    "batch": Integer(1),
+    "n_time": Integer(1),
+    "rng": RNG(),
+    "pulse_at_start": Boolean(),
+}
+
+
+@validate_params(_STREAM_PARAMS)
 def sample_pulses(config: TaskConfig, batch: int, n_time: int, rng, *, pulse_at_start: bool = False) -> np.ndarray:
     """Draw input pulse trains.
 
@@ -101,10 +113,6 @@ def sample_pulses(config: TaskConfig, batch: int, n_time: int, rng, *, pulse_at_
     -------
     inputs : ndarray of shape (batch, n_time, n_bits), float32
     """
-    _check_config(config)
-    batch = check_int("batch", batch, minimum=1)
-    n_time = check_int("n_time", n_time, minimum=1)
-    rng = as_generator("rng", rng)
     k = config.n_bits
     inputs = np.zeros((batch, n_time, k), dtype=np.float32)
     p = 1.0 / config.mean_interval
@@ -121,6 +129,7 @@ def sample_pulses(config: TaskConfig, batch: int, n_time: int, rng, *, pulse_at_
     return inputs
 
 
+@validate_params({"inputs": Array(3), "delay": Integer(0)})
 def targets_from_inputs(inputs, delay: int) -> tuple[np.ndarray, np.ndarray]:
     """Targets and validity mask implied by a pulse train.
 
@@ -136,8 +145,6 @@ def targets_from_inputs(inputs, delay: int) -> tuple[np.ndarray, np.ndarray]:
     targets : ndarray of shape (batch, time, n_bits), float32
     mask : ndarray of shape (batch, time, n_bits), bool
     """
-    inputs = check_array("inputs", inputs, ndim=3)
-    delay = check_int("delay", delay, minimum=0)
     b, n_time, k = inputs.shape
     signs = np.sign(inputs).astype(np.float32)
     idx = np.where(signs != 0, np.arange(n_time)[None, :, None], -1)
@@ -150,6 +157,7 @@ def targets_from_inputs(inputs, delay: int) -> tuple[np.ndarray, np.ndarray]:
     return targets.astype(np.float32), mask
 
 
+@validate_params(_STREAM_PARAMS)
 def make_batch(config: TaskConfig, batch: int, n_time: int, rng, *, pulse_at_start: bool = False) -> TaskBatch:
     """Draw a batch of sequences with their delayed targets. See :func:`sample_pulses`."""
     inputs = sample_pulses(config, batch, n_time, rng, pulse_at_start=pulse_at_start)
@@ -157,12 +165,8 @@ def make_batch(config: TaskConfig, batch: int, n_time: int, rng, *, pulse_at_sta
     return TaskBatch(inputs, targets, mask)
 
 
+@validate_params({name: c for name, c in _STREAM_PARAMS.items() if name != "batch"})
 def make_stream(config: TaskConfig, n_time: int, rng, *, pulse_at_start: bool = False) -> TaskBatch:
     """One long sequence: a :class:`TaskBatch` whose arrays have shape (n_time, n_bits)."""
     b = make_batch(config, 1, n_time, rng, pulse_at_start=pulse_at_start)
     return TaskBatch(b.inputs[0], b.targets[0], b.mask[0])
-
-
-def _check_config(config):
-    if not isinstance(config, TaskConfig):
-        raise TypeError(f"config must be a TaskConfig, got {type(config).__name__}")

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from ._validate import check_choice, check_float, check_int
+from ._validate import Boolean, InstanceOf, Integer, OneOf, Optional, Real, validate_fields, validate_params
 from .metrics import EvalResult, evaluate
 from .model import FlipFlopRNN, ModelConfig, RNNWeights, init_weights
 from .task import TaskConfig, make_batch
@@ -36,6 +36,22 @@ MODES = ("bptt", "tbptt")
 
 
 @dataclass(frozen=True)
+@validate_fields(
+    {
+        "mode": OneOf(MODES),
+        "lr": Real(0.0, 1.0, strict_min=True),
+        "batch_size": Integer(1, 4096),
+        "seq_len": Integer(2, 100_000),
+        "tbptt_len": Integer(1, 100_000),
+        "stream_len": Integer(1),
+        "clip_norm": Real(0.0, strict_min=True),
+        "max_steps": Integer(1),
+        "eval_every": Integer(1),
+        "eval_steps": Integer(100),
+        "confirm_steps": Integer(100),
+        "target_accuracy": Real(0.0, 1.0),
+    }
+)
 class TrainConfig:
     """Optimisation settings. See the module docstring for the two modes."""
 
@@ -53,18 +69,8 @@ class TrainConfig:
     target_accuracy: float = 0.995
 
     def __post_init__(self):
-        check_choice("mode", self.mode, MODES)
-        check_float("lr", self.lr, minimum=0.0, maximum=1.0, strict_min=True)
-        check_int("batch_size", self.batch_size, minimum=1, maximum=4096)
-        check_int("seq_len", self.seq_len, minimum=2, maximum=100_000)
-        check_int("tbptt_len", self.tbptt_len, minimum=1, maximum=100_000)
-        check_int("stream_len", self.stream_len, minimum=self.tbptt_len)
-        check_float("clip_norm", self.clip_norm, minimum=0.0, strict_min=True)
-        check_int("max_steps", self.max_steps, minimum=1)
-        check_int("eval_every", self.eval_every, minimum=1)
-        check_int("eval_steps", self.eval_steps, minimum=100)
-        check_int("confirm_steps", self.confirm_steps, minimum=100)
-        check_float("target_accuracy", self.target_accuracy, minimum=0.0, maximum=1.0)
+        if self.stream_len < self.tbptt_len:
+            raise ValueError(f"stream_len must be an integer >= tbptt_len ({self.tbptt_len}), got {self.stream_len}")
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,16 @@ def single_thread():
         torch.set_num_threads(previous)
 
 
+@validate_params(
+    {
+        "task": InstanceOf(TaskConfig),
+        "model": Optional(InstanceOf(ModelConfig)),
+        "config": Optional(InstanceOf(TrainConfig)),
+        "seed": Integer(0),
+        "init": Optional(InstanceOf(RNNWeights)),
+        "progress": Boolean(),
+    }
+)
 def train(
     task: TaskConfig,
     model: ModelConfig | None = None,
@@ -138,14 +154,8 @@ def train(
     progress : bool
         Show a tqdm progress bar (works in notebooks and terminals).
     """
-    if isinstance(task, TaskConfig):
-        model = ModelConfig(n_bits=task.n_bits) if model is None else model
+    model = ModelConfig(n_bits=task.n_bits) if model is None else model
     config = TrainConfig() if config is None else config
-    checks = (("task", task, TaskConfig), ("model", model, ModelConfig), ("config", config, TrainConfig))
-    for name, value, cls in checks:
-        if not isinstance(value, cls):
-            raise TypeError(f"{name} must be a {cls.__name__}, got {type(value).__name__}")
-    seed = check_int("seed", seed, minimum=0)
     if task.n_bits != model.n_bits:
         raise ValueError(f"task.n_bits ({task.n_bits}) must equal model.n_bits ({model.n_bits})")
     if init is not None and (init.n_hidden, init.n_bits) != (model.n_hidden, model.n_bits):
@@ -161,6 +171,7 @@ def _seed_children(seed):
     return np.random.SeedSequence(seed).spawn(4)
 
 
+@validate_params({"model": InstanceOf(ModelConfig), "seed": Integer(0)})
 def initial_weights(model: ModelConfig, seed: int) -> RNNWeights:
     """The paper-style initial weights that ``train(..., seed=seed)`` starts from.
 
@@ -173,9 +184,6 @@ def initial_weights(model: ModelConfig, seed: int) -> RNNWeights:
     seed : int
         >= 0, as for :func:`train`.
     """
-    if not isinstance(model, ModelConfig):
-        raise TypeError(f"model must be a ModelConfig, got {type(model).__name__}")
-    seed = check_int("seed", seed, minimum=0)
     return init_weights(model, np.random.default_rng(_seed_children(seed)[0]))
 
 

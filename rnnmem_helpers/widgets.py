@@ -4,25 +4,35 @@ Each explorer returns an ``ipywidgets`` container; in a live kernel (Jupyter,
 Binder, Colab) moving a control recomputes and redraws, and in the static HTML
 the saved widget state shows the controls with the figure for their initial
 values.
+
+Arguments are checked when an explorer is called, before ipywidgets is
+imported or anything is drawn: a bad one inside the redraw callback would
+only show up as a traceback in the widget's output area.
 """
 
 from __future__ import annotations
 
+from ._validate import Integer, validate_params
+from .analysis import MAX_TEST_STEPS
 from .checkpoints import available_pretrained, load_pretrained
 from .task import TaskConfig, make_stream
 
 
+# The Δt slider must stay within what TaskConfig accepts, so max_delay shares its constraint.
+@validate_params(
+    {"n_time": Integer(1, MAX_TEST_STEPS), "seed": Integer(0), "max_delay": TaskConfig.__rnnmem_params__["delay"]}
+)
 def task_explorer(n_time: int = 400, seed: int = 0, max_delay: int = 24):
     """Δt and λ sliders redrawing the task traces (Fig. 1) on a fresh stream.
 
     Parameters
     ----------
     n_time : int
-        Steps shown.
+        Steps shown, >= 1.
     seed : int
-        Seed of the stream; the same seed gives the same pulses whatever Δt.
+        Seed of the stream, >= 0; the same seed gives the same pulses whatever Δt.
     max_delay : int
-        Upper end of the Δt slider.
+        Upper end of the Δt slider, in [0, 10 000].
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
@@ -44,6 +54,8 @@ def task_explorer(n_time: int = 400, seed: int = 0, max_delay: int = 24):
     )
 
 
+# At least 3 steps: the cube is spanned by three principal components of the run's states.
+@validate_params({"n_time": Integer(3, MAX_TEST_STEPS), "seed": Integer(0)})
 def network_explorer(n_time: int = 20_000, seed: int = 0):
     """A selector over the shipped networks redrawing their PCA cube with fixed points and W's spectrum.
 
@@ -51,18 +63,21 @@ def network_explorer(n_time: int = 20_000, seed: int = 0):
     ----------
     n_time : int
         Length of the test run used for the PCA (shorter than the book's
-        100 000 steps so that a change redraws in about a second).
+        100 000 steps so that a change redraws in about a second); at least
+        the longest shipped delay + 2, as for :func:`run_test`.
     seed : int
-        Seed of the test stream and of the fixed-point search.
+        Seed of the test stream and of the fixed-point search, >= 0.
     """
+    delays = sorted({d for d, s in available_pretrained() if s == 0})
+    if delays and n_time < delays[-1] + 2:
+        raise ValueError(f"n_time must be an integer >= {delays[-1] + 2} (longest shipped delay + 2), got {n_time}")
+
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
     from .analysis import fit_pca, run_test, spectrum_summary
     from .fixed_points import find_fixed_points
     from .plotting import plot_cube, plot_eigenvalues
-
-    delays = sorted({d for d, s in available_pretrained() if s == 0})
 
     def draw(delay=delays[-1]):
         ckpt = load_pretrained(delay)

@@ -1,11 +1,17 @@
+import json
 import subprocess
 import sys
+import tempfile
 
+import numpy as np
 import pytest
 
-from rnnmem_helpers import load_checkpoint
+from rnnmem_helpers import analysis, cli, load_checkpoint, metrics
 from rnnmem_helpers.checkpoints import pretrained_path
-from rnnmem_helpers.cli import main
+from rnnmem_helpers.cli import MAX_EVAL_STEPS, check_out_path, main
+from rnnmem_helpers.metrics import evaluate, score
+from rnnmem_helpers.model import ModelConfig, init_weights, simulate
+from rnnmem_helpers.task import TaskConfig, make_stream, sample_pulses, targets_from_inputs
 
 
 def test_help_lists_flags(capsys):
@@ -22,7 +28,7 @@ def test_help_lists_flags(capsys):
     [
         (["train", "--delay", "-1", "--out", "x.npz"], "delay"),
         (["train", "--delay", "abc", "--out", "x.npz"], "delay"),
-        (["train", "--mean-interval", "0", "--out", "x.npz"], "mean_interval"),
+        (["train", "--mean-interval", "0", "--out", "x.npz"], "--mean-interval"),
         (["train", "--seed", "-3", "--out", "x.npz"], "seed"),
         (["train", "--mode", "rtrl", "--out", "x.npz"], "mode"),
         (["train", "--out", "x.pt"], "--out"),
@@ -60,5 +66,236 @@ def test_train_and_evaluate_end_to_end(tmp_path):
 def test_evaluate_corrupt_file_is_clear(tmp_path, capsys):
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"garbage")
-    assert main(["evaluate", str(bad)]) == 1
+    with pytest.raises(SystemExit) as exc:
+        main(["evaluate", str(bad)])
+    assert exc.value.code == 2
     assert "not a readable rnnmem checkpoint" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- user errors: one line, exit 2
+
+
+@pytest.fixture
+def bad_files(tmp_path, monkeypatch):
+    """A folder of files a user might wrongly pass, as the working directory."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "adir.npz").mkdir()
+    (tmp_path / "afile.txt").write_text("not a folder")
+    (tmp_path / "random.npz").write_bytes(np.random.default_rng(0).bytes(4096))
+    good = pretrained_path(0).read_bytes()
+    (tmp_path / "truncated.npz").write_bytes(good[: len(good) // 2])
+    np.savez(tmp_path / "other.npz", x=np.zeros(3))
+    np.save(tmp_path / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    (tmp_path / "objects.npy").rename(tmp_path / "objects.npz")
+    (tmp_path / "notjson.json").write_text("{grid: [")
+    (tmp_path / "binary.json").write_bytes(b"\xff\xfe\x00garbage")
+    (tmp_path / "badgrid.json").write_text(json.dumps({"grid": {"colour": [1]}}))
+    (tmp_path / "ok.json").write_text(json.dumps({"grid": {"delay": [0]}}))
+    return tmp_path
+
+
+def _no_work(*args, **kwargs):
+    raise AssertionError("work started despite a user error")
+
+
+_DELAY4 = str(pretrained_path(4))
+_DELAY0 = str(pretrained_path(0))
+
+
+@pytest.mark.parametrize(
+    "argv, names",
+    [
+        # checkpoint files
+        (["evaluate", "missing.npz"], "missing.npz"),
+        (["evaluate", "adir"], "adir"),
+        (["evaluate", "random.npz"], "random.npz"),
+        (["evaluate", "truncated.npz"], "truncated.npz"),
+        (["evaluate", "other.npz"], "other.npz"),
+        (["evaluate", "objects.npz"], "objects.npz"),
+        (["evaluate", "afile.txt/x.npz"], "afile.txt/x.npz"),
+        # evaluate flags, checked before the (missing) checkpoint is looked at
+        (["evaluate", "missing.npz", "--steps", "1"], "--steps"),
+        (["evaluate", "missing.npz", "--steps", "1000000000"], "--steps"),
+        (["evaluate", "missing.npz", "--steps", "abc"], "--steps"),
+        (["evaluate", "missing.npz", "--seed", "-1"], "--seed"),
+        (["evaluate", "missing.npz", "--seed", "x"], "--seed"),
+        # --steps against the loaded checkpoint's delay, and a stream too short to score
+        (["evaluate", _DELAY4, "--steps", "5"], "--steps"),
+        (["evaluate", _DELAY0, "--steps", "2"], "--steps"),
+        # train flags
+        (["train", "--seed", "-1", "--out", "x.npz"], "--seed"),
+        (["train", "--delay", "-1", "--out", "x.npz"], "--delay"),
+        (["train", "--n-hidden", "0", "--out", "x.npz"], "--n-hidden"),
+        (["train", "--max-steps", "0", "--out", "x.npz"], "--max-steps"),
+        (["train", "--target-accuracy", "2", "--out", "x.npz"], "--target-accuracy"),
+        (["train", "--mean-interval", "nan", "--out", "x.npz"], "--mean-interval"),
+        (["train", "--out", "x.pt"], "--out"),
+        (["train", "--out", "adir.npz"], "adir.npz"),
+        (["train", "--out", "nowhere/x.npz"], "nowhere"),
+        (["train", "--out", "afile.txt/x.npz"], "afile.txt"),
+        (["train", "--out", "/proc/x.npz"], "/proc"),
+        (["train"], "--out"),
+        # sweep
+        (["sweep", "missing.json"], "missing.json"),
+        (["sweep", "adir"], "adir"),
+        (["sweep", "notjson.json"], "notjson.json"),
+        (["sweep", "binary.json"], "binary.json"),
+        (["sweep", "badgrid.json"], "badgrid.json"),
+        (["sweep", "ok.json", "--workers", "0"], "--workers"),
+        (["sweep", "missing.json", "--workers", "0"], "--workers"),
+        # no or unknown command
+        ([], "command"),
+        (["frobnicate"], "frobnicate"),
+    ],
+)
+def test_user_error_is_one_line_and_exit_2(argv, names, bad_files, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "train", _no_work)
+    monkeypatch.setattr("rnnmem_helpers.sweep.run_sweep", _no_work)
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].strip(), captured.err
+    assert names in lines[0]
+    assert "error:" in lines[0]
+    assert "Traceback" not in captured.err and "pickle" not in captured.err.lower()
+    assert captured.out == ""
+
+
+def test_steps_error_states_the_allowed_range(capsys):
+    with pytest.raises(SystemExit):
+        main(["evaluate", _DELAY4, "--steps", "5"])
+    assert f"[6, {MAX_EVAL_STEPS}]" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["evaluate", "missing.npz", "--steps", str(MAX_EVAL_STEPS + 1)])
+    assert f"{MAX_EVAL_STEPS}]" in capsys.readouterr().err
+
+
+def test_random_bytes_checkpoint_from_a_real_shell(tmp_path):
+    bad = tmp_path / "random.npz"
+    bad.write_bytes(np.random.default_rng(1).bytes(10_000))
+    res = subprocess.run(
+        [sys.executable, "-m", "rnnmem_helpers", "evaluate", str(bad)], capture_output=True, text=True, check=False
+    )
+    assert res.returncode == 2
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1 and str(bad) in lines[0]
+    assert "Traceback" not in res.stderr and "pickle" not in res.stderr.lower()
+
+
+def test_out_check_accepts_a_writable_folder_and_leaves_nothing_behind(tmp_path):
+    check_out_path(tmp_path / "net.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_out_check_reports_a_folder_that_refuses_files(tmp_path, monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(ValueError, match=r"--out.*Permission denied"):
+        check_out_path(tmp_path / "net.npz")
+    monkeypatch.setattr(cli, "train", _no_work)
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--out", str(tmp_path / "net.npz"), "--max-steps", "1"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "--out" in err and str(tmp_path) in err
+
+
+# ----------------------------------------------------------------------------- long evaluations
+
+
+def test_long_evaluation_shows_progress_unless_asked_not_to(monkeypatch, capsys):
+    calls = []
+
+    def fake_evaluate(weights, task, *, n_time, rng, progress):
+        calls.append(progress)
+        return metrics.EvalResult(1.0, (1.0, 1.0, 1.0), 0, 3 * n_time, 1, n_time)
+
+    monkeypatch.setattr(cli, "evaluate", fake_evaluate)
+    long = str(metrics.EVAL_CHUNK_STEPS + 1)
+    for argv in ([_DELAY0, "--steps", long], [_DELAY0, "--steps", long, "--no-progress"], [_DELAY0]):
+        assert main(["evaluate", *argv]) == 0
+    assert calls == [True, False, False]
+    capsys.readouterr()
+
+
+def _one_shot(weights, inputs, delay):
+    """Scores of ``score`` on one whole stream: the reference that chunked evaluation must reproduce."""
+    targets, mask = targets_from_inputs(inputs[None], delay)
+    _, outputs = simulate(weights, inputs)
+    acc, per_channel, flips = score(outputs, targets[0], mask[0])
+    return metrics.EvalResult(
+        accuracy=acc,
+        per_channel=tuple(float(a) for a in per_channel),
+        wrong_flips=flips,
+        n_valid=int(mask.sum()),
+        n_pulses=int(np.count_nonzero(inputs)),
+        n_time=inputs.shape[0],
+    )
+
+
+def _chunked_inputs(task, n_time, chunk, seed):
+    """The documented draw order: one ``sample_pulses`` call per chunk on the same generator."""
+    rng = np.random.default_rng(seed)
+    sizes = [min(chunk, n_time - start) for start in range(0, n_time, chunk)]
+    return np.concatenate([sample_pulses(task, 1, size, rng)[0] for size in sizes])
+
+
+@pytest.mark.parametrize("delay", [0, 3])
+@pytest.mark.parametrize("n_time", [2_000, metrics.DEFAULT_TEST_STEPS])
+def test_evaluate_up_to_one_chunk_is_the_one_shot_stream(delay, n_time):
+    # Streams of the default length fit in one chunk, so every score printed so far stays the same.
+    weights = init_weights(ModelConfig(n_hidden=6), 1)
+    task = TaskConfig(delay=delay, mean_interval=10.0)
+    stream = make_stream(task, n_time, np.random.default_rng(5))
+    assert evaluate(weights, task, n_time=n_time, rng=5) == _one_shot(weights, stream.inputs, delay)
+
+
+@pytest.mark.parametrize("chunk", [7, 64])
+@pytest.mark.parametrize("delay", [0, 3, 20])
+@pytest.mark.parametrize("scope", ["all", "per_channel"])
+def test_evaluate_carries_state_and_targets_across_chunks(chunk, delay, scope, monkeypatch):
+    # An untrained network on a dense pulse train flips its outputs often, so a flip, a held target or a
+    # delayed target lost at any chunk boundary changes the scores.
+    monkeypatch.setattr(metrics, "EVAL_CHUNK_STEPS", chunk)
+    weights = init_weights(ModelConfig(n_hidden=5), 2)
+    task = TaskConfig(delay=delay, mean_interval=4.0, rate_scope=scope)
+    n_time = 10 * chunk + 3
+    expected = _one_shot(weights, _chunked_inputs(task, n_time, chunk, 9), delay)
+    assert expected.wrong_flips > 0
+    assert evaluate(weights, task, n_time=n_time, rng=9) == expected
+
+
+def test_evaluate_in_constant_memory_at_the_real_chunk_size(monkeypatch):
+    chunk = metrics.EVAL_CHUNK_STEPS
+    lengths = []
+
+    def recording_simulate(weights, inputs, s0=None):
+        lengths.append(len(inputs))
+        return simulate(weights, inputs, s0)
+
+    monkeypatch.setattr(metrics, "simulate", recording_simulate)
+    weights = init_weights(ModelConfig(n_hidden=4), 3)
+    task = TaskConfig(delay=5)
+    n_time = 2 * chunk + 1234
+    result = evaluate(weights, task, n_time=n_time, rng=11)
+    assert lengths == [chunk, chunk, 1234]
+    assert result == _one_shot(weights, _chunked_inputs(task, n_time, chunk, 11), 5)
+
+
+# ----------------------------------------------------------------------------- run_test memory cap
+
+
+def test_run_test_caps_the_states_it_keeps_before_allocating(monkeypatch):
+    monkeypatch.setattr(analysis, "make_stream", _no_work)
+    monkeypatch.setattr(analysis, "simulate", _no_work)
+    big = init_weights(ModelConfig(n_hidden=400), 0)
+    with pytest.raises(ValueError, match=r"n_time must be an integer in \[2, 500000\], got 500001"):
+        analysis.run_test(big, TaskConfig(), n_time=500_001)
+    small = init_weights(ModelConfig(n_hidden=10), 0)
+    with pytest.raises(ValueError, match=r"n_time must be an integer in \[7, 2000000\], got 2000001"):
+        analysis.run_test(small, TaskConfig(delay=5), n_time=2_000_001)

@@ -1,0 +1,255 @@
+"""Bad input to the public functions and config dataclasses.
+
+One generic test feeds every value each declared constraint must reject to
+every declared parameter of every registered function or dataclass, starting
+from a valid call. The explicit tests after it pin the edges of issue 9 that
+the old hand-written guards let through or reported with the wrong name.
+"""
+
+import dataclasses
+import importlib
+import inspect
+import json
+import pkgutil
+import re
+import sys
+
+import numpy as np
+import pytest
+
+import rnnmem_helpers
+from rnnmem_helpers import (
+    ModelConfig,
+    RNNWeights,
+    TaskConfig,
+    TrainConfig,
+    init_weights,
+    initial_weights,
+    make_batch,
+    make_stream,
+    sample_pulses,
+    simulate,
+    spectrum_summary,
+    step,
+    targets_from_inputs,
+    train,
+)
+from rnnmem_helpers._validate import (
+    REGISTRY,
+    RNG,
+    Boolean,
+    Integer,
+    Real,
+    validate_fields,
+    validate_params,
+)
+from rnnmem_helpers.widgets import network_explorer, task_explorer
+
+# Import every module so that REGISTRY holds every decorated target, whatever ran before.
+for _module in pkgutil.iter_modules(rnnmem_helpers.__path__):
+    if _module.name != "__main__":
+        importlib.import_module(f"rnnmem_helpers.{_module.name}")
+
+W5 = init_weights(ModelConfig(n_hidden=5), 0)
+TINY_TRAIN = TrainConfig(max_steps=1, eval_every=1, eval_steps=100, confirm_steps=100)
+
+# A valid call per target, passing every constrained parameter explicitly
+# (the decorator checks only the arguments a caller passes).
+BASELINES = {
+    step: ((W5, np.zeros(5)), {"x": np.zeros(3)}),
+    simulate: ((W5, np.zeros((4, 3))), {"s0": np.zeros(5)}),
+    init_weights: ((ModelConfig(n_hidden=5), 0), {}),
+    sample_pulses: ((TaskConfig(), 2, 10, 0), {"pulse_at_start": True}),
+    make_batch: ((TaskConfig(), 2, 10, 0), {"pulse_at_start": True}),
+    make_stream: ((TaskConfig(), 10, 0), {"pulse_at_start": True}),
+    targets_from_inputs: ((np.zeros((1, 10, 3)), 0), {}),
+    train: (
+        (TaskConfig(),),
+        {"model": ModelConfig(n_hidden=5), "config": TINY_TRAIN, "seed": 0, "init": W5, "progress": False},
+    ),
+    initial_weights: ((ModelConfig(n_hidden=5), 0), {}),
+    task_explorer: ((), {"n_time": 50, "seed": 0, "max_delay": 5}),
+    network_explorer: ((), {"n_time": 1000, "seed": 0}),
+    spectrum_summary: ((np.eye(3),), {"bulk_radius": 0.5, "edge_factor": 1.2, "min_angle": 0.1, "margin": 0.01}),
+    ModelConfig: ((), {"n_hidden": 5, "n_bits": 3}),
+    RNNWeights: ((), {"W": np.eye(4), "W_in": np.ones((4, 3)), "W_out": np.ones((3, 4))}),
+    TaskConfig: ((), {"n_bits": 3, "delay": 1, "mean_interval": 20.0, "rate_scope": "all"}),
+    TrainConfig: ((), {f.name: getattr(TrainConfig(), f.name) for f in dataclasses.fields(TrainConfig)}),
+}
+
+
+def _bound(target):
+    args, kwargs = BASELINES[target]
+    return inspect.signature(target).bind(*args, **kwargs)
+
+
+def _cases():
+    for target in BASELINES:
+        for name, constraint in target.__rnnmem_params__.items():
+            for i, (bad, exc) in enumerate(constraint.invalid_examples()):
+                yield pytest.param(target, name, bad, exc, id=f"{target.__name__}-{name}-{i}")
+
+
+def test_every_registered_target_has_a_baseline():
+    assert {t.__qualname__ for t in REGISTRY} == {t.__qualname__ for t in BASELINES}
+    assert set(REGISTRY) == set(BASELINES)
+
+
+@pytest.mark.parametrize("target", list(BASELINES), ids=lambda t: t.__name__)
+def test_baseline_is_valid_and_passes_every_constrained_parameter(target):
+    arguments = _bound(target).arguments
+    for name, constraint in target.__rnnmem_params__.items():
+        assert name in arguments, f"baseline of {target.__name__} does not pass {name}"
+        constraint.check(name, arguments[name])
+
+
+@pytest.mark.parametrize("target, name, bad, exc", list(_cases()))
+def test_invalid_value_is_rejected_naming_the_parameter(target, name, bad, exc):
+    bound = _bound(target)
+    bound.arguments[name] = bad
+    with pytest.raises(exc, match=rf"^{re.escape(name)} must"):
+        target(*bound.args, **bound.kwargs)
+
+
+# ----------------------------------------------------------------------------- the decorators themselves
+
+
+def test_decorator_passes_normalised_values_and_keeps_the_signature():
+    @validate_params({"n": Integer(0), "flag": Boolean(), "rate": Real(0.0), "rng": RNG()})
+    def f(n, rng, *, flag=False, rate=1.0):
+        return n, flag, rate, rng
+
+    n, flag, rate, rng = f(np.int64(3), 7, flag=np.True_, rate=np.float32(0.5))
+    assert type(n) is int and type(flag) is bool and type(rate) is float
+    assert rng.integers(1 << 30) == np.random.default_rng(7).integers(1 << 30)
+    assert list(inspect.signature(f).parameters) == ["n", "rng", "flag", "rate"]
+    assert list(inspect.signature(make_stream).parameters) == ["config", "n_time", "rng", "pulse_at_start"]
+
+
+def test_decorators_refuse_a_table_that_does_not_match():
+    with pytest.raises(TypeError, match="no parameters"):
+        validate_params({"m": Integer()})(lambda n: n)
+
+    @dataclasses.dataclass(frozen=True)
+    class Done:
+        n: int = 1
+
+    with pytest.raises(TypeError, match="below @dataclass"):
+        validate_fields({"n": Integer()})(Done)
+
+
+# ----------------------------------------------------------------------------- the edges of issue 9
+
+
+@pytest.mark.parametrize(
+    "call, exc, name",
+    [
+        (lambda: step({"W": np.eye(5)}, np.zeros(5)), TypeError, "weights"),
+        (lambda: step(W5, {"s": 0.0}), TypeError, "s"),
+        (lambda: step(W5, np.zeros(5), {"x": 0.0}), TypeError, "x"),
+        (lambda: step(W5, np.full(5, np.nan)), ValueError, "s"),
+        (lambda: step(W5, np.zeros(5), np.array([0.0, np.inf, 0.0])), ValueError, "x"),
+    ],
+)
+def test_step_refuses_dicts_and_non_finite_values(call, exc, name):
+    with pytest.raises(exc, match=rf"^{name} must"):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call, exc, name",
+    [
+        (lambda: step(W5, "abcde"), TypeError, "s"),
+        (lambda: step(W5, np.zeros(5), "abc"), TypeError, "x"),
+        (lambda: step(W5, [[0.0] * 5, [0.0] * 4]), ValueError, "s"),
+        (lambda: step(W5, np.zeros(5), [[0.0] * 3, [0.0] * 2]), ValueError, "x"),
+        (lambda: simulate(W5, [[0.0] * 3, [0.0] * 2]), ValueError, "inputs"),
+        (lambda: simulate(W5, np.zeros((4, 3)), s0=[[0.0] * 5, [0.0]]), ValueError, "s0"),
+    ],
+)
+def test_ragged_lists_and_strings_are_named(call, exc, name):
+    with pytest.raises(exc, match=rf"^{name} must"):
+        call()
+
+
+def test_train_refuses_an_array_as_init():
+    with pytest.raises(TypeError, match="^init must be an instance of RNNWeights or None"):
+        train(TaskConfig(), ModelConfig(n_hidden=5), TINY_TRAIN, init=np.zeros((5, 5)), progress=False)
+
+
+@pytest.mark.parametrize("fn, args", [(make_stream, (10, 0)), (make_batch, (2, 10, 0)), (sample_pulses, (2, 10, 0))])
+@pytest.mark.parametrize("flag", ["no", 1, None])
+def test_pulse_at_start_must_be_a_real_bool(fn, args, flag):
+    with pytest.raises(TypeError, match="^pulse_at_start must be True or False"):
+        fn(TaskConfig(), *args, pulse_at_start=flag)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"W": np.zeros((0, 0)), "W_in": np.zeros((0, 3)), "W_out": np.zeros((3, 0))}, "W"),
+        ({"W": np.eye(4), "W_in": np.zeros((4, 0)), "W_out": np.zeros((0, 4))}, "W_in"),
+    ],
+)
+def test_weights_must_not_be_empty(kwargs, name):
+    with pytest.raises(ValueError, match=rf"^{name} must not be empty"):
+        RNNWeights(**kwargs)
+
+
+def _numpy_scalars(cls):
+    """Every int/float field of ``cls`` set to a numpy scalar of its default value."""
+    out = {}
+    for f in dataclasses.fields(cls):
+        value = getattr(cls(), f.name)
+        if isinstance(value, int):
+            out[f.name] = np.int64(value)
+        elif isinstance(value, float):
+            out[f.name] = np.float32(value)
+    return out
+
+
+@pytest.mark.parametrize("cls", [TaskConfig, ModelConfig, TrainConfig])
+def test_numeric_config_fields_become_plain_python_numbers(cls):
+    kwargs = _numpy_scalars(cls)
+    assert kwargs, f"{cls.__name__} has no numeric field"
+    cfg = cls(**kwargs)
+    for name, value in kwargs.items():
+        got = getattr(cfg, name)
+        assert type(got) is type(value.item()), f"{cls.__name__}.{name} is {type(got).__name__}"
+        assert got == value.item()
+    assert json.loads(json.dumps(dataclasses.asdict(cfg))) == dataclasses.asdict(cfg)
+
+
+def test_task_config_from_numpy_delay_and_int_interval():
+    cfg = TaskConfig(delay=np.int64(3))
+    assert json.dumps(dataclasses.asdict(cfg)) == json.dumps(dataclasses.asdict(TaskConfig(delay=3)))
+    a, b = TaskConfig(mean_interval=50), TaskConfig(mean_interval=50.0)
+    assert a == b and hash(a) == hash(b) and repr(a) == repr(b)
+    assert type(a.mean_interval) is float
+    assert type(dataclasses.replace(cfg, delay=np.int32(4)).delay) is int
+
+
+@pytest.mark.parametrize(
+    "fn, kwargs, exc",
+    [
+        (task_explorer, {"n_time": -1}, ValueError),
+        (task_explorer, {"seed": 1.5}, TypeError),
+        (task_explorer, {"max_delay": -5}, ValueError),
+        (network_explorer, {"n_time": -1}, ValueError),
+        (network_explorer, {"seed": 1.5}, TypeError),
+        # Shorter than the longest shipped delay + 2, which run_test would refuse inside the redraw.
+        (network_explorer, {"n_time": 5}, ValueError),
+    ],
+)
+def test_widgets_check_arguments_before_importing_ipywidgets(monkeypatch, fn, kwargs, exc):
+    # A None entry makes `import ipywidgets` raise ImportError, so reaching it shows the check came too late.
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    name = next(iter(kwargs))
+    with pytest.raises(exc, match=rf"^{name} must"):
+        fn(**kwargs)
+
+
+@pytest.mark.parametrize("x", [np.zeros((0, 0)), np.zeros((0, 3))])
+def test_empty_spectrum_input_names_the_parameter(x):
+    with pytest.raises(ValueError, match="^matrix_or_eigvals must not be empty"):
+        spectrum_summary(x)
