@@ -22,6 +22,7 @@ from .checkpoints import (
 )
 from .fixed_points import (
     FixedPointResult,
+    attractor_corners,
     count_unstable,
     find_fixed_points,
     jacobian,
@@ -52,6 +53,7 @@ __all__ = [
     "transition_times",
     "triggered_average",
     "unstable_ends",
+    "attractor_corners",
     "Checkpoint",
     "CheckpointError",
     "EvalResult",

@@ -400,6 +400,36 @@ def unstable_ends(weights: RNNWeights, fps: FixedPointResult, index: int, *, eps
     return np.array([simulate(weights, held, s0=fps.xstar[index] + sign * v)[0][-1] for sign in (1.0, -1.0)])
 
 
+def attractor_corners(weights: RNNWeights, fps: FixedPointResult) -> list[tuple[int, ...]]:
+    """The output each attractor holds: the sign pattern of its readout tanh(W_out s*).
+
+    A network that solves the flip-flop task holds each of the 2**n_bits
+    outputs at an attractor of its own, so a working network without delay
+    returns every corner of the cube exactly once. Only the signs are used,
+    which is what a reader can compare across machines: the attractors'
+    coordinates change in their last bits with the floating-point kernels.
+
+    Parameters
+    ----------
+    weights : RNNWeights
+    fps : FixedPointResult
+        Fixed points of ``weights`` at zero input.
+
+    Returns
+    -------
+    list of tuple of int
+        One pattern of +1/-1 per attractor (points with no unstable mode),
+        sorted; a pattern appears twice if two attractors hold the same output.
+    """
+    _check_weights(weights)
+    if not isinstance(fps, FixedPointResult):
+        raise TypeError(f"fps must be a FixedPointResult, got {type(fps).__name__}")
+    if fps.xstar.shape[1] != weights.n_hidden:
+        raise ValueError(f"fps must hold states of N={weights.n_hidden} units, got N={fps.xstar.shape[1]}")
+    readout_ak = fps.xstar[fps.n_unstable == 0] @ weights.W_out.T
+    return sorted(tuple(int(v) for v in np.where(row >= 0, 1, -1)) for row in readout_ak)
+
+
 def _check_weights(weights):
     if not isinstance(weights, RNNWeights):
         raise TypeError(f"weights must be RNNWeights, got {type(weights).__name__}")

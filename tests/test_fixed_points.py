@@ -7,6 +7,7 @@ from scipy.optimize import brentq
 from rnnmem_helpers import RNNWeights, load_pretrained
 from rnnmem_helpers.fixed_points import (
     FixedPointResult,
+    attractor_corners,
     count_unstable,
     find_fixed_points,
     jacobian,
@@ -249,3 +250,19 @@ def test_unstable_ends_of_edge_saddles_are_neighbouring_corners():
         unstable_ends(net, res, len(res))
     with pytest.raises(ValueError, match="eps"):
         unstable_ends(net, res, 0, eps=0.0)
+
+
+def test_attractor_corners_of_the_analytic_cube():
+    net = _three_unit_net(1.5)
+    res = find_fixed_points(net)
+    # Attractors sit at (±s*, ±s*, ±s*) on units 0-2; their readout signs follow from W_out's first columns alone.
+    s_star = brentq(lambda s: np.tanh(1.5 * s) - s, 0.1, 1.0)
+    want = sorted(
+        tuple(int(v) for v in np.sign(net.W_out[:, :3] @ (s_star * np.array(c))))
+        for c in itertools.product([-1.0, 1.0], repeat=3)
+    )
+    assert attractor_corners(net, res) == want
+    with pytest.raises(TypeError, match="fps"):
+        attractor_corners(net, res.xstar)
+    with pytest.raises(ValueError, match="fps"):
+        attractor_corners(RNNWeights(W=np.eye(4), W_in=np.ones((4, 3)), W_out=np.ones((3, 4))), res)
