@@ -22,7 +22,9 @@ from threadpoolctl import threadpool_limits
 
 from rnnmem_helpers.analysis import run_test
 from rnnmem_helpers.checkpoints import available_pretrained, load_pretrained
-from rnnmem_helpers.model import ModelConfig, init_weights, simulate
+from rnnmem_helpers.init import init_weights
+from rnnmem_helpers.metrics import DEFAULT_TEST_STEPS
+from rnnmem_helpers.model import ModelConfig, simulate
 from rnnmem_helpers.task import TaskConfig, make_stream
 
 BUDGET_SECONDS = 2.0
@@ -39,7 +41,7 @@ def _timed(fn, repeats: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-time", type=int, default=100_000)
+    parser.add_argument("--n-time", type=int, default=DEFAULT_TEST_STEPS)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
@@ -47,7 +49,7 @@ def main() -> None:
         ckpt = load_pretrained(*available_pretrained()[0])
         weights, task, source = ckpt.weights, ckpt.task, f"checkpoint delay={ckpt.delay}"
     else:
-        weights, task, source = init_weights(ModelConfig(), 0), TaskConfig(), "random init"
+        weights, task, source = init_weights(ModelConfig(), rng=0), TaskConfig(), "random init"
     stream = make_stream(task, args.n_time, np.random.default_rng(0))
 
     with threadpool_limits(1):

@@ -29,7 +29,7 @@ def main() -> None:
             rows = []
             for seed in args.seeds:
                 cfg = TrainConfig(mode=mode, max_steps=args.max_steps)
-                res = train(TaskConfig(delay=delay), config=cfg, seed=seed, progress=False)
+                res = train(TaskConfig(delay=delay), config=cfg, rng=seed, progress=False)
                 rows.append(res)
                 print(
                     f"{mode:6} {delay:5d} {seed:4d} {str(res.converged):>5} {res.steps:6d} "

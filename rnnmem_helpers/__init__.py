@@ -29,12 +29,22 @@ from .fixed_points import (
     sample_initial_states,
     unstable_ends,
 )
+from .init import init_weights, initial_weights
 from .metrics import EvalResult, evaluate, score
-from .model import FlipFlopRNN, ModelConfig, RNNWeights, init_weights, simulate, step
+from .model import ModelConfig, RNNWeights, simulate, step
 from .task import TaskBatch, TaskConfig, make_batch, make_stream, sample_pulses, targets_from_inputs
-from .train import TrainConfig, TrainResult, initial_weights, train
+from .train import TrainConfig, TrainResult, train
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # torch takes about a second to import; only training and FlipFlopRNN need it.
+    if name == "FlipFlopRNN":
+        from .torch_model import FlipFlopRNN
+
+        return FlipFlopRNN
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "PCA",

@@ -23,6 +23,9 @@ from .model import ModelConfig
 from .task import RATE_SCOPES, TaskConfig
 from .train import MODES, TrainConfig, train
 
+# Option defaults come from the config dataclasses, the one place each is defined.
+_TASK_DEFAULTS = TaskConfig()
+_MODEL_DEFAULTS = ModelConfig()
 _TRAIN_DEFAULTS = TrainConfig()
 # A 100-unit network runs 1-2 x 10^5 steps a second: 10^8 steps take 10-15 minutes, 10^9 would take hours.
 MAX_EVAL_STEPS = 10**8
@@ -54,16 +57,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     tr = sub.add_parser("train", help="train a network and save a checkpoint (.npz)")
-    tr.add_argument("--delay", type=int, default=0, help="output delay Δt in steps, >= 0 (default 0)")
+    tr.add_argument(
+        "--delay",
+        type=int,
+        default=_TASK_DEFAULTS.delay,
+        help=f"output delay Δt in steps, >= 0 (default {_TASK_DEFAULTS.delay})",
+    )
     tr.add_argument("--seed", type=int, default=0, help="seed for weights and data, >= 0 (default 0)")
     tr.add_argument("--out", type=Path, required=True, help="where to write the checkpoint (.npz)")
     tr.add_argument(
-        "--mean-interval", type=float, default=50.0, help="the paper's λ: mean steps between pulses, > 1 (default 50)"
+        "--mean-interval",
+        type=float,
+        default=_TASK_DEFAULTS.mean_interval,
+        help=f"the paper's λ: mean steps between pulses, > 1 (default {_TASK_DEFAULTS.mean_interval:g})",
     )
     tr.add_argument(
-        "--rate-scope", choices=RATE_SCOPES, default="all", help="λ counted over all channels or per channel"
+        "--rate-scope",
+        choices=RATE_SCOPES,
+        default=_TASK_DEFAULTS.rate_scope,
+        help=f"λ counted over all channels or per channel (default {_TASK_DEFAULTS.rate_scope})",
     )
-    tr.add_argument("--n-hidden", type=int, default=100, help="number of recurrent units N (default 100)")
+    tr.add_argument(
+        "--n-hidden",
+        type=int,
+        default=_MODEL_DEFAULTS.n_hidden,
+        help=f"number of recurrent units N (default {_MODEL_DEFAULTS.n_hidden})",
+    )
     tr.add_argument(
         "--mode",
         choices=MODES,
@@ -97,8 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
         help='folder for result files (default: the config\'s "results" entry, relative to the config file, '
         "else a folder next to the config named after it)",
     )
-    sw.add_argument("--scheduler", help="address of an existing Dask scheduler (default: a LocalCluster here)")
-    sw.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes, one thread each (default 2)")
+    sw.add_argument(
+        "--scheduler", help="address tcp://HOST:PORT of an existing Dask scheduler (default: a LocalCluster here)"
+    )
+    sw.add_argument(
+        "--workers", type=int, default=2, help="LocalCluster worker processes, one thread each, in [1, 64] (default 2)"
+    )
     sw.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     # Checks made after parsing report through the subcommand's parser, so their errors name it as argparse's do.
     for command_parser in (tr, ev, sw):
@@ -183,7 +206,7 @@ def _train(args, parser) -> int:
         check_out_path(args.out)
     except ValueError as exc:
         parser.error(str(exc))
-    result = train(task, model, config, seed=args.seed, progress=not args.no_progress)
+    result = train(task, model, config, rng=args.seed, progress=not args.no_progress)
     metadata = {
         "task": dataclasses.asdict(task),
         "model": dataclasses.asdict(model),
@@ -252,32 +275,40 @@ def _evaluate(args, parser) -> int:
 
 
 def _sweep(args, parser) -> int:
-    from .sweep import expand_grid, run_sweep
+    # Only the config checks are imported here; Dask is imported once there is work to do.
+    from . import sweep
 
-    if args.workers < 1:
-        parser.error(f"argument --workers: must be an integer >= 1, got {args.workers}")
+    if not 1 <= args.workers <= 64:
+        parser.error(f"argument --workers: must be an integer in [1, 64], got {args.workers}")
+    if args.scheduler is not None:
+        try:
+            sweep.check_scheduler_address(args.scheduler)
+        except sweep.SchedulerError as exc:
+            parser.error(f"argument --scheduler: {exc}")
     if not args.config.is_file():
         what = "is a directory, not" if args.config.is_dir() else "does not exist; give"
         parser.error(f"argument config: {str(args.config)!r} {what} a sweep config file (.json)")
     try:
-        config = json.loads(args.config.read_text(encoding="utf-8"))
-        n_runs = len(expand_grid(config))
+        config = sweep.validate_sweep_config(json.loads(args.config.read_text(encoding="utf-8")))
     except OSError as exc:
         parser.error(f"argument config: cannot read {str(args.config)!r} ({exc.strerror})")
     except (TypeError, ValueError) as exc:
         # ValueError covers text that is not JSON or not UTF-8.
         parser.error(f"argument config: {str(args.config)!r} is not a valid sweep config: {exc}")
-    results_dir = config.get("results")
-    if results_dir is not None and not isinstance(results_dir, str):
-        parser.error(f'argument config: "results" in {str(args.config)!r} must be a folder name (a string)')
+    n_runs = len(sweep.expand_grid(config))
     if args.out is not None:
         out = args.out
-    elif results_dir is not None:
-        out = args.config.parent / results_dir
+    elif config["results"] is not None:
+        out = args.config.parent / config["results"]
     else:
         out = args.config.with_suffix("")
-    results = run_sweep(config, out, scheduler=args.scheduler, n_workers=args.workers, progress=not args.no_progress)
-    n_ok = sum(r["result"]["converged"] for r in results)
+    try:
+        results = sweep.run_sweep(
+            config, out, scheduler=args.scheduler, n_workers=args.workers, progress=not args.no_progress
+        )
+    except sweep.SchedulerError as exc:
+        parser.error(f"argument --scheduler: {exc}")
+    n_ok = sum(r.converged for r in results)
     print(f"{len(results)}/{n_runs} runs finished in {out}; {n_ok} reached the target accuracy")
     return 0
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from ._validate import RNG, Array, InstanceOf, Integer, Optional, check_shape, validate_fields, validate_params
+from ._validate import Array, InstanceOf, Integer, Optional, check_shape, validate_fields, validate_params
 
 
 @dataclass(frozen=True)
@@ -69,23 +68,6 @@ class RNNWeights:
     @property
     def n_bits(self) -> int:
         return self.W_in.shape[1]
-
-
-@validate_params({"config": InstanceOf(ModelConfig), "rng": RNG()})
-def init_weights(config: ModelConfig, rng) -> RNNWeights:
-    """The paper's initialisation: uniform in ±1/√3 for W_in, ±1/√N for W and W_out.
-
-    Parameters
-    ----------
-    config : ModelConfig
-    rng : np.random.Generator or int
-    """
-    n, k = config.n_hidden, config.n_bits
-    a_in, a = 1 / np.sqrt(3), 1 / np.sqrt(n)
-    W_in = rng.uniform(-a_in, a_in, size=(n, k))
-    W = rng.uniform(-a, a, size=(n, n))
-    W_out = rng.uniform(-a, a, size=(k, n))
-    return RNNWeights(W=W, W_in=W_in, W_out=W_out)
 
 
 @validate_params(
@@ -154,53 +136,3 @@ def simulate(weights: RNNWeights, inputs, s0=None) -> tuple[np.ndarray, np.ndarr
         s = np.tanh(W @ s + drive_txn[t])
         states_txn[t] = s
     return states_txn, np.tanh(states_txn @ weights.W_out.T)
-
-
-class FlipFlopRNN(torch.nn.Module):
-    """Torch version of the network, for training.
-
-    ``W`` and ``W_out`` are parameters; ``W_in`` is a buffer and never trained.
-    """
-
-    def __init__(self, weights: RNNWeights):
-        super().__init__()
-        if not isinstance(weights, RNNWeights):
-            raise TypeError(f"weights must be RNNWeights, got {type(weights).__name__}")
-        self.W = torch.nn.Parameter(torch.tensor(weights.W, dtype=torch.float32))
-        self.W_out = torch.nn.Parameter(torch.tensor(weights.W_out, dtype=torch.float32))
-        self.register_buffer("W_in", torch.tensor(weights.W_in, dtype=torch.float32))
-
-    @property
-    def n_hidden(self) -> int:
-        return self.W.shape[0]
-
-    def forward(self, inputs_btk: torch.Tensor, s0_bn: torch.Tensor | None = None):
-        """Unroll over time.
-
-        Parameters
-        ----------
-        inputs_btk : Tensor of shape (batch, time, n_bits)
-        s0_bn : Tensor of shape (batch, N), optional
-
-        Returns
-        -------
-        states_btn : Tensor of shape (batch, time, N)
-        outputs_btk : Tensor of shape (batch, time, n_bits)
-        """
-        b, t_len, _ = inputs_btk.shape
-        s = inputs_btk.new_zeros(b, self.n_hidden) if s0_bn is None else s0_bn
-        drive_btn = inputs_btk @ self.W_in.T
-        states = []
-        for t in range(t_len):
-            s = torch.tanh(s @ self.W.T + drive_btn[:, t])
-            states.append(s)
-        states_btn = torch.stack(states, dim=1)
-        return states_btn, torch.tanh(states_btn @ self.W_out.T)
-
-    def weights(self) -> RNNWeights:
-        """Current weights as :class:`RNNWeights` (float64 copies)."""
-        return RNNWeights(
-            W=self.W.detach().cpu().numpy(),
-            W_in=self.W_in.detach().cpu().numpy(),
-            W_out=self.W_out.detach().cpu().numpy(),
-        )

@@ -2,230 +2,353 @@
 
 A sweep config is a JSON file::
 
-    {"name": "delay_sweep", "results": "results",
-     "grid": {"delay": [0, 4, 8], "seed": [0, 1], "n_hidden": [100], "mode": ["bptt"], "init": ["paper"]},
+    {"name": "delay_sweep", "description": "...", "results": "results",
+     "grid": {"delay": [0, 4, 8], "seed": [0, 1], "n_hidden": [100]},
      "fixed": {"max_steps": 8000, "mean_interval": 50.0, "analyse": true}}
 
-Every combination of the ``grid`` lists, merged with ``fixed``, is one run.
-``results`` (optional) names the folder of result files, relative to the
-config file; sweeps that share a folder share identical runs.
-A run's result is a JSON file named by a hash of its full config and written
-atomically, so a rerun skips finished runs and a crashed worker loses only
-the run it was doing.
+Every combination of the ``grid`` lists, merged with ``fixed`` and the
+defaults of :class:`rnnmem_helpers.experiment.RunConfig`, is one run. The
+whole config is checked (:func:`validate_sweep_config`) before any work
+starts. ``results`` (optional) names the folder of result files, relative to
+the config file; sweeps that share a folder share identical runs.
+
+A run's result is a JSON file named by its :func:`~rnnmem_helpers.experiment.run_key`
+and written atomically, so a rerun skips finished runs and a crashed worker
+loses only the run it was doing. A file that does not load as a valid result
+of the current schema is reported and its run done again.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import itertools
 import json
+import re
+import sys
 from pathlib import Path
+from types import MappingProxyType
 
-from ._io import atomic_write
-from ._validate import check_choice, check_int
-from .task import RATE_SCOPES
+from ._io import remove_stale_temporaries
+from ._validate import check_int
+from .experiment import (
+    RUN_FIELDS,
+    ResultError,
+    RunConfig,
+    RunResult,
+    load_result,
+    run_experiment,
+    run_key,
+    save_result,
+)
 
-RUN_DEFAULTS = {
-    "delay": 0,
-    "seed": 0,
-    "n_hidden": 100,
-    "mode": "bptt",
-    "init": "paper",
-    "max_steps": 8000,
-    "mean_interval": 50.0,
-    "rate_scope": "all",
-    "target_accuracy": 0.995,
-    "analyse": True,
-}
-# "transverse" (rotations added to the paper arm's own start) replaced an unpaired
-# "rotation" init; the old name is rejected so its results cannot be mistaken for new ones.
-INITS = ("paper", "transverse")
+#: The settings of a run that a sweep does not give, from :class:`~rnnmem_helpers.experiment.RunConfig` (read-only).
+RUN_DEFAULTS = MappingProxyType(dataclasses.asdict(RunConfig()))
+#: The keys a sweep config may have.
+SWEEP_KEYS = ("name", "description", "results", "grid", "fixed")
+#: Seconds to wait for an existing Dask scheduler to answer.
+CONNECT_TIMEOUT = 5
+# tcp://HOST:PORT, HOST:PORT or [IPv6]:PORT, as Dask's Client accepts them.
+_ADDRESS = re.compile(
+    r"(?:(?:tcp|tls|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})"
+)
 
 
-def expand_grid(config: dict) -> list[dict]:
-    """All run configs of a sweep config, in a fixed order.
+class SchedulerError(ValueError):
+    """The Dask scheduler given by address is malformed or does not answer."""
+
+
+def _json_type(value) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), f"{value!r}")
+
+
+def validate_sweep_config(config) -> dict:
+    """Check a sweep config completely and return it normalised.
+
+    Parameters
+    ----------
+    config : dict
+        As read from the JSON file: keys among :data:`SWEEP_KEYS`; ``grid`` a
+        non-empty object of run settings to non-empty lists of distinct
+        values; ``fixed`` (optional) an object of run settings not in
+        ``grid``; ``name``, ``description`` and ``results`` (optional)
+        strings. Settings and their allowed values are those of
+        :class:`~rnnmem_helpers.experiment.RunConfig`.
+
+    Returns
+    -------
+    dict
+        ``name``, ``description`` and ``results`` (``None`` where not given),
+        ``grid`` and ``fixed`` with every value normalised (``50`` becomes
+        ``50.0`` for a float setting).
 
     Raises
     ------
-    ValueError
-        On unknown keys, empty lists or values outside their ranges.
+    TypeError, ValueError
+        On the first fault, in one line that names the key as written in the
+        file (``grdi``, ``grid.delay``, ``fixed.analyse``) and what is allowed.
     """
     if not isinstance(config, dict):
-        raise TypeError(f"config must be a dict, got {type(config).__name__}")
-    grid, fixed = config.get("grid", {}), config.get("fixed", {})
-    unknown = (set(grid) | set(fixed)) - set(RUN_DEFAULTS)
-    if unknown:
-        raise ValueError(f"unknown sweep keys {sorted(unknown)}; allowed: {sorted(RUN_DEFAULTS)}")
+        raise TypeError(
+            f"a sweep config must be a JSON object with keys among {list(SWEEP_KEYS)}, got {_json_type(config)}"
+        )
+    for key in config:
+        if key not in SWEEP_KEYS:
+            raise ValueError(f"{key} is not a sweep config key; allowed: {list(SWEEP_KEYS)}")
+    out = {}
+    for key in ("name", "description", "results"):
+        value = config.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            what = "a folder name relative to the config file" if key == "results" else "a string"
+            raise TypeError(f"{key} must be {what} (a non-empty string), got {_json_type(value)}")
+        out[key] = value
+    constraints = RunConfig.__rnnmem_params__
+    if "grid" not in config:
+        raise ValueError(
+            f"grid is missing; give an object of run settings to lists of values, among {list(RUN_FIELDS)}"
+        )
+    grid = config["grid"]
+    if not isinstance(grid, dict):
+        raise TypeError(
+            f'grid must be an object of run settings to lists of values, like {{"delay": [0, 8]}}, '
+            f"got {_json_type(grid)}"
+        )
+    if not grid:
+        raise ValueError(f"grid must not be empty; give at least one run setting among {list(RUN_FIELDS)}")
+    out["grid"] = {}
     for key, values in grid.items():
-        if not isinstance(values, list) or not values:
-            raise ValueError(f"grid.{key} must be a non-empty list, got {values!r}")
-    keys = sorted(grid)
-    runs = []
-    for combo in itertools.product(*(grid[k] for k in keys)):
-        run = {**RUN_DEFAULTS, **fixed, **dict(zip(keys, combo, strict=True))}
-        _validate_run(run)
-        runs.append(run)
-    return runs
-
-
-def _validate_run(run: dict) -> None:
-    check_int("delay", run["delay"], minimum=0)
-    check_int("seed", run["seed"], minimum=0)
-    check_int("n_hidden", run["n_hidden"], minimum=1, maximum=4096)
-    check_int("max_steps", run["max_steps"], minimum=1)
-    check_choice("mode", run["mode"], ("bptt", "tbptt"))
-    check_choice("init", run["init"], INITS)
-    check_choice("rate_scope", run["rate_scope"], RATE_SCOPES)
-
-
-def run_key(run: dict) -> str:
-    """Stable 16-hex-digit key of a run config (hash of its canonical JSON)."""
-    text = json.dumps(run, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def write_json_atomic(path: Path, obj) -> None:
-    """Write JSON to ``path`` via a temporary file and a rename."""
-    with atomic_write(path, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, indent=1, sort_keys=True)
-
-
-def load_results(out_dir) -> list[dict]:
-    """Every finished run in ``out_dir``, as dicts with ``config`` and ``result``."""
-    results = []
-    for path in sorted(Path(out_dir).glob("*.json")):
+        if key not in constraints:
+            raise ValueError(f"grid.{key} is not a run setting; allowed: {list(RUN_FIELDS)}")
+        if not isinstance(values, list):
+            raise TypeError(f"grid.{key} must be a non-empty list of values, got {_json_type(values)}")
+        if not values:
+            raise ValueError(f"grid.{key} must be a non-empty list of values, got []")
+        checked = []
+        for value in values:
+            value = constraints[key].check(f"grid.{key}", value)
+            if value in checked:
+                raise ValueError(f"grid.{key} must list each value once, got {value!r} twice (after normalisation)")
+            checked.append(value)
+        out["grid"][key] = checked
+    fixed = config.get("fixed", {})
+    if not isinstance(fixed, dict):
+        raise TypeError(f"fixed must be an object of run settings to single values, got {_json_type(fixed)}")
+    out["fixed"] = {}
+    for key, value in fixed.items():
+        if key not in constraints:
+            raise ValueError(f"fixed.{key} is not a run setting; allowed: {list(RUN_FIELDS)}")
+        if key in grid:
+            raise ValueError(f"fixed.{key} is also in grid; give each setting in one place")
+        out["fixed"][key] = constraints[key].check(f"fixed.{key}", value)
+    # Settings valid one by one can still clash (init "transverse" needs enough units): try every combination.
+    for run in _combinations(out):
         try:
-            results.append(json.loads(path.read_text(encoding="utf-8")))
-        except json.JSONDecodeError:
-            continue
-    return results
+            RunConfig(**run)
+        except (TypeError, ValueError) as exc:
+            text = str(exc)
+            name = next((k for k in RUN_FIELDS if text.startswith(k + " ")), None)
+            where = "grid." if name in out["grid"] else "fixed." if name in out["fixed"] else ""
+            raise type(exc)(where + text) from None
+    return out
 
 
-def pending_runs(runs: list[dict], out_dir) -> list[dict]:
-    """Runs whose result file is missing or unreadable."""
+def _combinations(config: dict) -> list[dict]:
+    keys = sorted(config["grid"])
+    return [
+        {**config["fixed"], **dict(zip(keys, combo, strict=True))}
+        for combo in itertools.product(*(config["grid"][k] for k in keys))
+    ]
+
+
+def expand_grid(config) -> list[RunConfig]:
+    """All runs of a sweep config, in a fixed order (grid keys sorted, the last varying fastest).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`validate_sweep_config`.
+    """
+    return [RunConfig(**run) for run in _combinations(validate_sweep_config(config))]
+
+
+def check_scheduler_address(address) -> str:
+    """Return ``address`` if it has the form of a Dask scheduler address (``tcp://HOST:PORT``).
+
+    Raises
+    ------
+    SchedulerError
+        Naming the address and the allowed form; no connection is tried.
+    """
+    match = _ADDRESS.fullmatch(address) if isinstance(address, str) else None
+    if match is None or not 1 <= int(match[1]) <= 65535:
+        raise SchedulerError(
+            f"scheduler must be an address like tcp://HOST:PORT (protocol tcp, tls, ws or wss; port 1-65535), "
+            f"got {address!r}"
+        )
+    return address
+
+
+def _result_or_reason(config: RunConfig, out_dir: Path):
+    """The valid result of ``config`` in ``out_dir``; else None and why (None if there is no file)."""
+    path = out_dir / f"{run_key(config)}.json"
+    if not path.exists():
+        return None, None
+    try:
+        result = load_result(path)
+    except (ResultError, OSError) as exc:
+        return None, " ".join(str(exc).split())
+    if result.config != config:
+        return None, f"{path}: holds the run {result.config}, not {config}"
+    return result, None
+
+
+def pending_runs(runs, out_dir) -> list[RunConfig]:
+    """Runs without a valid result file in ``out_dir``.
+
+    A file that exists but does not load as a valid result of the current
+    schema (truncated, ``{}``, a schema-1 file, another run's) is reported on
+    stderr, one line naming it, and its run counts as pending.
+    """
     out_dir = Path(out_dir)
     todo = []
-    for run in runs:
-        path = out_dir / f"{run_key(run)}.json"
-        try:
-            json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            todo.append(run)
+    for config in runs:
+        result, reason = _result_or_reason(config, out_dir)
+        if result is None:
+            if reason is not None:
+                print(f"warning: {reason}; the run will be done again", file=sys.stderr)
+            todo.append(config)
     return todo
 
 
-def execute_run(run: dict, out_dir: str) -> str:
-    """Train and analyse one run; write its result file. Returns the key.
+def load_results(runs, out_dir) -> list[RunResult]:
+    """The valid results of ``runs`` found in ``out_dir``, in the order of ``runs``; others are skipped silently."""
+    out_dir = Path(out_dir)
+    return [r for r in (_result_or_reason(config, out_dir)[0] for config in runs) if r is not None]
 
-    Runs inside a Dask worker, so it imports lazily and uses one thread.
+
+def execute_run(config: RunConfig, out_dir: str) -> str:
+    """Run one experiment and write its result file; return its key.
+
+    Runs inside a Dask worker process (one thread).
     """
-    from .experiments import run_experiment
-
-    result = run_experiment(run)
-    key = run_key(run)
-    write_json_atomic(Path(out_dir) / f"{key}.json", {"key": key, "config": run, "result": result})
+    result = run_experiment(config)
+    key = run_key(config)
+    save_result(Path(out_dir) / f"{key}.json", result)
     return key
 
 
 def shipped_config(name: str) -> tuple[dict, Path]:
-    """A sweep config shipped in ``rnnmem_helpers/sweeps/{name}.json`` and its results folder."""
+    """A sweep config shipped in ``rnnmem_helpers/sweeps/{name}.json``, validated, and its results folder."""
     from importlib import resources
 
     folder = Path(str(resources.files("rnnmem_helpers") / "sweeps"))
     names = sorted(p.stem for p in folder.glob("*.json"))
     if name not in names:
         raise ValueError(f"name must be one of the shipped sweeps {names}, got {name!r}")
-    config = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
-    return config, folder / config.get("results", name)
+    config = validate_sweep_config(json.loads((folder / f"{name}.json").read_text(encoding="utf-8")))
+    return config, folder / (config["results"] or name)
 
 
-def load_sweep(name: str) -> tuple[list[dict], int]:
-    """Results of a shipped sweep, each config merged with its result.
+def load_sweep(name: str) -> tuple[list[RunResult], int]:
+    """Results of a shipped sweep.
 
     Returns
     -------
-    records : list of dict
-        One per finished run, in grid order: the run's config keys plus
-        ``result`` (the dict written by :func:`execute_run`).
+    results : list of RunResult
+        The valid result of every finished run, in grid order (see
+        :func:`expand_grid`); each carries its run's ``config``.
     n_runs : int
-        Number of runs in the grid (``len(records) < n_runs`` if some are missing).
+        Number of runs in the grid (``len(results) < n_runs`` if some are missing).
     """
     config, out_dir = shipped_config(name)
     runs = expand_grid(config)
-    by_key = {r["key"]: r for r in load_results(out_dir)}
-    records = [{**run, "result": by_key[run_key(run)]["result"]} for run in runs if run_key(run) in by_key]
-    return records, len(runs)
+    return load_results(runs, out_dir), len(runs)
 
 
-def run_sweep(config: dict, out_dir, *, scheduler: str | None = None, n_workers: int = 2, progress: bool = True):
-    """Run every pending run of a sweep on Dask and return all results.
+def run_sweep(
+    config, out_dir, *, scheduler: str | None = None, n_workers: int = 2, progress: bool = True
+) -> list[RunResult]:
+    """Run every pending run of a sweep on Dask and return all its results.
 
     Parameters
     ----------
     config : dict
-        Sweep config (see the module docstring).
+        Sweep config (see the module docstring); checked completely first.
     out_dir : str or Path
         Folder of result files; created if missing.
     scheduler : str, optional
-        Address of an existing Dask scheduler; by default a LocalCluster with
-        ``n_workers`` single-threaded worker processes is started here.
+        Address of an existing Dask scheduler (``tcp://HOST:PORT``); by
+        default a LocalCluster with ``n_workers`` single-threaded worker
+        processes is started here.
     n_workers : int
-        Workers of the LocalCluster, >= 1.
+        Workers of the LocalCluster, in [1, 64].
+
+    Returns
+    -------
+    list of RunResult
+        The valid results of the sweep's runs, in grid order.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad config or ``n_workers``, before any work.
+    SchedulerError
+        If ``scheduler`` is malformed (before any work) or does not answer
+        within :data:`CONNECT_TIMEOUT` seconds.
     """
+    runs = expand_grid(config)
+    n_workers = check_int("n_workers", n_workers, minimum=1, maximum=64)
+    if scheduler is not None:
+        check_scheduler_address(scheduler)
+    out_dir = Path(out_dir)
+    for run in runs:
+        # Only this sweep's own targets, and only leftovers of writers that are gone: another sweep
+        # sharing the folder may be writing its own results right now.
+        remove_stale_temporaries(out_dir / f"{run_key(run)}.json")
+    todo = pending_runs(runs, out_dir)
+    if todo:
+        _compute(todo, len(runs), out_dir, scheduler=scheduler, n_workers=n_workers, progress=progress)
+    return load_results(runs, out_dir)
+
+
+def _compute(todo, n_runs, out_dir, *, scheduler, n_workers, progress):
     from dask.distributed import Client, LocalCluster, as_completed
     from tqdm.auto import tqdm
 
-    runs = expand_grid(config)
-    n_workers = check_int("n_workers", n_workers, minimum=1, maximum=64)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob(".*.tmp"):
-        # Left by a worker killed mid-write; the run itself is still pending.
-        stale.unlink(missing_ok=True)
-    todo = pending_runs(runs, out_dir)
-    if todo:
-        # One BLAS/OpenMP thread per worker process: two threads on two cores
-        # made a step of this tiny network 10-100x slower.
-        env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        if scheduler is None:
-            cluster = LocalCluster(
-                n_workers=n_workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                # Without a dashboard the scheduler still serves HTTP health routes,
-                # on port 8787 unless told otherwise; a free port lets sweeps coexist.
-                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-                host="127.0.0.1",
-                env=env,
-            )
-            client = Client(cluster)
-        else:
-            cluster, client = None, Client(scheduler)
+    # One BLAS/OpenMP thread per worker process: two threads on two cores
+    # made a step of this tiny network 10-100x slower.
+    env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            # Without a dashboard the scheduler still serves HTTP health routes,
+            # on port 8787 unless told otherwise; a free port lets sweeps coexist.
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+            host="127.0.0.1",
+            env=env,
+        )
+        client = Client(cluster)
+    else:
+        cluster = None
         try:
-            futures = [client.submit(execute_run, run, str(out_dir), key=f"run-{run_key(run)}") for run in todo]
-            bar = tqdm(total=len(runs), initial=len(runs) - len(todo), disable=not progress, desc="sweep")
-            for fut in as_completed(futures):
-                fut.result()
-                bar.update(1)
-            bar.close()
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-    keys = {run_key(r) for r in runs}
-    return [r for r in load_results(out_dir) if r.get("key") in keys]
-
-
-def asdict_safe(obj):
-    """Dataclasses and numpy scalars to JSON-ready Python objects."""
-    if dataclasses.is_dataclass(obj):
-        return {k: asdict_safe(v) for k, v in dataclasses.asdict(obj).items()}
-    if isinstance(obj, dict):
-        return {str(k): asdict_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [asdict_safe(v) for v in obj]
-    if hasattr(obj, "item") and callable(obj.item):
-        return obj.item()
-    return obj
+            client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise SchedulerError(
+                f"scheduler {scheduler!r} did not answer within {CONNECT_TIMEOUT} s ({reason})"
+            ) from None
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        futures = [client.submit(execute_run, run, str(out_dir), key=f"run-{run_key(run)}") for run in todo]
+        bar = tqdm(total=n_runs, initial=n_runs - len(todo), disable=not progress, desc="sweep")
+        for fut in as_completed(futures):
+            fut.result()
+            bar.update(1)
+        bar.close()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -24,12 +24,12 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 from threadpoolctl import threadpool_limits
 
-from ._validate import Boolean, InstanceOf, Integer, OneOf, Optional, Real, validate_fields, validate_params
-from .metrics import EvalResult, evaluate
-from .model import FlipFlopRNN, ModelConfig, RNNWeights, init_weights
+from ._validate import RNG, Boolean, InstanceOf, Integer, OneOf, Optional, Real, validate_fields, validate_params
+from .init import init_weights, run_seed_sequences
+from .metrics import DEFAULT_TEST_STEPS, EvalResult, evaluate
+from .model import ModelConfig, RNNWeights
 from .task import TaskConfig, make_batch
 
 MODES = ("bptt", "tbptt")
@@ -65,7 +65,7 @@ class TrainConfig:
     max_steps: int = 20_000
     eval_every: int = 250
     eval_steps: int = 20_000
-    confirm_steps: int = 100_000
+    confirm_steps: int = DEFAULT_TEST_STEPS
     target_accuracy: float = 0.995
 
     def __post_init__(self):
@@ -109,6 +109,8 @@ def single_thread():
     Measured on a 2-core machine: two threads made a step of this tiny
     network 10-100x slower.
     """
+    import torch
+
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -123,7 +125,7 @@ def single_thread():
         "task": InstanceOf(TaskConfig),
         "model": Optional(InstanceOf(ModelConfig)),
         "config": Optional(InstanceOf(TrainConfig)),
-        "seed": Integer(0),
+        "rng": RNG(),
         "init": Optional(InstanceOf(RNNWeights)),
         "progress": Boolean(),
     }
@@ -133,7 +135,7 @@ def train(
     model: ModelConfig | None = None,
     config: TrainConfig | None = None,
     *,
-    seed: int = 0,
+    rng,
     init: RNNWeights | None = None,
     progress: bool = True,
 ) -> TrainResult:
@@ -146,11 +148,19 @@ def train(
         Defaults to ``ModelConfig(n_bits=task.n_bits)``.
     config : TrainConfig, optional
         Defaults to ``TrainConfig()``.
-    seed : int
+    rng : int or np.random.Generator
         Seeds everything: initial weights, training data, held-out and
-        confirmation streams. Same seed, same machine: bitwise the same weights.
+        confirmation streams, each from its own child seed sequence
+        (:func:`rnnmem_helpers.init.run_seed_sequences`). An int ``s`` >= 0
+        uses the children of ``np.random.SeedSequence(s)``: same ``s``, same
+        machine, bitwise the same weights. A Generator spawns four new
+        children of its seed sequence, so each call with it is a fresh,
+        independent run, and a fresh ``np.random.default_rng(s)`` gives the
+        run of ``s``.
     init : RNNWeights, optional
-        Start from these weights instead of the paper's initialisation.
+        Start from these weights instead of the paper's initialisation
+        (:func:`rnnmem_helpers.init.initial_weights`, which shows the draw
+        without spawning).
     progress : bool
         Show a tqdm progress bar (works in notebooks and terminals).
     """
@@ -160,35 +170,18 @@ def train(
         raise ValueError(f"task.n_bits ({task.n_bits}) must equal model.n_bits ({model.n_bits})")
     if init is not None and (init.n_hidden, init.n_bits) != (model.n_hidden, model.n_bits):
         raise ValueError(f"init must have n_hidden={model.n_hidden} and n_bits={model.n_bits}")
-    _, data_ss, eval_ss, confirm_ss = _seed_children(seed)
-    weights0 = init if init is not None else initial_weights(model, seed)
+    # The weights' child is spawned even with ``init``, so the data streams never depend on ``init``.
+    weights_ss, data_ss, eval_ss, confirm_ss = run_seed_sequences(rng=rng, advance=True)
+    weights0 = init if init is not None else init_weights(model, rng=np.random.default_rng(weights_ss))
     with single_thread():
         return _train(task, config, weights0, data_ss, eval_ss, confirm_ss, progress)
 
 
-def _seed_children(seed):
-    # One child each for: initial weights, training data, held-out stream, confirmation streams.
-    return np.random.SeedSequence(seed).spawn(4)
-
-
-@validate_params({"model": InstanceOf(ModelConfig), "seed": Integer(0)})
-def initial_weights(model: ModelConfig, seed: int) -> RNNWeights:
-    """The paper-style initial weights that ``train(..., seed=seed)`` starts from.
-
-    Lets an alternative initialisation modify exactly the draw the paper's arm
-    uses, so that two arms of a comparison share their base weights.
-
-    Parameters
-    ----------
-    model : ModelConfig
-    seed : int
-        >= 0, as for :func:`train`.
-    """
-    return init_weights(model, np.random.default_rng(_seed_children(seed)[0]))
-
-
 def _train(task, config, weights0, data_ss, eval_ss, confirm_ss, progress):
+    import torch
     from tqdm.auto import tqdm
+
+    from .torch_model import FlipFlopRNN
 
     start = time.perf_counter()
     net = FlipFlopRNN(weights0)

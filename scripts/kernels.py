@@ -101,7 +101,7 @@ def _short_run_weights() -> list[float]:
     from rnnmem_helpers import TaskConfig, TrainConfig, train
 
     config = TrainConfig(max_steps=500, eval_every=500, eval_steps=1000, confirm_steps=1000, target_accuracy=1.0)
-    res = train(TaskConfig(delay=8), config=config, seed=0, progress=False)
+    res = train(TaskConfig(delay=8), config=config, rng=0, progress=False)
     return res.weights.W.ravel().tolist()
 
 

@@ -52,13 +52,13 @@ def stalled_savez(fh, **arrays):
 
 
 np.savez = stalled_savez
-save_checkpoint(sys.argv[1], init_weights(ModelConfig(n_hidden=8), 0), json.loads(sys.argv[2]))
+save_checkpoint(sys.argv[1], init_weights(ModelConfig(n_hidden=8), rng=0), json.loads(sys.argv[2]))
 """
 
 
 @pytest.fixture
 def weights():
-    return init_weights(ModelConfig(n_hidden=8), 0)
+    return init_weights(ModelConfig(n_hidden=8), rng=0)
 
 
 def _start_stalled_save(target):

@@ -26,7 +26,7 @@ META = {
 
 @pytest.fixture
 def weights():
-    return init_weights(ModelConfig(n_hidden=8), 0)
+    return init_weights(ModelConfig(n_hidden=8), rng=0)
 
 
 def test_round_trip(tmp_path, weights):
@@ -100,7 +100,7 @@ def test_failed_save_keeps_previous_file(tmp_path, weights, monkeypatch):
     before = path.read_bytes()
     monkeypatch.setattr(_io.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("crash")))
     with pytest.raises(OSError):
-        save_checkpoint(path, init_weights(ModelConfig(n_hidden=8), 1), META)
+        save_checkpoint(path, init_weights(ModelConfig(n_hidden=8), rng=1), META)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["a.npz"]
 

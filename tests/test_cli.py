@@ -9,8 +9,9 @@ import pytest
 from rnnmem_helpers import analysis, cli, load_checkpoint, metrics
 from rnnmem_helpers.checkpoints import pretrained_path
 from rnnmem_helpers.cli import MAX_EVAL_STEPS, check_out_path, main
+from rnnmem_helpers.init import init_weights
 from rnnmem_helpers.metrics import evaluate, score
-from rnnmem_helpers.model import ModelConfig, init_weights, simulate
+from rnnmem_helpers.model import ModelConfig, simulate
 from rnnmem_helpers.task import TaskConfig, make_stream, sample_pulses, targets_from_inputs
 
 
@@ -249,7 +250,7 @@ def _chunked_inputs(task, n_time, chunk, seed):
 @pytest.mark.parametrize("n_time", [2_000, metrics.DEFAULT_TEST_STEPS])
 def test_evaluate_up_to_one_chunk_is_the_one_shot_stream(delay, n_time):
     # Streams of the default length fit in one chunk, so every score printed so far stays the same.
-    weights = init_weights(ModelConfig(n_hidden=6), 1)
+    weights = init_weights(ModelConfig(n_hidden=6), rng=1)
     task = TaskConfig(delay=delay, mean_interval=10.0)
     stream = make_stream(task, n_time, np.random.default_rng(5))
     assert evaluate(weights, task, n_time=n_time, rng=5) == _one_shot(weights, stream.inputs, delay)
@@ -262,7 +263,7 @@ def test_evaluate_carries_state_and_targets_across_chunks(chunk, delay, scope, m
     # An untrained network on a dense pulse train flips its outputs often, so a flip, a held target or a
     # delayed target lost at any chunk boundary changes the scores.
     monkeypatch.setattr(metrics, "EVAL_CHUNK_STEPS", chunk)
-    weights = init_weights(ModelConfig(n_hidden=5), 2)
+    weights = init_weights(ModelConfig(n_hidden=5), rng=2)
     task = TaskConfig(delay=delay, mean_interval=4.0, rate_scope=scope)
     n_time = 10 * chunk + 3
     expected = _one_shot(weights, _chunked_inputs(task, n_time, chunk, 9), delay)
@@ -279,7 +280,7 @@ def test_evaluate_in_constant_memory_at_the_real_chunk_size(monkeypatch):
         return simulate(weights, inputs, s0)
 
     monkeypatch.setattr(metrics, "simulate", recording_simulate)
-    weights = init_weights(ModelConfig(n_hidden=4), 3)
+    weights = init_weights(ModelConfig(n_hidden=4), rng=3)
     task = TaskConfig(delay=5)
     n_time = 2 * chunk + 1234
     result = evaluate(weights, task, n_time=n_time, rng=11)
@@ -293,9 +294,9 @@ def test_evaluate_in_constant_memory_at_the_real_chunk_size(monkeypatch):
 def test_run_test_caps_the_states_it_keeps_before_allocating(monkeypatch):
     monkeypatch.setattr(analysis, "make_stream", _no_work)
     monkeypatch.setattr(analysis, "simulate", _no_work)
-    big = init_weights(ModelConfig(n_hidden=400), 0)
+    big = init_weights(ModelConfig(n_hidden=400), rng=0)
     with pytest.raises(ValueError, match=r"n_time must be an integer in \[2, 500000\], got 500001"):
-        analysis.run_test(big, TaskConfig(), n_time=500_001)
-    small = init_weights(ModelConfig(n_hidden=10), 0)
+        analysis.run_test(big, TaskConfig(), n_time=500_001, rng=0)
+    small = init_weights(ModelConfig(n_hidden=10), rng=0)
     with pytest.raises(ValueError, match=r"n_time must be an integer in \[7, 2000000\], got 2000001"):
-        analysis.run_test(small, TaskConfig(delay=5), n_time=2_000_001)
+        analysis.run_test(small, TaskConfig(delay=5), n_time=2_000_001, rng=0)

