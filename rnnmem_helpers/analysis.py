@@ -11,11 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import Array, Optional, Real, as_generator, check_array, check_float, check_int, validate_params
-from .metrics import check_weights_and_task
+from .fixed_points import DEFAULT_MARGIN, count_unstable
+from .metrics import DEFAULT_TEST_STEPS, check_weights_and_task
 from .model import RNNWeights, simulate
 from .task import TaskConfig, make_stream
 
-DEFAULT_TEST_STEPS = 100_000
+# A rotation angle of 0.1 rad is a period of ~63 steps, longer than the mean interval between pulses: slower
+# modes act as memory rather than as a clock, so outliers below this angle count as near-real.
+MIN_ANGLE = 0.1
 # run_test keeps every state: at most 2e8 state entries (1.6 GB of float64), which is 2e6 steps of a
 # 100-unit network and fewer for a larger one; for longer scoring runs use metrics.evaluate, which streams.
 MAX_TEST_STEPS = 2_000_000
@@ -65,7 +68,7 @@ class TestRun:
 
 
 def run_test(
-    weights: RNNWeights, task: TaskConfig, n_time: int = DEFAULT_TEST_STEPS, rng=0, *, pulse_at_start: bool = False
+    weights: RNNWeights, task: TaskConfig, n_time: int = DEFAULT_TEST_STEPS, *, rng, pulse_at_start: bool = False
 ) -> TestRun:
     """Simulate a network from the zero state on a fresh stream (the paper's test run).
 
@@ -79,7 +82,9 @@ def run_test(
         N states of every step are kept in memory (at most 1.6 GB); the paper
         uses ~100 000 steps (~2000 pulses at the default pulse rate).
     rng : np.random.Generator or int
-        Source of the stream.
+        Source of the stream, keyword-only and required: an int >= 0 seeds a
+        new generator (the same int gives the same run), a Generator is drawn
+        from and advanced.
     pulse_at_start : bool
         Passed to :func:`rnnmem_helpers.task.make_stream`.
 
@@ -407,9 +412,10 @@ class SpectrumSummary:
     eigvals : ndarray of shape (N,), complex
         Sorted by decreasing modulus (ties: larger real part, then larger imaginary part).
     n_unstable : int
-        Eigenvalues with |λ| > 1.
-    n_unstable_margin : int
-        Eigenvalues with |λ| > 1 + margin.
+        Eigenvalues with |λ| > 1 + ``margin``, as ``FixedPointResult.n_unstable``
+        counts them (the origin's Jacobian is W).
+    n_unstable_naive : int
+        Eigenvalues with |λ| > 1, as ``FixedPointResult.n_unstable_naive``.
     margin : float
     bulk_radius : float
         Radius of the random bulk used for the split.
@@ -432,7 +438,7 @@ class SpectrumSummary:
 
     eigvals: np.ndarray
     n_unstable: int
-    n_unstable_margin: int
+    n_unstable_naive: int
     margin: float
     bulk_radius: float
     bulk_radius_empirical: float
@@ -457,8 +463,8 @@ def spectrum_summary(
     *,
     bulk_radius: float | None = None,
     edge_factor: float = 1.25,
-    min_angle: float = 0.1,
-    margin: float = 0.01,
+    min_angle: float = MIN_ANGLE,
+    margin: float = DEFAULT_MARGIN,
 ) -> SpectrumSummary:
     """Summarise the eigenvalues of a recurrent weight matrix (paper Fig. 4).
 
@@ -478,12 +484,13 @@ def spectrum_summary(
         conservative for N >= 100 but not for much smaller N.
     min_angle : float
         Rotation angle (radians) in ``(0, π/2)`` separating near-real outliers
-        from rotations. The default 0.1 is a period of ~63 steps, longer than
-        the mean interval between pulses, so slower modes act as memory
-        rather than as a clock.
+        from rotations. The default :data:`MIN_ANGLE` (0.1) is a period of ~63
+        steps, longer than the mean interval between pulses, so slower modes
+        act as memory rather than as a clock.
     margin : float
-        For ``n_unstable_margin``; >= 0. The default matches the fixed-point
-        analysis: a mode with |λ| = 1.01 needs ~100 steps to grow e-fold.
+        For ``n_unstable``; >= 0. The default is the fixed-point analysis's
+        :data:`rnnmem_helpers.fixed_points.DEFAULT_MARGIN` (0.01): a mode with
+        |λ| = 1.01 needs ~100 steps to grow e-fold.
 
     Returns
     -------
@@ -508,8 +515,8 @@ def spectrum_summary(
     angles = theta[rot]
     return SpectrumSummary(
         eigvals=_frozen(ev),
-        n_unstable=int(np.sum(mod > 1)),
-        n_unstable_margin=int(np.sum(mod > 1 + margin)),
+        n_unstable=int(count_unstable(mod, margin)),
+        n_unstable_naive=int(count_unstable(mod, 0.0)),
         margin=margin,
         bulk_radius=float(bulk),
         bulk_radius_empirical=float(np.sqrt(2) * np.median(mod)),

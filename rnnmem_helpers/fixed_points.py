@@ -166,7 +166,7 @@ def sample_initial_states(
     noise: float = 0.3,
     task: TaskConfig | None = None,
     n_time: int = 2000,
-    rng=0,
+    rng,
 ) -> np.ndarray:
     """Round-1 seeds: trajectory states plus Gaussian noise, and states near the origin.
 
@@ -190,6 +190,9 @@ def sample_initial_states(
     n_time : int
         Length of the generated trajectory, >= 1.
     rng : np.random.Generator or int
+        Source of the trajectory's stream, of the picks and of the noise;
+        required, since the seeds returned are the random draw itself. An int
+        >= 0 seeds a new generator; a Generator is drawn from and advanced.
 
     Returns
     -------
@@ -258,6 +261,11 @@ def find_fixed_points(
         of the Δt = 8 network.
     rng : np.random.Generator or int
         Source of all randomness (seed sampling, subsampling of later rounds).
+        The default seed 0 is deliberate: the seeds are only a means of search
+        (the points found are sorted independently of them), so a fixed default
+        makes the analysis reproducible without the caller choosing a seed.
+        Pass another seed or a Generator to check that the result does not
+        depend on it.
     n_rounds : int
         Rounds of search, >= 1: round 1 from the seeds, each later round from
         midpoints of pairs involving a point new in the round before. The
@@ -275,8 +283,9 @@ def find_fixed_points(
         Converged points agree to ~1e-10; distinct fixed points of the shipped
         networks lie at least 0.5 apart.
     margin : float
-        A mode is unstable when |λ| > 1 + margin, >= 0. The default 0.01
-        treats modes that need more than ~100 steps to grow e-fold as neutral.
+        A mode is unstable when |λ| > 1 + margin, >= 0. The default
+        :data:`DEFAULT_MARGIN` (0.01) treats modes that need more than ~100
+        steps to grow e-fold as neutral.
     max_iter : int
         Maximum Newton iterations per seed, >= 1.
     merge_tol : float

@@ -84,7 +84,7 @@ def check_weights_and_task(weights: RNNWeights, task: TaskConfig) -> None:
 
 
 def evaluate(
-    weights: RNNWeights, task: TaskConfig, *, n_time: int = DEFAULT_TEST_STEPS, rng=0, progress: bool = False
+    weights: RNNWeights, task: TaskConfig, *, n_time: int = DEFAULT_TEST_STEPS, rng, progress: bool = False
 ) -> EvalResult:
     """Score a network on a fresh stream of ``n_time`` steps, in constant memory.
 
@@ -109,7 +109,9 @@ def evaluate(
     n_time : int
         Stream length, >= ``task.delay + 2`` (the paper tests on ~100 000 steps).
     rng : np.random.Generator or int
-        Source of the test stream.
+        Source of the test stream, required: an int >= 0 seeds a new generator
+        (the same int gives the same stream), a Generator is drawn from and
+        advanced, so successive calls on one Generator score fresh streams.
     progress : bool
         Show a tqdm progress bar over the steps.
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from ._validate import check_array, check_int
 from .analysis import TriggeredAverage
+from .experiment import History
 
 # Eight distinguishable colours, one per binary output state (tab10 without its grey).
 STATE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22")
@@ -280,8 +281,11 @@ def plot_training_history(ax_or_axes, history, *, label=None, target_accuracy=No
     ax_or_axes : Axes or pair of Axes
         One axes: held-out accuracy only. Two axes: the mean training loss
         between evaluations on the first (log scale), held-out accuracy on the second.
-    history : dict
-        ``TrainResult.history``: lists ``step``, ``loss`` and ``eval_accuracy`` of one length >= 1.
+    history : dict or History
+        ``TrainResult.history`` (lists ``step``, ``loss`` and ``eval_accuracy``
+        of one length >= 1) or a sweep result's
+        :class:`rnnmem_helpers.experiment.History` (the ``history`` column of
+        :func:`rnnmem_helpers.sweep_report.run_table`).
     label : str, optional
         Legend entry for this run.
     target_accuracy : float, optional
@@ -293,8 +297,10 @@ def plot_training_history(ax_or_axes, history, *, label=None, target_accuracy=No
     -------
     The ``ax_or_axes`` given.
     """
+    if isinstance(history, History):
+        history = {"step": history.step, "loss": history.loss, "eval_accuracy": history.eval_accuracy}
     if not isinstance(history, dict) or any(k not in history for k in ("step", "loss", "eval_accuracy")):
-        raise ValueError("history must be a dict with keys 'step', 'loss' and 'eval_accuracy'")
+        raise ValueError("history must be a History or a dict with keys 'step', 'loss' and 'eval_accuracy'")
     steps = check_array("history['step']", history["step"], ndim=1)
     n = steps.shape[0]
     loss = check_array("history['loss']", history["loss"], ndim=1, shape=(n,))

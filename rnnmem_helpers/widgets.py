@@ -12,7 +12,9 @@ only show up as a traceback in the widget's output area.
 
 from __future__ import annotations
 
-from ._validate import Integer, validate_params
+import copy
+
+from ._validate import RNG, Integer, validate_params
 from .analysis import MAX_TEST_STEPS
 from .checkpoints import available_pretrained, load_pretrained
 from .task import TaskConfig, make_stream
@@ -20,17 +22,20 @@ from .task import TaskConfig, make_stream
 
 # The Δt slider must stay within what TaskConfig accepts, so max_delay shares its constraint.
 @validate_params(
-    {"n_time": Integer(1, MAX_TEST_STEPS), "seed": Integer(0), "max_delay": TaskConfig.__rnnmem_params__["delay"]}
+    {"n_time": Integer(1, MAX_TEST_STEPS), "rng": RNG(), "max_delay": TaskConfig.__rnnmem_params__["delay"]}
 )
-def task_explorer(n_time: int = 400, seed: int = 0, max_delay: int = 24):
+def task_explorer(n_time: int = 400, *, rng, max_delay: int = 24):
     """Δt and λ sliders redrawing the task traces (Fig. 1) on a fresh stream.
 
     Parameters
     ----------
     n_time : int
         Steps shown, >= 1.
-    seed : int
-        Seed of the stream, >= 0; the same seed gives the same pulses whatever Δt.
+    rng : np.random.Generator or int
+        Source of the stream, required: an int >= 0 gives the stream of
+        ``make_stream(task, n_time, rng)``. Every redraw starts from ``rng``'s
+        state at the call, so the pulses stay the same whatever Δt; a
+        Generator passed in is copied, not advanced.
     max_delay : int
         Upper end of the Δt slider, in [0, 10 000].
     """
@@ -39,9 +44,12 @@ def task_explorer(n_time: int = 400, seed: int = 0, max_delay: int = 24):
 
     from .plotting import plot_task
 
+    # Each redraw copies this snapshot: the caller's later draws on rng cannot change what a slider shows.
+    start = copy.deepcopy(rng)
+
     def draw(delay=8, mean_interval=50.0):
         task = TaskConfig(delay=delay, mean_interval=mean_interval)
-        stream = make_stream(task, n_time, seed)
+        stream = make_stream(task, n_time, copy.deepcopy(start))
         fig, ax = plt.subplots(figsize=(9, 3.2))
         plot_task(ax, stream.inputs, stream.targets, delay=delay)
         ax.set_title(f"Δt = {delay}, λ = {mean_interval:g}: {int((stream.inputs != 0).sum())} pulses in {n_time} steps")
@@ -55,8 +63,8 @@ def task_explorer(n_time: int = 400, seed: int = 0, max_delay: int = 24):
 
 
 # At least 3 steps: the cube is spanned by three principal components of the run's states.
-@validate_params({"n_time": Integer(3, MAX_TEST_STEPS), "seed": Integer(0)})
-def network_explorer(n_time: int = 20_000, seed: int = 0):
+@validate_params({"n_time": Integer(3, MAX_TEST_STEPS), "rng": RNG()})
+def network_explorer(n_time: int = 20_000, *, rng):
     """A selector over the shipped networks redrawing their PCA cube with fixed points and W's spectrum.
 
     Parameters
@@ -65,8 +73,11 @@ def network_explorer(n_time: int = 20_000, seed: int = 0):
         Length of the test run used for the PCA (shorter than the book's
         100 000 steps so that a change redraws in about a second); at least
         the longest shipped delay + 2, as for :func:`run_test`.
-    seed : int
-        Seed of the test stream and of the fixed-point search, >= 0.
+    rng : np.random.Generator or int
+        Source of the test stream and of the fixed-point search, required. Both
+        start from ``rng``'s state at the call (an int >= 0 gives what
+        ``run_test(..., rng=rng)`` and ``find_fixed_points(..., rng=rng)`` give),
+        and so does every redraw; a Generator passed in is copied, not advanced.
     """
     delays = sorted({d for d, s in available_pretrained() if s == 0})
     if delays and n_time < delays[-1] + 2:
@@ -79,11 +90,14 @@ def network_explorer(n_time: int = 20_000, seed: int = 0):
     from .fixed_points import find_fixed_points
     from .plotting import plot_cube, plot_eigenvalues
 
+    # Each redraw copies this snapshot: the caller's later draws on rng cannot change what a slider shows.
+    start = copy.deepcopy(rng)
+
     def draw(delay=delays[-1]):
         ckpt = load_pretrained(delay)
-        run = run_test(ckpt.weights, ckpt.task, n_time=n_time, rng=seed)
+        run = run_test(ckpt.weights, ckpt.task, n_time=n_time, rng=copy.deepcopy(start))
         pca = fit_pca(run.states_txn, 3)
-        fps = find_fixed_points(ckpt.weights, states=run.states_txn, rng=seed)
+        fps = find_fixed_points(ckpt.weights, states=run.states_txn, rng=copy.deepcopy(start))
         spec = spectrum_summary(ckpt.weights.W)
         fig = plt.figure(figsize=(10, 4.2))
         ax3d = fig.add_subplot(1, 2, 1, projection="3d")

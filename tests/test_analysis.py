@@ -1,7 +1,10 @@
+import inspect
+
 import numpy as np
 import pytest
 
 from rnnmem_helpers.analysis import (
+    MIN_ANGLE,
     PCA,
     TestRun,
     fit_pca,
@@ -12,14 +15,17 @@ from rnnmem_helpers.analysis import (
     triggered_average,
 )
 from rnnmem_helpers.checkpoints import available_pretrained, load_pretrained
-from rnnmem_helpers.model import ModelConfig, init_weights, simulate
+from rnnmem_helpers.fixed_points import DEFAULT_MARGIN, find_fixed_points
+from rnnmem_helpers.init import init_weights
+from rnnmem_helpers.metrics import DEFAULT_TEST_STEPS, evaluate
+from rnnmem_helpers.model import ModelConfig, RNNWeights, simulate
 from rnnmem_helpers.task import TaskConfig, make_stream, targets_from_inputs
 
 # ----------------------------------------------------------------------------- run_test
 
 
 def test_run_test_matches_simulate_on_the_same_stream():
-    w = init_weights(ModelConfig(n_hidden=12), 0)
+    w = init_weights(ModelConfig(n_hidden=12), rng=0)
     task = TaskConfig(delay=2)
     run = run_test(w, task, n_time=500, rng=7)
     stream = make_stream(task, 500, np.random.default_rng(7))
@@ -34,7 +40,7 @@ def test_run_test_matches_simulate_on_the_same_stream():
 
 
 def test_run_test_ignores_global_rng():
-    w = init_weights(ModelConfig(n_hidden=8), 0)
+    w = init_weights(ModelConfig(n_hidden=8), rng=0)
     np.random.seed(1)  # noqa: NPY002 - deliberately disturbs the global RNG
     a = run_test(w, TaskConfig(), n_time=300, rng=3)
     np.random.seed(2)  # noqa: NPY002 - deliberately disturbs the global RNG
@@ -56,9 +62,46 @@ def test_run_test_ignores_global_rng():
     ],
 )
 def test_run_test_rejects_bad_input(kwargs, exc):
-    args = {"weights": init_weights(ModelConfig(n_hidden=4), 0), "task": TaskConfig(), "n_time": 50, "rng": 0}
+    args = {"weights": init_weights(ModelConfig(n_hidden=4), rng=0), "task": TaskConfig(), "n_time": 50, "rng": 0}
     with pytest.raises(exc):
         run_test(**{**args, **kwargs})
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda w: run_test(w, TaskConfig(), 50), "missing 1 required keyword-only argument: 'rng'"),
+        (lambda w: run_test(w, TaskConfig(), 50, 0), "positional arguments but 4 were given"),
+        (lambda w: evaluate(w, TaskConfig(), n_time=50), "missing 1 required keyword-only argument: 'rng'"),
+    ],
+    ids=["run_test-no-rng", "run_test-positional-rng", "evaluate-no-rng"],
+)
+def test_a_fresh_stream_needs_an_explicit_keyword_rng(call, match):
+    # A default seed would make every "fresh" stream the same stream.
+    with pytest.raises(TypeError, match=match):
+        call(init_weights(ModelConfig(n_hidden=4), rng=0))
+
+
+def test_run_test_and_evaluate_draw_the_same_stream_from_a_generator():
+    w = init_weights(ModelConfig(n_hidden=6), rng=0)
+    task = TaskConfig(delay=1)
+    gen = np.random.default_rng(4)
+    first, second = run_test(w, task, 300, rng=gen), run_test(w, task, 300, rng=gen)
+    ref = np.random.default_rng(4)
+    np.testing.assert_array_equal(first.inputs, make_stream(task, 300, ref).inputs)
+    np.testing.assert_array_equal(second.inputs, make_stream(task, 300, ref).inputs)  # the generator moved on
+    assert evaluate(w, task, n_time=300, rng=5) == evaluate(w, task, n_time=300, rng=np.random.default_rng(5))
+
+
+def test_defaults_come_from_their_one_source():
+    def default(fn, name):
+        return inspect.signature(fn).parameters[name].default
+
+    assert default(run_test, "n_time") is DEFAULT_TEST_STEPS
+    assert default(evaluate, "n_time") is DEFAULT_TEST_STEPS
+    assert default(spectrum_summary, "margin") is DEFAULT_MARGIN
+    assert default(spectrum_summary, "min_angle") is MIN_ANGLE
+    assert default(find_fixed_points, "margin") is DEFAULT_MARGIN
 
 
 # ----------------------------------------------------------------------------- PCA
@@ -260,8 +303,21 @@ def test_spectrum_summary_on_known_blocks():
     np.testing.assert_allclose(s.rotation_eigvals, [1.05 * np.exp(2j * np.pi / 5), 0.95 * np.exp(2j * np.pi / 8)])
     np.testing.assert_allclose(s.rotation_angles, [2 * np.pi / 5, 2 * np.pi / 8])
     np.testing.assert_allclose(s.rotation_periods, [5.0, 8.0])
-    assert s.n_unstable == 6  # 1.3, 1.1, 1.2 (x2), 1.05 (x2)
-    assert s.n_unstable_margin == 4  # 1.05 is within the 0.06 margin
+    assert s.n_unstable_naive == 6  # 1.3, 1.1, 1.2 (x2), 1.05 (x2)
+    assert s.n_unstable == 4  # 1.05 is within the 0.06 margin
+    assert not hasattr(s, "n_unstable_margin")
+
+
+def test_spectrum_counts_mean_what_the_fixed_point_counts_mean_at_the_origin():
+    # At the origin the Jacobian is W itself: eigenvalues 1.5, 1.005 and 0.5, so 2 exceed 1 but only 1 exceeds 1.01.
+    W = np.diag([1.5, 1.005, 0.5, 0.0, 0.0])
+    net = RNNWeights(W=W, W_in=np.ones((5, 3)), W_out=np.ones((3, 5)))
+    fps = find_fixed_points(net, n_initial=64, rng=0)
+    origin = int(np.flatnonzero(np.linalg.norm(fps.xstar, axis=1) < 1e-12)[0])
+    s = spectrum_summary(W)
+    assert (s.n_unstable, s.n_unstable_naive) == (1, 2)
+    assert (s.n_unstable, s.n_unstable_naive) == (fps.n_unstable[origin], fps.n_unstable_naive[origin])
+    assert s.margin == fps.margin == DEFAULT_MARGIN
 
 
 def test_spectrum_summary_accepts_eigenvalues():
@@ -282,7 +338,7 @@ def test_random_init_matrix_has_only_bulk():
     assert init_bulk_radius(100) == pytest.approx(1 / np.sqrt(3))
     assert init_bulk_radius(10, half_width=0.3) == pytest.approx(np.sqrt(10 * 0.09 / 3))
     for seed in range(3):
-        s = spectrum_summary(init_weights(ModelConfig(n_hidden=100), seed).W)
+        s = spectrum_summary(init_weights(ModelConfig(n_hidden=100), rng=seed).W)
         assert s.real_outliers.size == 0 and s.rotation_eigvals.size == 0
         assert s.bulk_radius_empirical == pytest.approx(1 / np.sqrt(3), rel=0.1)
 

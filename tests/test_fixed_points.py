@@ -158,6 +158,14 @@ def test_sample_initial_states_from_given_trajectory():
     assert b.shape == (64, N) and np.all(np.isfinite(b))
 
 
+def test_sample_initial_states_needs_an_rng():
+    # The seeds are the random draw itself: a hidden default would hand every caller the same sample.
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'rng'"):
+        sample_initial_states(_three_unit_net(), n_initial=8)
+    with pytest.raises(ValueError, match="^rng must be a non-negative integer seed or an np.random.Generator"):
+        sample_initial_states(_three_unit_net(), n_initial=8, rng=-1)
+
+
 def test_count_unstable_margin():
     ev = np.array([[-1.002, 1.0007, 0.5j, 1.5], [0.2, -0.9, 1.02, 1.0]])
     np.testing.assert_array_equal(count_unstable(ev, 0.0), [3, 1])

@@ -1,3 +1,5 @@
+import copy
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -7,7 +9,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from rnnmem_helpers.analysis import fit_pca, run_test, spectrum_summary, triggered_average  # noqa: E402
-from rnnmem_helpers.model import ModelConfig, init_weights  # noqa: E402
+from rnnmem_helpers.init import init_weights  # noqa: E402
+from rnnmem_helpers.model import ModelConfig  # noqa: E402
 from rnnmem_helpers.plotting import (  # noqa: E402
     plot_cube,
     plot_eigenvalues,
@@ -30,7 +33,7 @@ def _no_show_and_close(monkeypatch):
 
 @pytest.fixture(scope="module")
 def run():
-    return run_test(init_weights(ModelConfig(n_hidden=20), 0), TaskConfig(delay=4), n_time=6000, rng=0)
+    return run_test(init_weights(ModelConfig(n_hidden=20), rng=0), TaskConfig(delay=4), n_time=6000, rng=0)
 
 
 def _ax3d():
@@ -159,7 +162,7 @@ def test_plot_triggered_rejects_bad_input(trig):
 
 
 def test_plot_eigenvalues():
-    w = init_weights(ModelConfig(n_hidden=50), 0).W
+    w = init_weights(ModelConfig(n_hidden=50), rng=0).W
     s = spectrum_summary(np.asarray(w) + 0.9 * np.eye(50))
     eig = s.eigvals.copy()
     ax = plt.subplots()[1]
@@ -194,6 +197,12 @@ def test_plot_training_history():
     ax = plt.subplots()[1]
     assert plot_training_history(ax, history) is ax
     assert len(ax.lines) == 1 and ax.get_legend() is None
+    from rnnmem_helpers.experiment import History
+
+    typed = History(step=(250, 500, 750), loss=(0.5, 0.1, 0.02), eval_accuracy=(0.6, 0.9, 0.996))
+    ax2 = plt.subplots()[1]
+    plot_training_history(ax2, typed)
+    np.testing.assert_array_equal(ax2.lines[0].get_xydata(), ax.lines[0].get_xydata())
     with pytest.raises(ValueError, match="keys"):
         plot_training_history(ax, {"step": [1]})
     with pytest.raises(ValueError, match="loss"):
@@ -240,3 +249,60 @@ def test_plot_intervals_rejects_bad_input():
         plot_intervals(ax, [0, 1, 2], [1, 2])
     with pytest.raises(ValueError, match="hollow"):
         plot_intervals(ax, [0, 1, 2], [1, 2, 3], hollow=[1, 0, 0])
+
+
+# ----------------------------------------------------------------------------- widgets
+
+
+def _record_first_draws(monkeypatch, module, name, seen):
+    """Wrap ``module.name`` so that each call notes the first draw of (a copy of) the rng it was given."""
+    real = getattr(module, name)
+
+    def wrapper(*args, rng, **kwargs):
+        seen.append(copy.deepcopy(rng).integers(1 << 62))
+        return real(*args, rng=rng, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapper)
+
+
+@pytest.mark.parametrize("as_generator", [False, True], ids=["int", "generator"])
+def test_task_explorer_redraws_one_stream_from_rng(monkeypatch, as_generator):
+    import rnnmem_helpers.widgets as widgets
+    from rnnmem_helpers.task import make_stream
+
+    monkeypatch.setattr(plt, "show", lambda: None)
+    drawn = []
+
+    def record(task, n_time, rng):
+        stream = make_stream(task, n_time, rng)
+        drawn.append(stream.inputs)
+        return stream
+
+    monkeypatch.setattr(widgets, "make_stream", record)
+    rng = np.random.default_rng(7) if as_generator else 7
+    ui = widgets.task_explorer(n_time=300, rng=rng)
+    ui.children[0].value = 3  # the Δt slider: a redraw
+    want = make_stream(TaskConfig(), 300, np.random.default_rng(7)).inputs
+    assert len(drawn) == 2
+    for inputs in drawn:
+        np.testing.assert_array_equal(inputs, want)
+    if as_generator:
+        assert rng.integers(1 << 62) == np.random.default_rng(7).integers(1 << 62)  # copied, not advanced
+
+
+@pytest.mark.parametrize("as_generator", [False, True], ids=["int", "generator"])
+def test_network_explorer_gives_run_and_fixed_points_the_same_start(monkeypatch, as_generator):
+    import rnnmem_helpers.analysis as analysis
+    import rnnmem_helpers.fixed_points as fixed_points
+    from rnnmem_helpers.checkpoints import available_pretrained
+    from rnnmem_helpers.widgets import network_explorer
+
+    monkeypatch.setattr(plt, "show", lambda: None)
+    runs, searches = [], []
+    _record_first_draws(monkeypatch, analysis, "run_test", runs)
+    _record_first_draws(monkeypatch, fixed_points, "find_fixed_points", searches)
+    delays = sorted({d for d, s in available_pretrained() if s == 0})
+    ui = network_explorer(n_time=delays[-1] + 200, rng=np.random.default_rng(3) if as_generator else 3)
+    ui.children[0].value = delays[0]  # the Δt selector: a redraw
+    first = np.random.default_rng(3).integers(1 << 62)
+    assert runs == searches == [first, first]

@@ -1,60 +1,76 @@
+import copy
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
-from rnnmem_helpers.stats import wilson_ci
-from rnnmem_helpers.sweep import RUN_DEFAULTS, expand_grid
+from rnnmem_helpers.experiment import (
+    SCHEMA_VERSION,
+    Analysis,
+    FixedPointRecord,
+    History,
+    RunConfig,
+    RunResult,
+    SpectrumRecord,
+)
+from rnnmem_helpers.stats import bootstrap_ci, wilson_ci
 from rnnmem_helpers.sweep_report import (
     ANALYSIS_COLUMNS,
+    OBJECT_COLUMNS,
     completeness,
     convergence_table,
     delay_limits,
-    format_table,
-    group_median,
-    group_proportion,
     run_table,
-    select,
 )
 
-ANALYSIS = {
-    "spectrum": {
-        # |1.2| and |0.5 ± 0.9i| = 1.03 exceed 1.01; |1.005| does not.
-        "eigvals": [[1.2, 0.0], [0.5, 0.9], [0.5, -0.9], [1.005, 0.0], [0.1, 0.0]],
-        "n_unstable": 4,
-        "n_real_outliers": 2,
-        "rotation_angles": [1.0, 0.3],
-        "rotation_periods": [2 * np.pi, 2 * np.pi / 0.3],
-    },
-    "fixed_points": {
-        "summary": {"0": 8, "1": 12, "4": 2, "6": 1},
-        "summary_naive": {"0": 8, "1": 12, "4": 2, "6": 1},
-        "n": 23,
-        "n_slow": 0,
-        "max_unstable": 6,
-        "attractor_angles": [0.2, 0.6, 0.4],
-    },
+# A run's config: the dataclass defaults but for the budget the shipped sweeps use.
+CONFIG = {**dataclasses.asdict(RunConfig()), "max_steps": 8000}
+
+SPECTRUM = {
+    # |1.2| and |0.5 ± 0.9i| = 1.03 exceed 1.01; |1.005| does not.
+    "eigvals": ((1.2, 0.0), (0.5, 0.9), (0.5, -0.9), (1.005, 0.0), (0.1, 0.0), (0.05, 0.0), (0.02, 0.0)),
+    "n_unstable": 3,
+    "n_unstable_naive": 4,
+    "n_real_outliers": 2,
+    "rotation_angles": (1.0, 0.3),
+    "rotation_periods": (2 * np.pi, 2 * np.pi / 0.3),
 }
+FIXED = {
+    "summary": {0: 8, 1: 12, 4: 2, 6: 1},
+    "summary_naive": {0: 8, 1: 12, 4: 2, 6: 1},
+    "n": 23,
+    "n_slow": 0,
+    "max_unstable": 6,
+    "attractor_angles": (0.2, 0.6, 0.4),
+    "attractor_moduli": (0.9, 0.8, 0.7),
+}
+NO_HISTORY = History()
 
 
-def record(delay=0, seed=0, converged=True, steps=1000, accuracy=0.999, analysed=False, **config):
-    result = {
-        "converged": converged,
-        "steps": steps,
-        "accuracy": accuracy,
-        "wrong_flips": 0,
-        "seconds": 1.0,
-        "history": {"step": [], "loss": [], "eval_accuracy": []},
-    }
+def record(delay=0, seed=0, converged=True, steps=1000, accuracy=0.999, analysed=False, history=NO_HISTORY,
+           spectrum=None, fixed=None, **config):
+    cfg = RunConfig(**{**CONFIG, "delay": delay, "seed": seed, "analyse": analysed, **config})
+    analysis = None
     if analysed:
-        result.update(ANALYSIS)
-    return {**RUN_DEFAULTS, "delay": delay, "seed": seed, **config, "result": result}
+        spec, fps = SpectrumRecord(**{**SPECTRUM, **(spectrum or {})}), FixedPointRecord(**{**FIXED, **(fixed or {})})
+        analysis = Analysis(spec, fps)
+    return RunResult(
+        schema_version=SCHEMA_VERSION, config=cfg, converged=converged, steps=steps, seconds=1.0,
+        accuracy=accuracy, wrong_flips=0, history=history, analysis=analysis,
+    )
 
 
 def test_run_table_columns_and_analysis_features():
     t = run_table([record(analysed=True), record(delay=8, seed=1, converged=False, steps=8000, accuracy=0.6)])
     assert t["delay"].tolist() == [0, 8] and t["delay"].dtype.kind == "i"
     assert t["mode"].tolist() == ["bptt", "bptt"] and t["analyse"].dtype == bool
+    assert list(t)[: len(CONFIG)] == list(CONFIG)
+    assert t["census"][0] == FIXED["summary"] and t["census"][1] is None
+    np.testing.assert_array_equal(t["eigvals"][0], [1.2, 0.5 + 0.9j, 0.5 - 0.9j, 1.005, 0.1, 0.05, 0.02])
+    np.testing.assert_array_equal(t["attractor_moduli"][0], FIXED["attractor_moduli"])
+    assert all(t[c].dtype == object for c in OBJECT_COLUMNS) and t["history"][1] is NO_HISTORY
+    assert t["mean_interval"].dtype == np.float64 and t["mode"].dtype.kind == "U"
     assert t["converged"].tolist() == [True, False] and t["steps"].tolist() == [1000, 8000]
     assert t["analysed"].tolist() == [True, False]
     row = {c: t[c][0] for c in ANALYSIS_COLUMNS}
@@ -66,6 +82,7 @@ def test_run_table_columns_and_analysis_features():
         "origin_unstable": 3,
         "n_rot_pairs": 2,
         "n_real_outliers": 2,
+        "n_slow": 0,
         "lead_angle": 1.0,
         "lead_period": pytest.approx(2 * np.pi),
         "rot_modulus": pytest.approx(np.hypot(0.5, 0.9)),
@@ -75,12 +92,8 @@ def test_run_table_columns_and_analysis_features():
 
 
 def test_run_table_without_rotation_or_attractor_angles():
-    rec = record(analysed=True)
-    rec["result"] = {
-        **rec["result"],
-        "spectrum": {**ANALYSIS["spectrum"], "rotation_angles": []},
-        "fixed_points": {**ANALYSIS["fixed_points"], "attractor_angles": []},
-    }
+    rec = record(analysed=True, spectrum={"rotation_angles": (), "rotation_periods": ()},
+                 fixed={"attractor_angles": (), "attractor_moduli": ()})
     t = run_table([rec])
     assert t["n_rot_pairs"][0] == 0
     assert math.isnan(t["lead_angle"][0]) and math.isnan(t["lead_period"][0]) and math.isnan(t["attractor_angle"][0])
@@ -89,28 +102,10 @@ def test_run_table_without_rotation_or_attractor_angles():
 def test_run_table_empty_and_bad_records():
     t = run_table([])
     assert t["delay"].shape == (0,) and t["accuracy"].shape == (0,)
-    bad = record()
-    del bad["seed"]
-    with pytest.raises(ValueError, match="seed"):
-        run_table([bad])
-    bad = record()
-    del bad["result"]["steps"]
-    with pytest.raises(ValueError, match="result"):
-        run_table([bad])
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="results"):
+        run_table([dataclasses.asdict(record())])
+    with pytest.raises(TypeError, match="results"):
         run_table("not records")
-
-
-def test_select():
-    t = run_table([record(delay=d, seed=s) for d in (0, 4, 8) for s in (0, 1)])
-    assert select(t, delay=4)["seed"].tolist() == [0, 1]
-    assert select(t, delay=[0, 8], seed=1)["delay"].tolist() == [0, 8]
-    assert select(t, t["delay"] > 0, seed=0)["delay"].tolist() == [4, 8]
-    assert select(t, delay=3)["delay"].shape == (0,)
-    with pytest.raises(ValueError, match="colour"):
-        select(t, colour=1)
-    with pytest.raises(ValueError, match="mask"):
-        select(t, [True, False])
 
 
 def test_convergence_table_censoring():
@@ -142,34 +137,34 @@ def test_convergence_table_seeded_and_group_independent():
     assert both["delay"].tolist() == [0, 4]
     assert (one["steps_lo"][0], one["steps_hi"][0]) == (both["steps_lo"][1], both["steps_hi"][1])
     with pytest.raises(ValueError, match="level"):
-        convergence_table(run_table(recs), level=1.5)
+        convergence_table(run_table(recs), level=1.5, rng=0)
+
+
+def test_convergence_table_needs_an_rng_and_takes_a_generator():
+    steps = np.random.default_rng(0).integers(100, 5000, size=12)
+    t = run_table(
+        [record(delay=d, seed=s, steps=int(steps[6 * i + s])) for i, d in enumerate((0, 4)) for s in range(6)]
+    )
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'rng'"):
+        convergence_table(t)
+    with pytest.raises(ValueError, match="^rng must be a non-negative integer seed or an np.random.Generator"):
+        convergence_table(t, rng=-1)
+    gen = np.random.default_rng(8)
+    first = convergence_table(t, by="delay", n_boot=200, rng=gen)
+    # Every group resamples with a copy of one child stream spawned from the generator.
+    child = np.random.default_rng(8).spawn(1)[0]
+    for i in range(2):
+        want = bootstrap_ci(steps[6 * i : 6 * i + 6], np.median, n_boot=200, rng=copy.deepcopy(child))
+        assert (first["steps_median"][i], first["steps_lo"][i], first["steps_hi"][i]) == want
+    second = convergence_table(t, by="delay", n_boot=200, rng=gen)
+    assert (first["steps_lo"][0], first["steps_hi"][0]) != (second["steps_lo"][0], second["steps_hi"][0])
 
 
 def test_summaries_of_an_empty_table_are_empty():
     t = run_table([])
-    c = convergence_table(t, by=("rate_scope", "delay"))
-    assert c["n"].shape == (0,) and "steps_median" in c
+    c = convergence_table(t, by=("rate_scope", "delay"), rng=0)
+    assert c["n"].shape == (0,) and "steps_median" in c and c["rate_scope"].dtype.kind == "U"
     assert delay_limits(c, "rate_scope")["max_all"].shape == (0,)
-    assert group_median(t, "lead_angle")["median"].shape == (0,)
-    assert group_proportion(t, "converged")["k"].shape == (0,)
-    assert format_table(c, ["delay", "n"]).split() == ["delay", "n"]
-
-
-def test_group_proportion_and_median():
-    recs = [record(delay=d, seed=s, converged=s < k, analysed=s != 2) for d, k in ((0, 3), (8, 1)) for s in range(3)]
-    t = run_table(recs)
-    p = group_proportion(t, "converged", by="delay")
-    assert p["k"].tolist() == [3, 1] and p["n"].tolist() == [3, 3]
-    assert (p["frac_lo"][1], p["frac_hi"][1]) == wilson_ci(1, 3)
-    with pytest.raises(TypeError, match="boolean"):
-        group_proportion(t, "steps")
-    m = group_median(t, "n_attractors", by="delay", rng=0)
-    assert m["n"].tolist() == [3, 3] and m["n_defined"].tolist() == [2, 2]
-    assert m["median"].tolist() == [8, 8] and m["lo"].tolist() == [8, 8]
-    m = group_median(select(t, seed=0), "n_attractors", by="delay")
-    assert m["median"].tolist() == [8, 8] and np.isnan(m["lo"]).all()
-    with pytest.raises(TypeError, match="numeric"):
-        group_median(t, "mode")
 
 
 def test_delay_limits():
@@ -191,7 +186,7 @@ def test_delay_limits():
 
 
 def test_completeness():
-    runs = expand_grid({"grid": {"delay": [0, 4], "seed": [0, 1, 2]}})
+    runs = [RunConfig(**{**CONFIG, "delay": d, "seed": s, "analyse": False}) for d in (0, 4) for s in range(3)]
     recs = [record(delay=0, seed=1), record(delay=0, seed=2), record(delay=4, seed=0)]
     c = completeness(recs, runs, by="delay")
     assert c["delay"].tolist() == [0, 4]
@@ -199,40 +194,15 @@ def test_completeness():
     assert completeness([], runs, by="delay")["finished"].tolist() == [0, 0]
     with pytest.raises(ValueError, match="not in the grid"):
         completeness([record(delay=8)], runs, by="delay")
-    with pytest.raises(ValueError, match="lacks"):
+    with pytest.raises(TypeError, match="results"):
         completeness([{"seed": 0}], runs, by="delay")
-
-
-def test_format_table():
-    table = {
-        "name": np.array(["a", "bb"]),
-        "k": np.array([3, 12]),
-        "x": np.array([0.12345, np.nan]),
-        "ok": np.array([True, False]),
-    }
-    text = format_table(table, formats={"x": ".2f"})
-    lines = text.splitlines()
-    assert lines[0].split() == ["name", "k", "x", "ok"]
-    assert lines[1].split() == ["a", "3", "0.12", "True"]
-    assert lines[2].split() == ["bb", "12", "—", "False"]
-    assert len({len(line) for line in lines}) == 1  # aligned
-    assert format_table(table, ["k"], missing="nan").splitlines()[1].strip() == "3"
-    with pytest.raises(ValueError, match="zzz"):
-        format_table(table, ["zzz"])
-    with pytest.raises(ValueError, match="1-D arrays of one length"):
-        format_table({"a": np.arange(2), "b": np.arange(3)})
+    with pytest.raises(ValueError, match="RunConfig"):
+        completeness([], runs, by="n_units")
 
 
 def test_run_table_training_progress():
-    rec = record(converged=False, steps=1000)
-    rec["result"]["history"] = {
-        "step": [250, 500, 750, 1000],
-        "loss": [1, 1, 1, 1],
-        "eval_accuracy": [0.6, 0.7, 0.9, 0.8],
-    }
+    history = History(step=(250, 500, 750, 1000), loss=(1.0, 1.0, 1.0, 1.0), eval_accuracy=(0.6, 0.7, 0.9, 0.8))
+    rec = record(converged=False, steps=1000, history=history)
     t = run_table([rec, record()])
     assert t["best_eval"][0] == 0.9 and t["best_eval_half"][0] == 0.7 and t["last_eval"][0] == 0.8
     assert np.isnan(t["best_eval"][1]) and np.isnan(t["best_eval_half"][1]) and np.isnan(t["last_eval"][1])
-    rec["result"]["history"]["step"] = [250]
-    with pytest.raises(ValueError, match="history"):
-        run_table([rec])

@@ -1,0 +1,170 @@
+import copy
+import math
+
+import numpy as np
+import pytest
+
+from rnnmem_helpers.stats import bootstrap_ci, wilson_ci
+from rnnmem_helpers.table import (
+    check_columns,
+    collect,
+    format_table,
+    group_median,
+    group_proportion,
+    groups,
+    n_rows,
+    per_group_rng,
+    select,
+)
+
+
+def _table():
+    """Six rows: two groups of delay, three seeds each, with a NaN in the numeric column."""
+    return {
+        "delay": np.array([0, 0, 0, 8, 8, 8]),
+        "seed": np.array([0, 1, 2, 0, 1, 2]),
+        "ok": np.array([True, True, False, True, False, False]),
+        "x": np.array([1.0, 3.0, np.nan, 10.0, 20.0, 40.0]),
+        "name": np.array(["a", "b", "c", "d", "e", "f"]),
+    }
+
+
+def _spread(n=25, seed=0):
+    """Two groups of distinct continuous values, so that different resamples give different intervals."""
+    values = np.random.default_rng(seed).normal(size=2 * n)
+    return {"g": np.repeat([1, 2], n), "v": values}
+
+
+def test_n_rows_and_check_columns():
+    assert n_rows(_table()) == 6
+    with pytest.raises(TypeError, match="non-empty dict"):
+        n_rows({})
+    with pytest.raises(ValueError, match="1-D arrays of one length"):
+        n_rows({"a": np.arange(2), "b": np.arange(3)})
+    with pytest.raises(ValueError, match="1-D arrays of one length"):
+        n_rows({"a": np.zeros((2, 2))})
+    check_columns(_table(), ["x", "ok"])
+    with pytest.raises(ValueError, match=r"column \['zzz'\] not in the table"):
+        check_columns(_table(), ["x", "zzz"])
+
+
+def test_select():
+    t = _table()
+    assert select(t, delay=8)["seed"].tolist() == [0, 1, 2]
+    assert select(t, delay=[0, 8], seed=1)["delay"].tolist() == [0, 8]
+    assert select(t, t["x"] > 2, seed=0)["delay"].tolist() == [8]
+    assert select(t, delay=3)["delay"].shape == (0,)
+    kept = select(t)
+    kept["x"][0] = -1.0
+    assert t["x"][0] == 1.0  # a copy
+    with pytest.raises(ValueError, match="colour"):
+        select(t, colour=1)
+    with pytest.raises(ValueError, match="mask"):
+        select(t, [True, False])
+
+
+def test_groups_are_sorted_with_their_rows():
+    t = {"a": np.array([2, 1, 2, 1]), "b": np.array(["y", "x", "x", "x"])}
+    got = [(by, combo, mask.tolist()) for by, combo, mask in groups(t, ("a", "b"))]
+    assert got == [
+        (("a", "b"), (1, "x"), [False, True, False, True]),
+        (("a", "b"), (2, "x"), [False, False, True, False]),
+        (("a", "b"), (2, "y"), [True, False, False, False]),
+    ]
+    with pytest.raises(ValueError, match="at least one column"):
+        list(groups(t, ()))
+
+
+def test_collect_keeps_the_dtype_of_empty_columns():
+    rows = [{"k": "a", "n": 1}, {"k": "b", "n": 2}]
+    assert collect(rows, ["n", "k"])["k"].tolist() == ["a", "b"]
+    empty = collect([], ["k", "n"], like={"k": np.array(["a"])})
+    assert empty["k"].dtype.kind == "U" and empty["n"].shape == (0,)
+
+
+def test_group_proportion_against_wilson():
+    p = group_proportion(_table(), "ok", by="delay")
+    assert p["delay"].tolist() == [0, 8] and p["k"].tolist() == [2, 1] and p["n"].tolist() == [3, 3]
+    assert (p["frac_lo"][1], p["frac_hi"][1]) == wilson_ci(1, 3)
+    with pytest.raises(TypeError, match="boolean"):
+        group_proportion(_table(), "seed", by="delay")
+
+
+def test_group_median_over_defined_values():
+    m = group_median(_table(), "x", by="delay", rng=0)
+    assert m["n"].tolist() == [3, 3] and m["n_defined"].tolist() == [2, 3]
+    assert m["median"].tolist() == [2.0, 20.0]
+    assert m["min"].tolist() == [1.0, 10.0] and m["max"].tolist() == [3.0, 40.0]
+    # Each group resamples with a generator that starts afresh from the seed.
+    lo, hi = bootstrap_ci(np.array([10.0, 20.0, 40.0]), np.median, n_boot=2000, rng=np.random.default_rng(0))[1:]
+    assert (m["lo"][1], m["hi"][1]) == (lo, hi)
+    one = group_median(select(_table(), seed=0), "x", by="delay", rng=0)
+    assert one["median"].tolist() == [1.0, 10.0] and np.isnan(one["lo"]).all()
+    with pytest.raises(TypeError, match="numeric"):
+        group_median(_table(), "name", by="delay", rng=0)
+
+
+def test_group_median_needs_an_rng():
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'rng'"):
+        group_median(_table(), "x", by="delay")
+
+
+@pytest.mark.parametrize("bad, exc", [(-1, ValueError), (1.5, TypeError), (True, TypeError), (None, TypeError)])
+def test_group_median_refuses_a_bad_rng(bad, exc):
+    with pytest.raises(exc, match="^rng must be a non-negative integer seed or an np.random.Generator"):
+        group_median(_table(), "x", by="delay", rng=bad)
+
+
+def test_group_median_takes_a_generator():
+    t = _spread()
+    gen = np.random.default_rng(5)
+    first = group_median(t, "v", by="g", n_boot=200, rng=gen)
+    # One child stream is spawned per call, and every group starts at its state.
+    child = np.random.default_rng(5).spawn(1)[0]
+    for i, g in enumerate((1, 2)):
+        want = bootstrap_ci(t["v"][t["g"] == g], np.median, n_boot=200, rng=copy.deepcopy(child))
+        assert (first["median"][i], first["lo"][i], first["hi"][i]) == (np.median(t["v"][t["g"] == g]), *want[1:])
+    # The generator moved on: a second call draws other resamples.
+    second = group_median(t, "v", by="g", n_boot=200, rng=gen)
+    assert (first["lo"][0], first["hi"][0]) != (second["lo"][0], second["hi"][0])
+    # A group's interval does not depend on the other groups.
+    alone = group_median(select(t, g=2), "v", by="g", n_boot=200, rng=np.random.default_rng(5))
+    assert (alone["lo"][0], alone["hi"][0]) == (first["lo"][1], first["hi"][1])
+
+
+def test_per_group_rng_copies():
+    make = per_group_rng(rng=3)
+    a, b = make(), make()
+    assert a is not b and a.integers(1 << 30) == b.integers(1 << 30) == np.random.default_rng(3).integers(1 << 30)
+    with pytest.raises(TypeError, match="positional"):
+        per_group_rng(3)
+
+
+def test_summaries_of_an_empty_table_are_empty():
+    t = select(_table(), delay=99)
+    assert group_median(t, "x", by="delay", rng=0)["median"].shape == (0,)
+    assert group_proportion(t, "ok", by=("name", "delay"))["name"].dtype.kind == "U"
+    assert format_table(group_proportion(t, "ok", by="delay"), ["delay", "n"]).split() == ["delay", "n"]
+
+
+def test_format_table():
+    table = {
+        "name": np.array(["a", "bb"]),
+        "k": np.array([3, 12]),
+        "x": np.array([0.12345, np.nan]),
+        "ok": np.array([True, False]),
+    }
+    text = format_table(table, formats={"x": ".2f"})
+    lines = text.splitlines()
+    assert lines[0].split() == ["name", "k", "x", "ok"]
+    assert lines[1].split() == ["a", "3", "0.12", "True"]
+    assert lines[2].split() == ["bb", "12", "—", "False"]
+    assert len({len(line) for line in lines}) == 1  # aligned
+    assert format_table(table, ["k"], missing="nan").splitlines()[1].strip() == "3"
+    assert format_table({"v": np.array([math.pi])}).splitlines()[1].strip() == "3.142"
+    with pytest.raises(ValueError, match="zzz"):
+        format_table(table, ["zzz"])
+    with pytest.raises(ValueError, match="formats key"):
+        format_table(table, formats={"zzz": "d"})
+    with pytest.raises(ValueError, match="1-D arrays of one length"):
+        format_table({"a": np.arange(2), "b": np.arange(3)})
