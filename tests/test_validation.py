@@ -43,6 +43,41 @@ from rnnmem_helpers._validate import (
     validate_fields,
     validate_params,
 )
+from rnnmem_helpers.analysis import fit_pca, run_test
+from rnnmem_helpers.experiment import (
+    Analysis,
+    FixedPointRecord,
+    History,
+    RunConfig,
+    RunResult,
+    SpectrumRecord,
+    analyse,
+    result_to_dict,
+    run_experiment,
+    run_key,
+    save_result,
+)
+from rnnmem_helpers.fixed_points import find_fixed_points
+from rnnmem_helpers.init import rotation_init, run_seed_sequences, start_weights
+from rnnmem_helpers.mechanism import (
+    attractor_table,
+    cube_axes,
+    eig_span,
+    ignore_delay_accuracy,
+    pulse_responses,
+    share_in_planes,
+)
+from rnnmem_helpers.stats import (
+    bootstrap_ci,
+    linear_fit,
+    linear_fit_or_none,
+    paired_difference,
+    proportion_ci,
+    rank_association,
+    spearman,
+    wilson_ci,
+)
+from rnnmem_helpers.sweep_report import completeness, run_table
 from rnnmem_helpers.widgets import network_explorer, task_explorer
 
 # Import every module so that REGISTRY holds every decorated target, whatever ran before.
@@ -50,31 +85,72 @@ for _module in pkgutil.iter_modules(rnnmem_helpers.__path__):
     if _module.name != "__main__":
         importlib.import_module(f"rnnmem_helpers.{_module.name}")
 
-W5 = init_weights(ModelConfig(n_hidden=5), 0)
+W5 = init_weights(ModelConfig(n_hidden=5), rng=0)
 TINY_TRAIN = TrainConfig(max_steps=1, eval_every=1, eval_steps=100, confirm_steps=100)
+RUN5 = run_test(W5, TaskConfig(), 200, rng=0)
+W3 = RNNWeights(W=2 * np.eye(3), W_in=np.eye(3), W_out=np.eye(3))
+FPS3 = find_fixed_points(W3, rng=0)  # each unit bistable: the 27 points of a cube, 8 of them attractors
+SPEC = SpectrumRecord(((0.5, 0.0),), 0, 0, 0, (), ())
+FPREC = FixedPointRecord({0: 1}, {0: 1}, 1, 0, 0, (0.5,), (0.9,))
+RESULT = RunResult(
+    2, RunConfig(max_steps=10), False, 10, 0.5, 0.5, 0, History((1,), (0.5,), (0.5,)), Analysis(SPEC, FPREC)
+)
 
 # A valid call per target, passing every constrained parameter explicitly
 # (the decorator checks only the arguments a caller passes).
 BASELINES = {
     step: ((W5, np.zeros(5)), {"x": np.zeros(3)}),
     simulate: ((W5, np.zeros((4, 3))), {"s0": np.zeros(5)}),
-    init_weights: ((ModelConfig(n_hidden=5), 0), {}),
+    init_weights: ((ModelConfig(n_hidden=5),), {"rng": 0}),
     sample_pulses: ((TaskConfig(), 2, 10, 0), {"pulse_at_start": True}),
     make_batch: ((TaskConfig(), 2, 10, 0), {"pulse_at_start": True}),
     make_stream: ((TaskConfig(), 10, 0), {"pulse_at_start": True}),
     targets_from_inputs: ((np.zeros((1, 10, 3)), 0), {}),
     train: (
         (TaskConfig(),),
-        {"model": ModelConfig(n_hidden=5), "config": TINY_TRAIN, "seed": 0, "init": W5, "progress": False},
+        {"model": ModelConfig(n_hidden=5), "config": TINY_TRAIN, "rng": 0, "init": W5, "progress": False},
     ),
-    initial_weights: ((ModelConfig(n_hidden=5), 0), {}),
-    task_explorer: ((), {"n_time": 50, "seed": 0, "max_delay": 5}),
-    network_explorer: ((), {"n_time": 1000, "seed": 0}),
+    initial_weights: ((ModelConfig(n_hidden=5),), {"rng": 0}),
+    run_seed_sequences: ((), {"rng": 0, "advance": False}),
+    rotation_init: ((init_weights(ModelConfig(n_hidden=10), rng=0),), {"rng": 0, "n_planes": 2, "radius": 0.5}),
+    start_weights: (("paper", ModelConfig(n_hidden=5)), {"rng": 0}),
+    RunConfig: ((), dataclasses.asdict(RunConfig())),
+    run_key: ((RunConfig(),), {}),
+    History: ((), {"step": (1,), "loss": (0.5,), "eval_accuracy": (0.5,)}),
+    SpectrumRecord: ((), {f.name: getattr(SPEC, f.name) for f in dataclasses.fields(SPEC)}),
+    FixedPointRecord: ((), {f.name: getattr(FPREC, f.name) for f in dataclasses.fields(FPREC)}),
+    Analysis: ((), {"spectrum": SPEC, "fixed_points": FPREC}),
+    RunResult: ((), {f.name: getattr(RESULT, f.name) for f in dataclasses.fields(RESULT)}),
+    result_to_dict: ((RESULT,), {}),
+    save_result: (("never-written.json", RESULT), {}),
+    run_experiment: ((RunConfig(),), {}),
+    analyse: ((W5,), {"rng": 0}),
+    task_explorer: ((), {"n_time": 50, "rng": 0, "max_delay": 5}),
+    network_explorer: ((), {"n_time": 1000, "rng": 0}),
     spectrum_summary: ((np.eye(3),), {"bulk_radius": 0.5, "edge_factor": 1.2, "min_angle": 0.1, "margin": 0.01}),
     ModelConfig: ((), {"n_hidden": 5, "n_bits": 3}),
     RNNWeights: ((), {"W": np.eye(4), "W_in": np.ones((4, 3)), "W_out": np.ones((3, 4))}),
     TaskConfig: ((), {"n_bits": 3, "delay": 1, "mean_interval": 20.0, "rate_scope": "all"}),
     TrainConfig: ((), {f.name: getattr(TrainConfig(), f.name) for f in dataclasses.fields(TrainConfig)}),
+    wilson_ci: ((3, 10), {"level": 0.9}),
+    proportion_ci: (([True, False],), {"level": 0.9}),
+    bootstrap_ci: ((np.arange(5.0),), {"level": 0.9, "n_boot": 100, "rng": 0}),
+    linear_fit: ((np.arange(4.0), np.arange(4.0)), {"level": 0.9}),
+    linear_fit_or_none: ((np.arange(4.0), np.arange(4.0)), {"level": 0.9}),
+    spearman: ((np.arange(4.0), np.arange(4.0)), {"axis": 0}),
+    rank_association: (
+        (np.arange(5.0), np.arange(5.0) % 3),
+        {"rng": 0, "n_boot": 100, "n_perm": 100, "level": 0.9},
+    ),
+    paired_difference: ((np.arange(4.0), np.zeros(4)), {"rng": 0, "n_boot": 100, "level": 0.9}),
+    pulse_responses: ((RUN5, W5, fit_pca(RUN5.states_txn, 2)), {"window": 5}),
+    share_in_planes: ((np.eye(3)[:, :2], np.ones(3)), {}),
+    attractor_table: ((FPS3, W3), {"bulk_radius": 0.5}),
+    eig_span: ((np.diag([2.0, 1.0]), [2.0]), {"tol": 1e-6}),
+    cube_axes: ((FPS3,), {"n_axes": 3}),
+    ignore_delay_accuracy: ((TaskConfig(),), {"n_time": 100, "rng": 0}),
+    run_table: (([RESULT],), {}),
+    completeness: (([RESULT], [RESULT.config]), {"by": "delay"}),
 }
 
 
@@ -174,7 +250,7 @@ def test_ragged_lists_and_strings_are_named(call, exc, name):
 
 def test_train_refuses_an_array_as_init():
     with pytest.raises(TypeError, match="^init must be an instance of RNNWeights or None"):
-        train(TaskConfig(), ModelConfig(n_hidden=5), TINY_TRAIN, init=np.zeros((5, 5)), progress=False)
+        train(TaskConfig(), ModelConfig(n_hidden=5), TINY_TRAIN, rng=0, init=np.zeros((5, 5)), progress=False)
 
 
 @pytest.mark.parametrize("fn, args", [(make_stream, (10, 0)), (make_batch, (2, 10, 0)), (sample_pulses, (2, 10, 0))])
@@ -233,10 +309,10 @@ def test_task_config_from_numpy_delay_and_int_interval():
     "fn, kwargs, exc",
     [
         (task_explorer, {"n_time": -1}, ValueError),
-        (task_explorer, {"seed": 1.5}, TypeError),
+        (task_explorer, {"rng": 1.5}, TypeError),
         (task_explorer, {"max_delay": -5}, ValueError),
         (network_explorer, {"n_time": -1}, ValueError),
-        (network_explorer, {"seed": 1.5}, TypeError),
+        (network_explorer, {"rng": 1.5}, TypeError),
         # Shorter than the longest shipped delay + 2, which run_test would refuse inside the redraw.
         (network_explorer, {"n_time": 5}, ValueError),
     ],
@@ -246,10 +322,24 @@ def test_widgets_check_arguments_before_importing_ipywidgets(monkeypatch, fn, kw
     monkeypatch.setitem(sys.modules, "ipywidgets", None)
     name = next(iter(kwargs))
     with pytest.raises(exc, match=rf"^{name} must"):
-        fn(**kwargs)
+        fn(**{"rng": 0, **kwargs})
 
 
 @pytest.mark.parametrize("x", [np.zeros((0, 0)), np.zeros((0, 3))])
 def test_empty_spectrum_input_names_the_parameter(x):
     with pytest.raises(ValueError, match="^matrix_or_eigvals must not be empty"):
         spectrum_summary(x)
+
+
+@pytest.mark.parametrize("module", ["metrics", "analysis", "fixed_points", "widgets", "table", "sweep_report"])
+def test_randomness_is_one_keyword_only_rng(module):
+    mod = importlib.import_module(f"rnnmem_helpers.{module}")
+    public = [f for n, f in vars(mod).items() if inspect.isfunction(f) and f.__module__ == mod.__name__ and n[0] != "_"]
+    for fn in public:
+        params = inspect.signature(fn).parameters
+        assert not any("seed" in name for name in params), f"{fn.__name__} takes a seed; randomness is rng"
+        if "rng" in params:
+            assert params["rng"].kind is inspect.Parameter.KEYWORD_ONLY, f"{fn.__name__}: rng must be keyword-only"
+            # A default seed is a hidden stream; find_fixed_points documents its 0 as a deliberate choice.
+            if fn.__name__ != "find_fixed_points":
+                assert params["rng"].default is inspect.Parameter.empty, f"{fn.__name__}: rng must be required"
