@@ -1,4 +1,4 @@
-"""Small pieces the chapters share: glued numbers and the Colab install cell.
+"""Small pieces the chapters share: glued numbers, the Colab install cell, notebook hygiene.
 
 The repository address lives in one place, ``repository.url`` in
 ``_config.yml``. Jupyter Book derives the Binder and Colab launch buttons from
@@ -12,6 +12,12 @@ import numbers
 from pathlib import Path
 
 INSTALL_TAG = "colab-install"
+#: Cell metadata that changes with every execution and says nothing about the content (timestamps).
+VOLATILE_CELL_METADATA = ("execution", "ExecuteTime")
+#: Notebook metadata tied to one kernel session: widget models under ids drawn anew on every run.
+VOLATILE_NOTEBOOK_METADATA = ("widgets",)
+#: Fields of ``language_info`` that name the interpreter that happened to run the notebook.
+VOLATILE_LANGUAGE_INFO = ("version",)
 
 
 def glue(name: str, value, display: bool = False):
@@ -63,3 +69,40 @@ def install_cell_source(repo_url: str) -> str:
         'if "google.colab" in sys.modules:\n'
         f'    %pip install --quiet --no-deps "rnnmem-helpers @ git+{repo_url}"'
     )
+
+
+def volatile_metadata(nb: dict) -> list[str]:
+    """Where a notebook carries metadata that changes with every execution.
+
+    Parameters
+    ----------
+    nb : dict
+        The notebook as parsed JSON (nbformat 4).
+
+    Returns
+    -------
+    list of str
+        One entry per volatile field, e.g. ``"metadata.widgets"`` or
+        ``"cell 3: metadata.execution"``; empty for a clean notebook.
+    """
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise TypeError("nb must be a notebook as parsed JSON: a dict with a list of cells")
+    found = [f"metadata.{k}" for k in VOLATILE_NOTEBOOK_METADATA if k in nb.get("metadata", {})]
+    lang = nb.get("metadata", {}).get("language_info", {})
+    found += [f"metadata.language_info.{k}" for k in VOLATILE_LANGUAGE_INFO if k in lang]
+    for i, cell in enumerate(nb["cells"]):
+        found += [f"cell {i}: metadata.{k}" for k in VOLATILE_CELL_METADATA if k in cell.get("metadata", {})]
+    return found
+
+
+def strip_volatile(nb: dict) -> dict:
+    """A copy of ``nb`` without the fields :func:`volatile_metadata` reports; outputs are kept."""
+    volatile_metadata(nb)
+    meta = {k: v for k, v in nb.get("metadata", {}).items() if k not in VOLATILE_NOTEBOOK_METADATA}
+    if "language_info" in meta:
+        meta["language_info"] = {k: v for k, v in meta["language_info"].items() if k not in VOLATILE_LANGUAGE_INFO}
+    cells = [
+        {**c, "metadata": {k: v for k, v in c.get("metadata", {}).items() if k not in VOLATILE_CELL_METADATA}}
+        for c in nb["cells"]
+    ]
+    return {**nb, "metadata": meta, "cells": cells}

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 import yaml
 
-from rnnmem_helpers.book import INSTALL_TAG, glue, install_cell_source, repo_url_from_config
+from rnnmem_helpers.book import (
+    INSTALL_TAG,
+    glue,
+    install_cell_source,
+    repo_url_from_config,
+    strip_volatile,
+    volatile_metadata,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
@@ -72,3 +79,26 @@ def test_chapters_are_clean(path):
 def test_glue_returns_plain_numbers():
     assert type(glue("test_int", np.int64(3))) is int
     assert type(glue("test_float", np.float32(0.5))) is float
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_committed_chapters_carry_no_volatile_metadata(path):
+    found = volatile_metadata(json.loads(path.read_text(encoding="utf-8")))
+    assert not found, f"{path.name}: {found[:3]}; run python scripts/clean_notebooks.py"
+
+
+def test_strip_volatile_keeps_content_and_outputs():
+    out = {"output_type": "stream", "name": "stdout", "text": ["1\n"]}
+    cell = {"cell_type": "code", "source": "print(1)", "outputs": [out], "execution_count": 1,
+            "metadata": {"tags": ["x"], "execution": {"iopub.status.idle": "2026-01-01T00:00:00Z"}}}
+    nb = {"cells": [cell, {"cell_type": "markdown", "source": "# T", "metadata": {}}], "nbformat": 4,
+          "metadata": {"kernelspec": {"name": "python3"}, "widgets": {"state": {}},
+                       "language_info": {"name": "python", "version": "3.11.7"}}}
+    assert volatile_metadata(nb) == ["metadata.widgets", "metadata.language_info.version", "cell 0: metadata.execution"]
+    clean = strip_volatile(nb)
+    assert volatile_metadata(clean) == []
+    assert clean["cells"][0]["outputs"] == [out] and clean["cells"][0]["metadata"] == {"tags": ["x"]}
+    assert clean["metadata"] == {"kernelspec": {"name": "python3"}, "language_info": {"name": "python"}}
+    assert "execution" in nb["cells"][0]["metadata"], "the input must not be modified"
+    with pytest.raises(TypeError, match="nb"):
+        volatile_metadata({"cells": "x"})
