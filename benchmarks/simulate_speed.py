@@ -50,11 +50,11 @@ def main() -> None:
         weights, task, source = ckpt.weights, ckpt.task, f"checkpoint delay={ckpt.delay}"
     else:
         weights, task, source = init_weights(ModelConfig(), rng=0), TaskConfig(), "random init"
-    stream = make_stream(task, args.n_time, np.random.default_rng(0))
+    stream = make_stream(task, args.n_time, rng=np.random.default_rng(0))
 
     with threadpool_limits(1):
         rows = {
-            "make_stream": _timed(lambda: make_stream(task, args.n_time, np.random.default_rng(1)), args.repeats),
+            "make_stream": _timed(lambda: make_stream(task, args.n_time, rng=np.random.default_rng(1)), args.repeats),
             "simulate": _timed(lambda: simulate(weights, stream.inputs), args.repeats),
             "run_test": _timed(lambda: run_test(weights, task, n_time=args.n_time, rng=2), args.repeats),
         }

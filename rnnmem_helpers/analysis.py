@@ -102,7 +102,7 @@ def run_test(
     n_time = check_int("n_time", n_time, minimum=task.delay + 2, maximum=max_steps)
     rng = as_generator("rng", rng)
     _check_bool("pulse_at_start", pulse_at_start)
-    stream = make_stream(task, n_time, rng, pulse_at_start=pulse_at_start)
+    stream = make_stream(task, n_time, rng=rng, pulse_at_start=pulse_at_start)
     states_txn, outputs_txk = simulate(weights, stream.inputs)
     return TestRun(
         task=task,

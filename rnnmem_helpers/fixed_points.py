@@ -179,7 +179,7 @@ def sample_initial_states(
     weights : RNNWeights
     states : array_like of shape (time, N), optional
         A trajectory to sample from. If omitted, the network is run from zero
-        on ``make_stream(task, n_time, rng)``. The inputs of the task do not
+        on ``make_stream(task, n_time, rng=rng)``. The inputs of the task do not
         depend on its delay, so the default ``TaskConfig(n_bits=...)`` serves
         networks trained at any delay.
     n_initial : int
@@ -209,7 +209,7 @@ def sample_initial_states(
         raise ValueError(f"task must be a TaskConfig with n_bits={weights.n_bits}, got {task!r}")
     rng = as_generator("rng", rng)
     if states is None:
-        states = simulate(weights, make_stream(task, n_time, rng).inputs)[0]
+        states = simulate(weights, make_stream(task, n_time, rng=rng).inputs)[0]
     else:
         states = check_array("states", states, ndim=2, shape=(None, n))
         if states.shape[0] == 0:

@@ -312,7 +312,7 @@ def ignore_delay_accuracy(task: TaskConfig, *, n_time: int = DEFAULT_TEST_STEPS,
     float
         NaN if no delayed target is defined on the stream.
     """
-    inputs = make_stream(task, n_time, rng).inputs[None]
+    inputs = make_stream(task, n_time, rng=rng).inputs[None]
     now, _ = targets_from_inputs(inputs, 0)
     later, valid = targets_from_inputs(inputs, task.delay)
     if not valid.any():

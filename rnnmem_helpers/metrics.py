@@ -94,10 +94,10 @@ def evaluate(
     scores are those of one continuous stream, the same as :func:`score` on
     the whole of it.
 
-    Draw order: chunk ``c`` is ``sample_pulses(task, 1, len_c, rng)`` on the
+    Draw order: chunk ``c`` is ``sample_pulses(task, 1, len_c, rng=rng)`` on the
     same generator, one chunk after the other. A stream of at most
     :data:`EVAL_CHUNK_STEPS` steps is therefore exactly
-    ``make_stream(task, n_time, rng)``; a longer one is the concatenation of
+    ``make_stream(task, n_time, rng=rng)``; a longer one is the concatenation of
     its chunks, which is a different draw than a one-shot ``make_stream`` of
     that length.
 
@@ -144,7 +144,7 @@ def evaluate(
     with tqdm(total=n_time, disable=not progress, desc=f"evaluate Δt={delay}", unit="step") as bar:
         for start in range(0, n_time, EVAL_CHUNK_STEPS):
             length = min(EVAL_CHUNK_STEPS, n_time - start)
-            inputs = sample_pulses(task, 1, length, rng)[0]
+            inputs = sample_pulses(task, 1, length, rng=rng)[0]
             # Prepending the last pulse of each channel makes the held sign continue across the boundary.
             held, _ = targets_from_inputs(np.concatenate([last_pulse[None], inputs])[None], 0)
             held = held[0, 1:]

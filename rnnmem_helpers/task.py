@@ -95,7 +95,7 @@ _STREAM_PARAMS = {
 
 
 @validate_params(_STREAM_PARAMS)
-def sample_pulses(config: TaskConfig, batch: int, n_time: int, rng, *, pulse_at_start: bool = False) -> np.ndarray:
+def sample_pulses(config: TaskConfig, batch: int, n_time: int, *, rng, pulse_at_start: bool = False) -> np.ndarray:
     """Draw input pulse trains.
 
     Parameters
@@ -158,15 +158,15 @@ def targets_from_inputs(inputs, delay: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @validate_params(_STREAM_PARAMS)
-def make_batch(config: TaskConfig, batch: int, n_time: int, rng, *, pulse_at_start: bool = False) -> TaskBatch:
+def make_batch(config: TaskConfig, batch: int, n_time: int, *, rng, pulse_at_start: bool = False) -> TaskBatch:
     """Draw a batch of sequences with their delayed targets. See :func:`sample_pulses`."""
-    inputs = sample_pulses(config, batch, n_time, rng, pulse_at_start=pulse_at_start)
+    inputs = sample_pulses(config, batch, n_time, rng=rng, pulse_at_start=pulse_at_start)
     targets, mask = targets_from_inputs(inputs, config.delay)
     return TaskBatch(inputs, targets, mask)
 
 
 @validate_params({name: c for name, c in _STREAM_PARAMS.items() if name != "batch"})
-def make_stream(config: TaskConfig, n_time: int, rng, *, pulse_at_start: bool = False) -> TaskBatch:
+def make_stream(config: TaskConfig, n_time: int, *, rng, pulse_at_start: bool = False) -> TaskBatch:
     """One long sequence: a :class:`TaskBatch` whose arrays have shape (n_time, n_bits)."""
-    b = make_batch(config, 1, n_time, rng, pulse_at_start=pulse_at_start)
+    b = make_batch(config, 1, n_time, rng=rng, pulse_at_start=pulse_at_start)
     return TaskBatch(b.inputs[0], b.targets[0], b.mask[0])

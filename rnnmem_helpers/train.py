@@ -285,14 +285,14 @@ def _arrays(batch):
 
 def _bptt_batches(task, config, rng):
     while True:
-        batch = make_batch(task, config.batch_size, config.seq_len, rng, pulse_at_start=True)
+        batch = make_batch(task, config.batch_size, config.seq_len, rng=rng, pulse_at_start=True)
         yield (*_arrays(batch), True)
 
 
 def _tbptt_batches(task, config, rng):
     n_chunks = config.stream_len // config.tbptt_len
     while True:
-        batch = make_batch(task, config.batch_size, n_chunks * config.tbptt_len, rng, pulse_at_start=True)
+        batch = make_batch(task, config.batch_size, n_chunks * config.tbptt_len, rng=rng, pulse_at_start=True)
         inputs, targets, mask = _arrays(batch)
         for i in range(n_chunks):
             sl = slice(i * config.tbptt_len, (i + 1) * config.tbptt_len)

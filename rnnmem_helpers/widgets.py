@@ -33,7 +33,7 @@ def task_explorer(n_time: int = 400, *, rng, max_delay: int = 24):
         Steps shown, >= 1.
     rng : np.random.Generator or int
         Source of the stream, required: an int >= 0 gives the stream of
-        ``make_stream(task, n_time, rng)``. Every redraw starts from ``rng``'s
+        ``make_stream(task, n_time, rng=rng)``. Every redraw starts from ``rng``'s
         state at the call, so the pulses stay the same whatever Δt; a
         Generator passed in is copied, not advanced.
     max_delay : int
@@ -49,7 +49,7 @@ def task_explorer(n_time: int = 400, *, rng, max_delay: int = 24):
 
     def draw(delay=8, mean_interval=50.0):
         task = TaskConfig(delay=delay, mean_interval=mean_interval)
-        stream = make_stream(task, n_time, copy.deepcopy(start))
+        stream = make_stream(task, n_time, rng=copy.deepcopy(start))
         fig, ax = plt.subplots(figsize=(9, 3.2))
         plot_task(ax, stream.inputs, stream.targets, delay=delay)
         ax.set_title(f"Δt = {delay}, λ = {mean_interval:g}: {int((stream.inputs != 0).sum())} pulses in {n_time} steps")

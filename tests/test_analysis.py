@@ -28,7 +28,7 @@ def test_run_test_matches_simulate_on_the_same_stream():
     w = init_weights(ModelConfig(n_hidden=12), rng=0)
     task = TaskConfig(delay=2)
     run = run_test(w, task, n_time=500, rng=7)
-    stream = make_stream(task, 500, np.random.default_rng(7))
+    stream = make_stream(task, 500, rng=np.random.default_rng(7))
     states, outputs = simulate(w, stream.inputs)
     np.testing.assert_array_equal(run.inputs, stream.inputs)
     np.testing.assert_array_equal(run.targets, stream.targets)
@@ -88,8 +88,8 @@ def test_run_test_and_evaluate_draw_the_same_stream_from_a_generator():
     gen = np.random.default_rng(4)
     first, second = run_test(w, task, 300, rng=gen), run_test(w, task, 300, rng=gen)
     ref = np.random.default_rng(4)
-    np.testing.assert_array_equal(first.inputs, make_stream(task, 300, ref).inputs)
-    np.testing.assert_array_equal(second.inputs, make_stream(task, 300, ref).inputs)  # the generator moved on
+    np.testing.assert_array_equal(first.inputs, make_stream(task, 300, rng=ref).inputs)
+    np.testing.assert_array_equal(second.inputs, make_stream(task, 300, rng=ref).inputs)  # the generator moved on
     assert evaluate(w, task, n_time=300, rng=5) == evaluate(w, task, n_time=300, rng=np.random.default_rng(5))
 
 

@@ -243,7 +243,7 @@ def _chunked_inputs(task, n_time, chunk, seed):
     """The documented draw order: one ``sample_pulses`` call per chunk on the same generator."""
     rng = np.random.default_rng(seed)
     sizes = [min(chunk, n_time - start) for start in range(0, n_time, chunk)]
-    return np.concatenate([sample_pulses(task, 1, size, rng)[0] for size in sizes])
+    return np.concatenate([sample_pulses(task, 1, size, rng=rng)[0] for size in sizes])
 
 
 @pytest.mark.parametrize("delay", [0, 3])
@@ -252,7 +252,7 @@ def test_evaluate_up_to_one_chunk_is_the_one_shot_stream(delay, n_time):
     # Streams of the default length fit in one chunk, so every score printed so far stays the same.
     weights = init_weights(ModelConfig(n_hidden=6), rng=1)
     task = TaskConfig(delay=delay, mean_interval=10.0)
-    stream = make_stream(task, n_time, np.random.default_rng(5))
+    stream = make_stream(task, n_time, rng=np.random.default_rng(5))
     assert evaluate(weights, task, n_time=n_time, rng=5) == _one_shot(weights, stream.inputs, delay)
 
 

@@ -274,7 +274,7 @@ def test_task_explorer_redraws_one_stream_from_rng(monkeypatch, as_generator):
     drawn = []
 
     def record(task, n_time, rng):
-        stream = make_stream(task, n_time, rng)
+        stream = make_stream(task, n_time, rng=rng)
         drawn.append(stream.inputs)
         return stream
 
@@ -282,7 +282,7 @@ def test_task_explorer_redraws_one_stream_from_rng(monkeypatch, as_generator):
     rng = np.random.default_rng(7) if as_generator else 7
     ui = widgets.task_explorer(n_time=300, rng=rng)
     ui.children[0].value = 3  # the Δt slider: a redraw
-    want = make_stream(TaskConfig(), 300, np.random.default_rng(7)).inputs
+    want = make_stream(TaskConfig(), 300, rng=np.random.default_rng(7)).inputs
     assert len(drawn) == 2
     for inputs in drawn:
         np.testing.assert_array_equal(inputs, want)

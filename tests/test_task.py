@@ -29,7 +29,7 @@ def _reference_targets(inputs_tk, delay):
 )
 def test_target_is_last_pulse_delayed(delay, n_time, mean_interval, seed, scope, at_start):
     cfg = TaskConfig(delay=delay, mean_interval=mean_interval, rate_scope=scope)
-    batch = make_batch(cfg, 2, n_time, seed, pulse_at_start=at_start)
+    batch = make_batch(cfg, 2, n_time, rng=seed, pulse_at_start=at_start)
     for b in range(2):
         expected = _reference_targets(batch.inputs[b], delay)
         np.testing.assert_array_equal(batch.targets[b], expected)
@@ -45,7 +45,7 @@ def test_target_is_last_pulse_delayed(delay, n_time, mean_interval, seed, scope,
 
 def test_pulse_at_start_defines_target_from_delay():
     cfg = TaskConfig(delay=5)
-    batch = make_batch(cfg, 4, 30, 1, pulse_at_start=True)
+    batch = make_batch(cfg, 4, 30, rng=1, pulse_at_start=True)
     assert (batch.inputs[:, 0] != 0).all()
     assert not batch.mask[:, :5].any()
     assert batch.mask[:, 5:].all()
@@ -55,7 +55,7 @@ def test_pulse_at_start_defines_target_from_delay():
 def test_pulse_counts_match_rate(scope, per_step):
     cfg = TaskConfig(mean_interval=50.0, rate_scope=scope)
     n_time = 100_000
-    counts = [np.count_nonzero(make_stream(cfg, n_time, seed).inputs) for seed in range(5)]
+    counts = [np.count_nonzero(make_stream(cfg, n_time, rng=seed).inputs) for seed in range(5)]
     expected = n_time * per_step
     sd = np.sqrt(n_time * per_step * (1 - per_step / (3 if scope == "per_channel" else 1)))
     for c in counts:
@@ -66,7 +66,7 @@ def test_pulse_counts_match_rate(scope, per_step):
 
 
 def test_signs_balanced_and_channels_uniform():
-    inputs = make_stream(TaskConfig(), 200_000, 3).inputs
+    inputs = make_stream(TaskConfig(), 200_000, rng=3).inputs
     pulses = inputs[inputs != 0]
     n = pulses.size
     assert abs((pulses > 0).sum() - n / 2) < 5 * np.sqrt(n / 4)
@@ -76,16 +76,16 @@ def test_signs_balanced_and_channels_uniform():
 
 def test_same_seed_same_stream_and_generator_accepted():
     cfg = TaskConfig(delay=3)
-    a = make_stream(cfg, 5000, 7)
-    b = make_stream(cfg, 5000, np.random.default_rng(7))
+    a = make_stream(cfg, 5000, rng=7)
+    b = make_stream(cfg, 5000, rng=np.random.default_rng(7))
     np.testing.assert_array_equal(a.inputs, b.inputs)
-    assert not np.array_equal(a.inputs, make_stream(cfg, 5000, 8).inputs)
+    assert not np.array_equal(a.inputs, make_stream(cfg, 5000, rng=8).inputs)
 
 
 def test_global_rng_untouched():
     # Reading the legacy global state is the point: drawing a task must not advance it.
     state = np.random.get_state()[1].copy()  # noqa: NPY002
-    make_stream(TaskConfig(), 1000, 0)
+    make_stream(TaskConfig(), 1000, rng=0)
     np.testing.assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
 
 
@@ -110,13 +110,13 @@ def test_bad_config(kwargs, exc, word):
 def test_bad_arguments():
     cfg = TaskConfig()
     with pytest.raises(ValueError, match="n_time"):
-        sample_pulses(cfg, 1, 0, 0)
+        sample_pulses(cfg, 1, 0, rng=0)
     with pytest.raises(ValueError, match="batch"):
-        sample_pulses(cfg, 0, 10, 0)
+        sample_pulses(cfg, 0, 10, rng=0)
     with pytest.raises(ValueError, match="rng"):
-        sample_pulses(cfg, 1, 10, -1)
+        sample_pulses(cfg, 1, 10, rng=-1)
     with pytest.raises(TypeError, match="config"):
-        sample_pulses({"delay": 0}, 1, 10, 0)
+        sample_pulses({"delay": 0}, 1, 10, rng=0)
     with pytest.raises(ValueError, match="inputs"):
         targets_from_inputs(np.zeros((10, 3)), 0)
     with pytest.raises(ValueError, match="inputs"):

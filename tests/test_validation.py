@@ -102,9 +102,9 @@ BASELINES = {
     step: ((W5, np.zeros(5)), {"x": np.zeros(3)}),
     simulate: ((W5, np.zeros((4, 3))), {"s0": np.zeros(5)}),
     init_weights: ((ModelConfig(n_hidden=5),), {"rng": 0}),
-    sample_pulses: ((TaskConfig(), 2, 10, 0), {"pulse_at_start": True}),
-    make_batch: ((TaskConfig(), 2, 10, 0), {"pulse_at_start": True}),
-    make_stream: ((TaskConfig(), 10, 0), {"pulse_at_start": True}),
+    sample_pulses: ((TaskConfig(), 2, 10), {"rng": 0, "pulse_at_start": True}),
+    make_batch: ((TaskConfig(), 2, 10), {"rng": 0, "pulse_at_start": True}),
+    make_stream: ((TaskConfig(), 10), {"rng": 0, "pulse_at_start": True}),
     targets_from_inputs: ((np.zeros((1, 10, 3)), 0), {}),
     train: (
         (TaskConfig(),),
@@ -253,11 +253,11 @@ def test_train_refuses_an_array_as_init():
         train(TaskConfig(), ModelConfig(n_hidden=5), TINY_TRAIN, rng=0, init=np.zeros((5, 5)), progress=False)
 
 
-@pytest.mark.parametrize("fn, args", [(make_stream, (10, 0)), (make_batch, (2, 10, 0)), (sample_pulses, (2, 10, 0))])
+@pytest.mark.parametrize("fn, args", [(make_stream, (10,)), (make_batch, (2, 10)), (sample_pulses, (2, 10))])
 @pytest.mark.parametrize("flag", ["no", 1, None])
 def test_pulse_at_start_must_be_a_real_bool(fn, args, flag):
     with pytest.raises(TypeError, match="^pulse_at_start must be True or False"):
-        fn(TaskConfig(), *args, pulse_at_start=flag)
+        fn(TaskConfig(), *args, rng=0, pulse_at_start=flag)
 
 
 @pytest.mark.parametrize(
