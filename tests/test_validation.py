@@ -25,6 +25,7 @@ from rnnmem_helpers import (
     TrainConfig,
     init_weights,
     initial_weights,
+    load_pretrained,
     make_batch,
     make_stream,
     sample_pulses,
@@ -57,6 +58,7 @@ from rnnmem_helpers.experiment import (
     run_key,
     save_result,
 )
+from rnnmem_helpers.explorer_data import export_all, export_network
 from rnnmem_helpers.fixed_points import find_fixed_points
 from rnnmem_helpers.init import rotation_init, run_seed_sequences, start_weights
 from rnnmem_helpers.mechanism import (
@@ -151,6 +153,8 @@ BASELINES = {
     ignore_delay_accuracy: ((TaskConfig(),), {"n_time": 100, "rng": 0}),
     run_table: (([RESULT],), {}),
     completeness: (([RESULT], [RESULT.config]), {"by": "delay"}),
+    export_network: ((load_pretrained(0),), {"n_time": 100, "rng": 0, "n_shown": 10}),
+    export_all: (("never-written",), {"n_time": 100, "rng": 0, "max_bytes": 1000}),
 }
 
 
@@ -331,7 +335,9 @@ def test_empty_spectrum_input_names_the_parameter(x):
         spectrum_summary(x)
 
 
-@pytest.mark.parametrize("module", ["metrics", "analysis", "fixed_points", "widgets", "table", "sweep_report"])
+@pytest.mark.parametrize(
+    "module", ["metrics", "analysis", "fixed_points", "widgets", "table", "sweep_report", "explorer_data"]
+)
 def test_randomness_is_one_keyword_only_rng(module):
     mod = importlib.import_module(f"rnnmem_helpers.{module}")
     public = [f for n, f in vars(mod).items() if inspect.isfunction(f) and f.__module__ == mod.__name__ and n[0] != "_"]

@@ -1,0 +1,318 @@
+"""Data for the book's browser explorers: one JSON document per shipped network.
+
+The explorers of the HTML book run the shipped networks in the reader's
+browser (``book/_static/rnnmem/forward.js``) and draw what this package
+computes about them. :func:`export_network` gathers all of it for one
+network, computed by the package's own helpers, so that the page shows what
+the helpers compute; :func:`export_all` writes one file per shipped seed-0
+network.
+
+Format (``format_version`` 1). A matrix is ``{"shape": [rows, cols], "data": [...]}``
+with ``data`` in row-major order. The weights are the checkpoint's float32
+values, written exactly: each number is the float64 equal to the float32, so
+``JSON.parse`` in JavaScript and ``json.loads`` in Python give those values bit
+for bit. Every other number is rounded to :data:`DIGITS` significant digits.
+
+- ``format``, ``format_version``, ``package_version``
+- ``delay``, ``seed``, ``n_hidden``, ``n_bits``, ``task`` (the TaskConfig as a dict),
+  ``test_accuracy`` (from the checkpoint's metadata; None if it has none),
+  ``n_time`` (length of the test run below)
+- ``weights``: ``W`` (N, N), ``W_in`` (N, n_bits), ``W_out`` (n_bits, N), column-vector
+  convention: S(t) = tanh(W S(t-1) + W_in X(t)), Y(t) = tanh(W_out S(t))
+- ``pca``: ``mean`` (N), ``components`` (3, N) with orthonormal rows,
+  ``explained_variance``, ``explained_variance_ratio`` (3 each), from
+  :func:`~rnnmem_helpers.analysis.fit_pca` on the states of a
+  :func:`~rnnmem_helpers.analysis.run_test` run of ``n_time`` steps; a state
+  ``s`` projects to ``components @ (s - mean)``
+- ``trajectory``: ``start`` (index in the run of the first state kept), ``pc``
+  (T, 3), the last T states projected on the PCA, and ``signs``, per state the
+  output signs as a string of ``+`` (output > 0) and ``-``, channel 0 first
+- ``fixed_points``: ``census`` (number of points by number of unstable modes,
+  keys as strings, as ``FixedPointResult.summary()``), ``margin``, and
+  ``points``, each with ``index``, ``pc`` (3), ``n_unstable``,
+  ``n_unstable_naive``, ``q``, ``readout`` (tanh(W_out x*)), ``signs`` and
+  ``state`` (x*, N numbers), in the order of
+  :func:`~rnnmem_helpers.fixed_points.find_fixed_points` at zero input
+- ``spectrum``: ``unit_radius`` (1), ``bulk_radius``, ``outlier_radius``,
+  ``bulk_radius_empirical``, ``n_unstable``, ``n_unstable_naive``, ``margin``,
+  and ``eigenvalues``, columns of equal length sorted as
+  :func:`~rnnmem_helpers.analysis.spectrum_summary` sorts them: ``re``, ``im``,
+  ``modulus``, ``angle`` (arg λ in (-π, π]), ``period`` (2π/|angle| steps, None
+  for a positive real eigenvalue) and ``kind`` (``"rotation"`` for both
+  members of a rotation pair, ``"real_outlier"`` or ``"bulk"``)
+- ``rotation_planes``: one per rotation pair of the spectrum summary, with
+  ``eigenvalue`` ([re, im], the member with Im > 0), ``modulus``, ``angle``,
+  ``period``, ``basis`` (2, N) and ``block`` (2, 2). The rows of ``basis`` are
+  an orthonormal basis of the real plane the pair rotates (W maps the plane
+  into itself): the principal axes of the ellipse that the eigenvector's real
+  and imaginary parts span, the longer first, each signed so that its entry of
+  largest absolute value is positive. ``basis @ s`` is a state's projection on
+  the plane, and ``block = basis @ W @ basis.T`` is how W acts on it, so
+  ``W @ basis.T == basis.T @ block``.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from ._io import atomic_write
+from ._validate import RNG, InstanceOf, Integer, validate_params
+from .analysis import MAX_TEST_STEPS, fit_pca, run_test, spectrum_summary
+from .checkpoints import Checkpoint, available_pretrained, load_pretrained
+from .fixed_points import find_fixed_points
+from .mechanism import eig_span
+
+FORMAT = "rnnmem-explorer-network"
+FORMAT_VERSION = 1
+#: Significant digits of every exported number but the weights: float32 precision, which is all a plot can show.
+DIGITS = 7
+N_COMPONENTS = 3
+#: Default cap on one file, so that a page with every network stays within the book's 8 MB budget.
+MAX_FILE_BYTES = 1_500_000
+
+
+def _rounded(values) -> list:
+    return [float(f"{v:.{DIGITS}g}") for v in np.asarray(values, dtype=np.float64).ravel()]
+
+
+def _matrix(arr, values: list) -> dict:
+    return {"shape": list(np.shape(arr)), "data": values}
+
+
+def _signs(rows) -> list[str]:
+    return ["".join("+" if v > 0 else "-" for v in row) for row in np.atleast_2d(rows)]
+
+
+def _exact_float32(name: str, arr: np.ndarray) -> dict:
+    """``arr`` as a matrix whose numbers are exactly its float32 values."""
+    # RNNWeights hold float64: a loaded checkpoint's are float32 values, an in-memory network's need not be,
+    # and the browser would then run a different network than the one analysed here.
+    if not np.array_equal(arr.astype(np.float32).astype(np.float64), arr):
+        raise ValueError(
+            f"ckpt must hold float32 weights, as a saved checkpoint does; weights.{name} has values "
+            "that float32 cannot represent (save and reload the checkpoint, or cast the weights to float32)"
+        )
+    # tolist gives Python floats, whose repr is the shortest text that parses back to the same float64.
+    return _matrix(arr, np.asarray(arr, dtype=np.float64).ravel().tolist())
+
+
+def _rotation_plane(W: np.ndarray, eigval: complex) -> tuple[np.ndarray, np.ndarray]:
+    """Orthonormal basis (2, N) of the real invariant plane of W for the pair ``eigval``, conj(``eigval``)."""
+    span = eig_span(W, [eigval])
+    # The eigenvector is defined up to a complex factor; the principal axes of the ellipse its real and
+    # imaginary parts trace do not depend on that factor, so they make the basis canonical.
+    axes = np.linalg.svd(span, full_matrices=False)[0].T
+    lead = np.argmax(np.abs(axes), axis=1)
+    axes = axes * np.sign(axes[np.arange(2), lead])[:, None]
+    return axes, axes @ W @ axes.T
+
+
+def _period(angle: float) -> float | None:
+    return None if angle == 0 else float(f"{2 * np.pi / abs(angle):.{DIGITS}g}")
+
+
+@validate_params(
+    {
+        "ckpt": InstanceOf(Checkpoint),
+        "n_time": Integer(N_COMPONENTS, MAX_TEST_STEPS),
+        "rng": RNG(),
+        "n_shown": Integer(1),
+    }
+)
+def export_network(ckpt: Checkpoint, *, n_time: int = 20_000, rng, n_shown: int = 3000) -> dict:
+    """Everything the explorers draw for one network, as a JSON-ready dict.
+
+    See the module docstring for the fields.
+
+    Parameters
+    ----------
+    ckpt : Checkpoint
+        The network, with float32 weights (any loaded checkpoint has them).
+    n_time : int
+        Length of the test run that the PCA and the fixed-point search are
+        fitted on, in ``[delay + 2, MAX_TEST_STEPS]`` (at least 3).
+    rng : np.random.Generator or int
+        Required, keyword-only. The test stream is drawn from it, then the
+        fixed-point search's seeds: an int >= 0 gives what
+        ``run = run_test(..., rng=g)`` followed by
+        ``find_fixed_points(..., states=run.states_txn, rng=g)`` give with
+        ``g = np.random.default_rng(rng)``; a Generator is advanced.
+    n_shown : int
+        Number of states kept for the trajectory (the last ones of the run),
+        >= 1; all of them if the run is shorter.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    ValueError
+        If the weights are not float32 values, or ``n_time`` is shorter than ``delay + 2``.
+    """
+    weights = ckpt.weights
+    exact = {name: _exact_float32(name, getattr(weights, name)) for name in ("W", "W_in", "W_out")}
+    run = run_test(weights, ckpt.task, n_time, rng=rng)
+    pca = fit_pca(run.states_txn, N_COMPONENTS)
+    shown = run.states_txn[-n_shown:]
+    shown_pc = pca.transform(shown)
+    fps = find_fixed_points(weights, states=run.states_txn, rng=rng)
+    spec = spectrum_summary(weights.W)
+
+    readouts = np.tanh(fps.xstar @ weights.W_out.T)
+    fp_pc = pca.transform(fps.xstar)
+    points = [
+        {
+            "index": i,
+            "pc": _rounded(fp_pc[i]),
+            "n_unstable": int(fps.n_unstable[i]),
+            "n_unstable_naive": int(fps.n_unstable_naive[i]),
+            "q": _rounded(fps.q[i])[0],
+            "readout": _rounded(readouts[i]),
+            "signs": _signs(readouts[i])[0],
+            "state": _rounded(fps.xstar[i]),
+        }
+        for i in range(len(fps))
+    ]
+
+    ev = spec.eigvals
+    angles = np.angle(ev)
+    rotating = np.isin(ev, spec.rotation_eigvals) | np.isin(np.conj(ev), spec.rotation_eigvals)
+    kinds = np.where(rotating, "rotation", np.where(np.isin(ev, spec.real_outliers), "real_outlier", "bulk"))
+    planes = []
+    for lam in spec.rotation_eigvals:
+        basis, block = _rotation_plane(weights.W, lam)
+        planes.append(
+            {
+                "eigenvalue": _rounded([lam.real, lam.imag]),
+                "modulus": _rounded(abs(lam))[0],
+                "angle": _rounded(np.angle(lam))[0],
+                "period": _period(np.angle(lam)),
+                "basis": _matrix(basis, _rounded(basis)),
+                "block": _matrix(block, _rounded(block)),
+            }
+        )
+
+    test = ckpt.metadata.get("test")
+    accuracy = test.get("accuracy") if isinstance(test, dict) else None
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "package_version": __version__,
+        "delay": ckpt.delay,
+        "seed": ckpt.metadata["seed"],
+        "n_hidden": weights.n_hidden,
+        "n_bits": weights.n_bits,
+        "task": dataclasses.asdict(ckpt.task),
+        "test_accuracy": None if accuracy is None else float(accuracy),
+        "n_time": run.n_time,
+        "weights": exact,
+        "pca": {
+            "mean": _rounded(pca.mean),
+            "components": _matrix(pca.components, _rounded(pca.components)),
+            "explained_variance": _rounded(pca.explained_variance),
+            "explained_variance_ratio": _rounded(pca.explained_variance_ratio),
+        },
+        "trajectory": {
+            "start": run.n_time - shown.shape[0],
+            "pc": _matrix(shown_pc, _rounded(shown_pc)),
+            "signs": _signs(run.outputs_txk[-n_shown:]),
+        },
+        "fixed_points": {
+            "census": {str(k): v for k, v in fps.summary().items()},
+            "margin": fps.margin,
+            "points": points,
+        },
+        "spectrum": {
+            "unit_radius": 1.0,
+            "bulk_radius": _rounded(spec.bulk_radius)[0],
+            "outlier_radius": _rounded(spec.outlier_radius)[0],
+            "bulk_radius_empirical": _rounded(spec.bulk_radius_empirical)[0],
+            "n_unstable": spec.n_unstable,
+            "n_unstable_naive": spec.n_unstable_naive,
+            "margin": spec.margin,
+            "eigenvalues": {
+                "re": _rounded(ev.real),
+                "im": _rounded(ev.imag),
+                "modulus": _rounded(np.abs(ev)),
+                "angle": _rounded(angles),
+                "period": [_period(a) for a in angles],
+                "kind": kinds.tolist(),
+            },
+        },
+        "rotation_planes": planes,
+    }
+
+
+def to_json(data: dict) -> str:
+    """The text of an export: compact, and refusing NaN and infinity, which ``JSON.parse`` rejects."""
+    return json.dumps(data, separators=(",", ":"), allow_nan=False)
+
+
+@validate_params({"n_time": Integer(N_COMPONENTS, MAX_TEST_STEPS), "rng": RNG(), "max_bytes": Integer(1)})
+def export_all(folder, *, n_time: int = 20_000, rng, max_bytes: int = MAX_FILE_BYTES) -> dict[Path, int]:
+    """Write ``network_delay{Δt}.json`` for every shipped seed-0 network.
+
+    Every file is computed before any is written, and each is written
+    atomically, so a failure leaves the folder as it was.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        Destination folder; created (with its parents) if missing.
+    n_time : int
+        Passed to :func:`export_network`; at least the longest shipped delay + 2.
+    rng : np.random.Generator or int
+        Required, keyword-only. Every network starts from ``rng``'s state at
+        the call, so each file equals ``export_network(load_pretrained(Δt),
+        rng=rng)`` whatever the other networks; a Generator passed in is
+        copied, not advanced.
+    max_bytes : int
+        Largest size allowed for one file, >= 1; the default keeps a page
+        that loads every network within the book's page budget.
+
+    Returns
+    -------
+    dict of Path to int
+        Size in bytes of each file written, by path.
+
+    Raises
+    ------
+    TypeError
+        If ``folder`` is not a str or path.
+    ValueError
+        If ``folder`` is an existing file or ``n_time`` is shorter than the
+        longest shipped delay + 2 (both checked before any work), or a file
+        would exceed ``max_bytes`` (nothing is written then).
+    """
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"folder must be a str or os.PathLike, got {type(folder).__name__}")
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"folder must be a directory, got the file {str(folder)!r}")
+    delays = sorted(d for d, s in available_pretrained() if s == 0)
+    if delays and n_time < delays[-1] + 2:
+        raise ValueError(f"n_time must be an integer >= {delays[-1] + 2} (longest shipped delay + 2), got {n_time}")
+    # Each network starts from the same snapshot: its file then does not depend on the others.
+    start = copy.deepcopy(rng)
+    texts = {}
+    for delay in delays:
+        text = to_json(export_network(load_pretrained(delay), n_time=n_time, rng=copy.deepcopy(start)))
+        size = len(text.encode("utf-8"))
+        if size > max_bytes:
+            raise ValueError(f"max_bytes must be at least {size} to hold network_delay{delay}.json, got {max_bytes}")
+        texts[folder / f"network_delay{delay}.json"] = text
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = {}
+    for path, text in texts.items():
+        with atomic_write(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        sizes[path] = path.stat().st_size
+    return sizes
