@@ -2,12 +2,44 @@
 
     python scripts/browser_check.py [--html _build/html] [--shots /tmp/rnnmem-screens]
 
-Serves the HTML on 127.0.0.1, opens each page of _toc.yml, and fails if a page
-raises a JavaScript error, logs a console error, or has a figure image that
-does not load. Requests to other hosts (CDN scripts such as MathJax or the
-widget manager) are blocked, since CI has no network: the check is that the
-book degrades without them, not that they load. Screenshots go outside the repo.
-Needs Debian's chromium (/usr/bin/chromium) and the playwright package.
+Each page of _toc.yml is opened twice: served over HTTP on 127.0.0.1, and straight
+from disk (``file://``, no server), as a reader without network opens it. Either
+way the page fails if
+
+- it requests anything from outside the build. Every request is recorded; one to
+  any host but the local server (over ``file://``: any URL outside the HTML
+  folder) is aborted and reported as a failure, since the book must work offline;
+- a request fails or gets an HTTP error;
+- it raises a JavaScript error or logs a console error;
+- a figure image does not load;
+- raw TeX (``\\(``, ``\\)``, ``\\[``, ``\\]``, ``$$``) remains in the visible text of the
+  page once MathJax has typeset it (``MathJax.startup.promise``). Text in
+  ``pre`` and ``code`` is left out: MathJax never typesets it, by design;
+- a piece of math (an element Sphinx marked ``.math``) holds no rendered
+  ``mjx-container``, or MathJax rendered a TeX error. A page with math but no
+  MathJax therefore fails on both counts.
+
+Explorer contract. The book's interactive figures are checked through this
+markup, which every explorer must follow:
+
+- an explorer is an element with a ``data-explorer`` attribute (its value names
+  it, e.g. ``data-explorer="task"``);
+- its figure is the one element inside it with ``data-explorer-figure``; what the
+  figure shows is that element's rendered HTML (its ``innerHTML``);
+- its controls are the native ``input[type=range]`` and ``select`` elements inside
+  it, each with an accessible name (``aria-label``, ``aria-labelledby`` or a
+  ``<label>``) naming its parameter.
+
+For each control, the check focuses it and presses ArrowRight (ArrowDown for a
+select), or ArrowLeft (ArrowUp) when the control was already at its end. It then
+asserts that the control's value changed, that the figure's HTML changed (it
+waits up to 2 s for the redraw), and that no console or JavaScript error
+occurred. It saves a screenshot of the explorer before and after each move, as
+``<page>_<mode>_<explorer>_<n>-<control>_{before,after}.png``.
+
+Prints one line per page (both visits), then ``N passed, M failed`` alone on the
+last line; exits 1 if any page failed. Screenshots go outside the repo. Needs
+Debian's chromium (/usr/bin/chromium) and the playwright package.
 """
 
 from __future__ import annotations
@@ -15,10 +47,13 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import re
 import sys
 import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import yaml
 
@@ -32,6 +67,65 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+RAW_TEX = ("\\(", "\\)", "\\[", "\\]", "$$")
+# Schemes whose content is inside the page itself, not fetched from anywhere.
+INLINE_SCHEMES = {"data", "blob", "about"}
+MATHJAX_TIMEOUT_MS = 30_000
+REDRAW_TIMEOUT_MS = 2_000
+
+WAIT_FOR_MATHJAX = f"""async () => {{
+    const mj = window.MathJax;
+    if (!(mj && mj.startup && mj.startup.promise)) return false;
+    await Promise.race([mj.startup.promise,
+                        new Promise((_, fail) => setTimeout(() => fail(new Error('MathJax did not finish typesetting')),
+                                                            {MATHJAX_TIMEOUT_MS}))]);
+    return true;
+}}"""
+# innerText needs layout, so pre and code are hidden in place for the reading rather than cut from a copy.
+VISIBLE_TEXT = """() => {
+    const style = document.createElement('style');
+    style.textContent = 'pre, code { display: none !important; }';
+    document.head.appendChild(style);
+    const text = document.body.innerText;
+    style.remove();
+    return text;
+}"""
+MATH_STATE = r"""() => {
+    const maths = [...document.querySelectorAll('span.math, div.math')].filter(e => !e.closest('pre, code'));
+    const errors = [...document.querySelectorAll('mjx-container [data-mml-node="merror"], mjx-merror')];
+    return {
+        total: maths.length,
+        rendered: maths.filter(e => e.querySelector('mjx-container')).length,
+        unrendered: maths.filter(e => !e.querySelector('mjx-container')).slice(0, 3)
+            .map(e => e.textContent.trim().replace(/\s+/g, ' ').slice(0, 60)),
+        errors: errors.slice(0, 3).map(e => e.getAttribute('data-mjx-error') || e.textContent.trim()),
+    };
+}"""
+ACCESSIBLE_NAME = """e => {
+    const byId = (e.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean)
+        .map(id => (document.getElementById(id) || {}).textContent || '').join(' ');
+    const byLabel = [...(e.labels || [])].map(l => l.textContent).join(' ');
+    return (e.getAttribute('aria-label') || byId || byLabel || e.title || '').trim();
+}"""
+
+
+@dataclass
+class Visit:
+    """What one load of one page showed."""
+
+    problems: list[str] = field(default_factory=list)
+    files: set[Path] = field(default_factory=set)
+    images: int = 0
+    math_total: int = 0
+    math_rendered: int = 0
+    explorers: int = 0
+    moves: int = 0
+    seconds: float = 0.0
+
+    @property
+    def weight(self) -> int:
+        """Bytes of every file of the build the page loaded."""
+        return sum(f.stat().st_size for f in self.files if f.is_file())
 
 
 def toc_pages() -> list[str]:
@@ -54,28 +148,181 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def check_page(page, url: str, shot: Path) -> list[str]:
-    problems: list[str] = []
-    blocked: set[str] = set()
-    page.on("pageerror", lambda exc: problems.append(f"JavaScript error: {exc}"))
+def local_file(url: str, html: Path, base: str | None) -> Path | None:
+    """Return the build file a URL names, or None if the URL is outside the build.
+
+    Parameters
+    ----------
+    url : str
+        A URL the page requested.
+    html : pathlib.Path
+        The build's HTML folder (absolute).
+    base : str or None
+        The local server's origin (``http://127.0.0.1:PORT``) for an HTTP visit, None for ``file://``.
+    """
+    parts = urlparse(url)
+    if base is not None:
+        if f"{parts.scheme}://{parts.netloc}" != base:
+            return None
+        path = html / unquote(parts.path).lstrip("/")
+    else:
+        if parts.scheme != "file" or parts.netloc:
+            return None
+        path = Path(unquote(parts.path))
+    path = path.resolve()
+    if path != html and html not in path.parents:
+        return None
+    return path / "index.html" if path.is_dir() else path
+
+
+def raw_tex(text: str) -> list[str]:
+    """Return a snippet around each kind of raw TeX delimiter found in ``text``."""
+    found = []
+    for token in RAW_TEX:
+        at = text.find(token)
+        if at >= 0:
+            snippet = re.sub(r"\s+", " ", text[max(0, at - 30) : at + 40])
+            found.append(f"raw TeX {token!r} in the visible text: ...{snippet}...")
+    return found
+
+
+def visit(context, url: str, html: Path, base: str | None, shots: Path, tag: str) -> Visit:
+    """Open one page and check it; ``base`` is the server origin, or None for a ``file://`` visit."""
+    result = Visit()
+    page = context.new_page()
+
+    def on_request(request):
+        parts = urlparse(request.url)
+        if parts.scheme in INLINE_SCHEMES:
+            return
+        path = local_file(request.url, html, base)
+        if path is None:
+            result.problems.append(f"request outside the build: {request.url}")
+        else:
+            result.files.add(path)
 
     def on_console(msg):
-        if msg.type == "error" and not any(b in msg.text for b in blocked) and "ERR_FAILED" not in msg.text:
-            problems.append(f"console error: {msg.text}")
+        if msg.type == "error":
+            where = msg.location.get("url", "") if msg.location else ""
+            result.problems.append(f"console error: {msg.text}" + (f" ({where})" if where else ""))
 
+    def on_response(response):
+        if response.status >= 400:
+            result.problems.append(f"HTTP {response.status}: {response.url}")
+
+    page.on("request", on_request)
+    page.on("pageerror", lambda exc: result.problems.append(f"JavaScript error: {exc}"))
     page.on("console", on_console)
-    response = page.goto(url, wait_until="load")
-    if response is None or not response.ok:
-        return [f"HTTP {response.status if response else 'no response'}"]
-    page.wait_for_timeout(500)
+    page.on("requestfailed", lambda r: result.problems.append(f"request failed: {r.url} ({r.failure})"))
+    page.on("response", on_response)
+    try:
+        start = time.perf_counter()
+        response = page.goto(url, wait_until="load")
+        if response is None or not response.ok:
+            result.problems.append(f"page itself: HTTP {response.status if response else 'no response'}")
+            return result
+        page.evaluate(WAIT_FOR_MATHJAX)
+        result.seconds = time.perf_counter() - start
+        # Whatever the page fetches after typesetting (MathJax components, lazy images) is checked too.
+        page.wait_for_load_state("networkidle")
+        check_images(page, html, base, result)
+        check_math(page, result)
+        check_explorers(page, shots, tag, result)
+        page.screenshot(path=str(shots / f"{tag}.png"), full_page=base is not None)
+    except Exception as exc:  # a page that breaks the check (a timeout, a closed page) fails; the others still run
+        result.problems.append(f"check aborted: {type(exc).__name__}: {exc}")
+    finally:
+        page.close()
+    return result
+
+
+def check_images(page, html: Path, base: str | None, result: Visit) -> None:
     images = page.eval_on_selector_all(
         "main img", "els => els.map(e => ({src: e.currentSrc || e.src, ok: e.complete && e.naturalWidth > 0}))"
     )
-    local = [im for im in images if urlparse(im["src"]).hostname == "127.0.0.1"]
-    problems += [f"image did not load: {im['src']}" for im in local if not im["ok"]]
-    page.screenshot(path=str(shot), full_page=True)
-    page.remove_listener("console", on_console)
-    return problems + [f"__images {len(local)}"]
+    result.images = len(images)
+    result.problems += [f"image did not load: {im['src']}" for im in images if not im["ok"]]
+    result.problems += [
+        f"image outside the build: {im['src']}"
+        for im in images
+        if urlparse(im["src"]).scheme not in INLINE_SCHEMES and local_file(im["src"], html, base) is None
+    ]
+
+
+def check_math(page, result: Visit) -> None:
+    result.problems += raw_tex(page.evaluate(VISIBLE_TEXT))
+    state = page.evaluate(MATH_STATE)
+    result.math_total, result.math_rendered = state["total"], state["rendered"]
+    if state["rendered"] < state["total"]:
+        result.problems.append(
+            f"math not rendered: {state['total'] - state['rendered']} of {state['total']} math elements hold no "
+            f"mjx-container, e.g. {state['unrendered']}"
+        )
+    result.problems += [f"MathJax error: {e}" for e in state["errors"]]
+
+
+def check_explorers(page, shots: Path, tag: str, result: Visit) -> None:
+    explorers = page.locator("[data-explorer]")
+    result.explorers = explorers.count()
+    for i in range(result.explorers):
+        explorer = explorers.nth(i)
+        name = re.sub(r"\W+", "-", explorer.get_attribute("data-explorer") or "") or str(i)
+        figures = explorer.locator("[data-explorer-figure]")
+        controls = explorer.locator("input[type=range], select")
+        if figures.count() != 1:
+            result.problems.append(f"explorer {name}: {figures.count()} [data-explorer-figure] elements, need 1")
+            continue
+        if controls.count() == 0:
+            result.problems.append(f"explorer {name}: no input[type=range] or select controls")
+        figure = figures.element_handle()
+        for j in range(controls.count()):
+            move_control(page, explorer, controls.nth(j), figure, shots / f"{tag}_{name}_{j}", result)
+
+
+def move_control(page, explorer, control, figure, shot_stem: Path, result: Visit) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    label = control.evaluate(ACCESSIBLE_NAME)
+    what = f"control {label or control.evaluate('e => e.outerHTML.slice(0, 80)')!r}"
+    if not label:
+        result.problems.append(f"{what}: no accessible name (aria-label, aria-labelledby or <label>)")
+    slug = re.sub(r"\W+", "", label) or "control"
+    shot_stem = shot_stem.with_name(f"{shot_stem.name}-{slug}")
+    is_select = control.evaluate("e => e.tagName") == "SELECT"
+    forward, back = ("ArrowDown", "ArrowUp") if is_select else ("ArrowRight", "ArrowLeft")
+    errors_before = len(result.problems)
+    before_html = figure.evaluate("e => e.innerHTML")
+    before_value = control.input_value()
+    explorer.screenshot(path=f"{shot_stem}_before.png")
+    control.focus()
+    page.keyboard.press(forward)
+    if control.input_value() == before_value:
+        page.keyboard.press(back)
+    result.moves += 1
+    if control.input_value() == before_value:
+        result.problems.append(f"{what}: {forward}/{back} did not change its value {before_value!r}")
+    else:
+        try:
+            page.wait_for_function(
+                "([e, html]) => e.innerHTML !== html", arg=[figure, before_html], timeout=REDRAW_TIMEOUT_MS
+            )
+        except PlaywrightTimeout:
+            result.problems.append(
+                f"{what}: value {before_value!r} -> {control.input_value()!r} but the figure did not change"
+            )
+    explorer.screenshot(path=f"{shot_stem}_after.png")
+    result.problems[errors_before:] = [
+        p if p.startswith(what) else f"{what}: while moving it, {p}" for p in result.problems[errors_before:]
+    ]
+
+
+def summary(rel: str, served: Visit, disk: Visit) -> str:
+    status = "ok" if not (served.problems or disk.problems) else "FAIL"
+    return (
+        f"{status:4} {rel}: {served.images} images, math {served.math_rendered}/{served.math_total} rendered "
+        f"(file:// {disk.math_rendered}/{disk.math_total}), {served.explorers} explorers ({served.moves} moves), "
+        f"{served.weight / 1e6:.2f} MB in {len(served.files)} files, file:// load and typeset {disk.seconds:.2f} s"
+    )
 
 
 def main() -> int:
@@ -86,34 +333,42 @@ def main() -> int:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    if not (args.html / "index.html").is_file():
-        print(f"no built book at {args.html}; run jupyter-book build . first", file=sys.stderr)
+    html = args.html.resolve()
+    if not (html / "index.html").is_file():
+        print(f"--html: no built book at {args.html}; run jupyter-book build . first", file=sys.stderr)
         return 2
     args.shots.mkdir(parents=True, exist_ok=True)
-    server, base = serve(args.html)
-    failures = 0
+    server, base = serve(html)
+    passed = failed = 0
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
+        # Outside requests are already recorded as failures by each page; aborting them keeps a
+        # machine with network from hiding the defect and one without from waiting on DNS.
         context.route(
             "**/*",
-            lambda route: route.continue_() if urlparse(route.request.url).hostname == "127.0.0.1" else route.abort(),
+            lambda route: (
+                route.continue_()
+                if urlparse(route.request.url).scheme in INLINE_SCHEMES
+                or local_file(route.request.url, html, base) is not None
+                or local_file(route.request.url, html, None) is not None
+                else route.abort()
+            ),
         )
         for rel in toc_pages():
-            page = context.new_page()
-            shot = args.shots / (rel.replace("/", "_").replace(".html", ".png"))
-            result = check_page(page, f"{base}/{rel}", shot)
-            n_images = int(result.pop()[len("__images ") :]) if result and result[-1].startswith("__images") else 0
-            status = "ok" if not result else "FAIL"
-            failures += bool(result)
-            print(f"{status:4} {rel}: {n_images} images, screenshot {shot}")
-            for p in result:
-                print(f"     {p}")
-            page.close()
+            stem = rel.replace("/", "_").removesuffix(".html")
+            served = visit(context, f"{base}/{rel}", html, base, args.shots, f"{stem}_http")
+            disk = visit(context, (html / rel).as_uri(), html, None, args.shots, f"{stem}_file")
+            print(summary(rel, served, disk))
+            for mode, result in (("http", served), ("file://", disk)):
+                for problem in dict.fromkeys(result.problems):
+                    print(f"     [{mode}] {problem}")
+            failed += bool(served.problems or disk.problems)
+            passed += not (served.problems or disk.problems)
         browser.close()
     server.shutdown()
-    print(f"{len(toc_pages()) - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
