@@ -1,9 +1,10 @@
-"""Sliders for the book: they redraw figures from the same helpers the text uses.
+"""Sliders for a live kernel: they redraw figures from the same helpers the text uses.
 
 Each explorer returns an ``ipywidgets`` container; in a live kernel (Jupyter,
-Binder, Colab) moving a control recomputes and redraws, and in the static HTML
-the saved widget state shows the controls with the figure for their initial
-values.
+Binder, Colab) moving a control recomputes and redraws. The rendered HTML
+book does not show these cells: its explorers run in the reader's browser
+(``book/_static/rnnmem/explorers.js``, on data from
+:mod:`rnnmem_helpers.explorer_data`).
 
 Arguments are checked when an explorer is called, before ipywidgets is
 imported or anything is drawn: a bad one inside the redraw callback would

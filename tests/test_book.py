@@ -102,3 +102,13 @@ def test_strip_volatile_keeps_content_and_outputs():
     assert "execution" in nb["cells"][0]["metadata"], "the input must not be modified"
     with pytest.raises(TypeError, match="nb"):
         volatile_metadata({"cells": "x"})
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_no_widget_output_reaches_the_html(path):
+    # Widget views need a kernel (or saved widget state, which the chapters do not keep); in the HTML they are dead.
+    hidden = {"remove-output", "remove-cell"}
+    for i, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
+        outputs = cell.get("outputs", [])
+        if any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs):
+            assert hidden & set(cell.get("metadata", {}).get("tags", [])), f"{path.name} cell {i}: tag it remove-output"

@@ -1,5 +1,6 @@
-"""The book's Sphinx extension: one copy of each script, MathJax kept, browser assets served from the build."""
+"""The book's Sphinx extension: one copy of each script, MathJax kept, assets and explorer data in the build."""
 
+import base64
 import importlib.util
 import json
 import re
@@ -7,10 +8,14 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import docutils_namespace
+
+from rnnmem_helpers import available_pretrained, load_pretrained
+from rnnmem_helpers.explorer_data import export_network, to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 EXT_PATH = ROOT / "book" / "_ext" / "rnnmem_sphinx.py"
@@ -61,13 +66,26 @@ def test_dedupe_keeps_scripts_that_later_handlers_add():
 
 
 def test_missing_assets_name_the_files_and_say_npm_ci(tmp_path):
-    (tmp_path / "node_modules" / "plotly.js-dist-min").mkdir(parents=True)
-    for name in ("plotly.min.js", "LICENSE"):
-        (tmp_path / "node_modules" / "plotly.js-dist-min" / name).write_text("x")
+    (tmp_path / "node_modules" / "plotly.js-gl3d-dist-min").mkdir(parents=True)
+    for name in ("plotly-gl3d.min.js", "LICENSE"):
+        (tmp_path / "node_modules" / "plotly.js-gl3d-dist-min" / name).write_text("x")
 
     with pytest.raises(ExtensionError, match=r"node_modules/mathjax/es5/tex-svg-full\.js.*run `npm ci`") as info:
         ext.vendored_files(tmp_path / "node_modules")
-    assert "plotly.min.js" not in str(info.value)
+    assert "plotly-gl3d.min.js" not in str(info.value)
+
+
+def test_plotly_is_the_gl3d_bundle_installed_by_npm_ci():
+    # The full bundle (4.85 MB) put a page with explorers over the book's 8 MB budget.
+    bundle = ROOT / "node_modules" / "plotly.js-gl3d-dist-min" / "plotly-gl3d.min.js"
+    if not bundle.is_file():
+        pytest.skip("run `npm ci` to install the book's browser assets")
+    text = bundle.read_text(encoding="utf-8")
+    assert ("plotly.js-gl3d-dist-min/plotly-gl3d.min.js", "vendor/plotly-gl3d.min.js") in ext.VENDORED
+    assert "vendor/plotly-gl3d.min.js" in ext.EXPLORER_SCRIPTS
+    # The explorers draw 2-D scatter and scatter3d traces.
+    assert 'moduleType:"trace",name:"scatter3d"' in text and 'moduleType:"trace",name:"scatter"' in text
+    assert len(text.encode()) < 2_000_000
 
 
 def test_assets_are_pinned_exactly_in_package_json_and_its_lock():
@@ -104,7 +122,13 @@ def _build(project: Path, monkeypatch, builder="html") -> Path:
         "def setup(app):\n"
         "    app.connect('builder-inited', register_thebe_twice)\n"
     )
-    (project / "index.rst").write_text("Title\n=====\n\nThe state :math:`S(t) = \\tanh(W S(t-1))`.\n")
+    (project / "index.rst").write_text(
+        "Title\n=====\n\nThe state :math:`S(t) = \\tanh(W S(t-1))`.\n\n.. toctree::\n   :hidden:\n\n   explorer\n"
+    )
+    # A page with an explorer, written as raw HTML as the chapters' Markdown cells write it.
+    (project / "explorer.rst").write_text(
+        "Explorer\n========\n\n.. raw:: html\n\n   <div data-explorer=\"task\"></div>\n"
+    )
     monkeypatch.setitem(sys.modules, "rnnmem_sphinx", ext)
     out = project / "_build" / builder
     with docutils_namespace():
@@ -126,6 +150,53 @@ def test_book_build_serves_mathjax_from_static_with_one_thebe_script(tmp_path, m
     assert "://" not in "".join(re.findall(r"<script[^>]*>", page))
     for dest, text in contents.items():
         assert (out / "_static" / dest).read_text() == text
+
+
+def test_only_pages_with_explorers_load_the_explorer_scripts(tmp_path, monkeypatch):
+    _fake_node_modules(tmp_path)
+
+    out = _build(tmp_path, monkeypatch)
+
+    page = (out / "explorer.html").read_text()
+    found = [
+        m.group(1) for m in re.finditer(r'<script[^>]* src="_static/([^"?]+)(?:\?v=\w+)?"', page)
+    ]
+    assert [f for f in found if f in ext.EXPLORER_SCRIPTS] == list(ext.EXPLORER_SCRIPTS)
+    assert all(re.search(rf'<script defer="defer" src="_static/{re.escape(f)}', page) for f in ext.EXPLORER_SCRIPTS)
+    assert re.search(r'<link[^>]* href="_static/rnnmem/explorers\.css(\?v=\w+)?"', page)
+    other = (out / "index.html").read_text()
+    assert not [s for s in ext.EXPLORER_SCRIPTS + (ext.EXPLORER_CSS,) if s in other]
+
+
+def test_the_build_writes_each_shipped_networks_export_as_a_script(tmp_path, monkeypatch):
+    _fake_node_modules(tmp_path)
+
+    out = _build(tmp_path, monkeypatch)
+
+    data = out / "_static" / "rnnmem" / "data"
+    delays = sorted(d for d, seed in available_pretrained() if seed == 0)
+    assert sorted(p.name for p in data.iterdir()) == sorted(["index.js"] + [f"network_delay{d}.js" for d in delays])
+    assert (data / "index.js").read_text() == f"window.rnnmem_shipped = {delays};\n"
+    *_, delay, bare, weights = (data / "network_delay8.js").read_text(encoding="utf-8").splitlines()
+    export = json.loads(to_json(export_network(load_pretrained(8), rng=0)))
+    assert delay == "8,"
+    # What the page gets is the package's export with the build's fixed rng: the weights, decoded as the
+    # script decodes them, are the export's float32 values, and the rest is the export's JSON.
+    decoded = {name: np.frombuffer(base64.b64decode(text), dtype="<f4").tolist() for name, text in
+               json.loads(weights.removesuffix(");")).items()}
+    assert decoded == {name: m["data"] for name, m in export["weights"].items()}
+    bare = json.loads(bare.removesuffix(","))
+    assert {name: m["shape"] for name, m in bare.pop("weights").items()} == {
+        name: m["shape"] for name, m in export.pop("weights").items()
+    }
+    assert bare == export
+
+
+def test_data_script_refuses_weights_float32_cannot_carry():
+    data = {"weights": {"W": {"shape": [1, 1], "data": [0.1]}}}
+
+    with pytest.raises(ValueError, match=r"data\['weights'\]\['W'\] must hold float32 values"):
+        ext.data_script(8, data)
 
 
 def test_book_build_without_npm_ci_fails_at_once(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""Sphinx fix-ups for the book: repeated script tags dropped, browser assets served from the build.
+"""Sphinx fix-ups for the book: repeated script tags dropped, browser assets and explorer data served from the build.
 
 Repeated scripts. sphinx-thebe registers its inline configuration script once
 per ``env-before-read-docs`` event, which this toolchain fires twice; the second
@@ -12,26 +12,58 @@ nothing may come from a CDN. MathJax and plotly.js are pinned in the repository'
 ``_static/vendor`` and points Sphinx's ``mathjax_path`` at the local MathJax.
 MathJax's SVG output is used because it needs no font files, which Chromium
 refuses to load from ``file://``; the ``-full`` bundle holds every TeX package,
-so MathJax never fetches a further component. plotly.js is copied for the
-explorers but included by no page here: a page that needs it adds it itself.
+so MathJax never fetches a further component. plotly.js comes as its ``gl3d``
+bundle (2-D scatter and ``scatter3d``, a third of the full bundle's size).
+
+Explorers. A page holding an interactive figure (an element with a
+``data-explorer`` attribute, written as raw HTML in a Markdown cell) gets
+plotly.js, ``rnnmem/forward.js``, the index of the explorer data,
+``rnnmem/explorers.js`` and its style sheet; no other page loads any of them.
+The data are computed at build time by
+:func:`rnnmem_helpers.explorer_data.export_network`, with a fixed ``rng``, one
+script per shipped network (``rnnmem/data/network_delay{Δt}.js``, see
+:func:`data_script`), so that the page draws what the package computes. They
+are scripts, not JSON, because ``fetch()`` is refused from ``file://`` while a
+script tag is not; the page injects the one for a delay when a reader first
+chooses it.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 from sphinx.errors import ExtensionError
+
+from rnnmem_helpers import available_pretrained, load_pretrained
+from rnnmem_helpers.explorer_data import export_network, to_json
 
 #: Files copied from ``node_modules`` to ``_static``, as (source, destination) pairs.
 VENDORED = (
     ("mathjax/es5/tex-svg-full.js", "vendor/mathjax/tex-svg-full.js"),
     ("mathjax/LICENSE", "vendor/mathjax/LICENSE"),
-    ("plotly.js-dist-min/plotly.min.js", "vendor/plotly.min.js"),
-    ("plotly.js-dist-min/LICENSE", "vendor/plotly.min.js.LICENSE"),
+    ("plotly.js-gl3d-dist-min/plotly-gl3d.min.js", "vendor/plotly-gl3d.min.js"),
+    ("plotly.js-gl3d-dist-min/LICENSE", "vendor/plotly-gl3d.min.js.LICENSE"),
 )
 #: ``mathjax_path`` is relative to ``_static``.
 MATHJAX_PATH = "vendor/mathjax/tex-svg-full.js"
+#: What marks a page as holding an explorer, in its rendered body.
+EXPLORER_MARKER = "data-explorer"
+#: Scripts of a page with explorers, relative to ``_static``, in the order they must run.
+EXPLORER_SCRIPTS = (
+    "vendor/plotly-gl3d.min.js",
+    "rnnmem/forward.js",
+    "rnnmem/data/index.js",
+    "rnnmem/explorers.js",
+)
+EXPLORER_CSS = "rnnmem/explorers.css"
+#: Folder of the explorer data, relative to ``_static``; explorers.js finds it next to itself.
+DATA_DIR = "rnnmem/data"
+#: The explorer data are a function of the shipped checkpoints only: the same build gives the same files.
+DATA_RNG = 0
 
 
 def script_key(script) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -128,6 +160,114 @@ def copy_vendored(node_modules: Path, static_dir: Path) -> None:
         shutil.copyfile(src, target)
 
 
+#: The head of a data script: it decodes the weights and registers the network under its delay.
+_DATA_SCRIPT_HEAD = """\
+/* One shipped network's explorer data, written by book/_ext/rnnmem_sphinx.py from rnnmem_helpers.explorer_data. */
+(function (delay, data, weights) {
+  Object.keys(weights).forEach(function (name) {
+    var bytes = atob(weights[name]), view = new DataView(new ArrayBuffer(bytes.length));
+    for (var i = 0; i < bytes.length; i++) view.setUint8(i, bytes.charCodeAt(i));
+    var values = new Array(bytes.length / 4);
+    for (var j = 0; j < values.length; j++) values[j] = view.getFloat32(4 * j, true);
+    data.weights[name].data = values;
+  });
+  (window.rnnmem_data = window.rnnmem_data || {})[delay] = data;
+})(
+"""
+
+
+def data_script(delay: int, data: dict) -> str:
+    """Return the text of the script that registers one network's explorer data.
+
+    The script sets ``window.rnnmem_data[delay]`` to ``data``, an object equal
+    to the export's JSON. The weights travel as base64 of their little-endian
+    float32 bytes, a quarter of their size as decimal text, and the script
+    decodes them to the same numbers: the export holds exact float32 values.
+    That keeps a page with two networks loaded within the book's 8 MB.
+
+    Parameters
+    ----------
+    delay : int
+        The network's Δt, its key in ``window.rnnmem_data``.
+    data : dict
+        The network's export, from :func:`~rnnmem_helpers.explorer_data.export_network`.
+
+    Returns
+    -------
+    str
+        The script: a short head, then three lines, the delay, the export
+        without its weights' numbers (``data`` set to null) and the weights
+        as ``{name: base64}``, each followed by a comma but the last, which
+        closes the call.
+
+    Raises
+    ------
+    ValueError
+        If a weight is not a float32 value, which the encoding could not carry exactly.
+    """
+    encoded, bare = {}, dict(data, weights={})
+    for name, matrix in data["weights"].items():
+        values = np.asarray(matrix["data"], dtype=np.float64)
+        as_float32 = values.astype("<f4")
+        if not np.array_equal(as_float32.astype(np.float64), values):
+            raise ValueError(f"data['weights'][{name!r}] must hold float32 values, as export_network writes them")
+        encoded[name] = base64.b64encode(as_float32.tobytes()).decode("ascii")
+        bare["weights"][name] = {"shape": matrix["shape"], "data": None}
+    return f"{_DATA_SCRIPT_HEAD}{int(delay)},\n{to_json(bare)},\n{json.dumps(encoded)});\n"
+
+
+def write_explorer_data(folder: Path, *, rng=DATA_RNG) -> dict[Path, int]:
+    """Write the explorer data of every shipped seed-0 network, and their index, into ``folder``.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        Destination, created if missing: ``_static/rnnmem/data`` of the build.
+    rng : int
+        Seed of each network's export, passed to
+        :func:`~rnnmem_helpers.explorer_data.export_network` for every network.
+
+    Returns
+    -------
+    dict of pathlib.Path to int
+        Size in bytes of each file written, by path.
+    """
+    delays = sorted(d for d, seed in available_pretrained() if seed == 0)
+    texts = {
+        folder / f"network_delay{d}.js": data_script(d, export_network(load_pretrained(d), rng=rng)) for d in delays
+    }
+    # The index is all a page needs to offer every delay before it loads any network.
+    texts[folder / "index.js"] = f"window.rnnmem_shipped = {delays};\n"
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = {}
+    for path, text in texts.items():
+        path.write_text(text, encoding="utf-8")
+        sizes[path] = path.stat().st_size
+    return sizes
+
+
+def add_explorer_assets(app, pagename, templatename, context, doctree) -> None:
+    """Give a page that holds an explorer its scripts and style sheet; leave every other page alone.
+
+    Parameters
+    ----------
+    app : sphinx.application.Sphinx
+        The application; its ``add_js_file``/``add_css_file``, called during this
+        event, add to this page only.
+    pagename, templatename, doctree
+        The ``html-page-context`` event's arguments, unused.
+    context : dict
+        The page's template context; its ``body`` is searched for ``data-explorer``.
+    """
+    if EXPLORER_MARKER not in context.get("body", ""):
+        return
+    # Deferred: they run in order once the page is parsed, and the page does not wait on plotly.js's 1.7 MB
+    # before it renders. Parser-blocking, that script also left Chromium's network-idle signal unreliable.
+    for script in EXPLORER_SCRIPTS:
+        app.add_js_file(script, defer="defer")
+    app.add_css_file(EXPLORER_CSS)
+
+
 def _use_local_mathjax(app, config) -> None:
     config.mathjax_path = MATHJAX_PATH
 
@@ -136,7 +276,9 @@ def _install_assets(app) -> None:
     # Before any page is read or written: a missing install fails the build at once, and the
     # files are in place when Sphinx writes each script tag's checksum.
     if app.builder.format == "html":
-        copy_vendored(Path(app.confdir) / "node_modules", Path(app.outdir) / "_static")
+        static = Path(app.outdir) / "_static"
+        copy_vendored(Path(app.confdir) / "node_modules", static)
+        write_explorer_data(static / DATA_DIR)
 
 
 def setup(app):
@@ -144,4 +286,5 @@ def setup(app):
     app.connect("builder-inited", _install_assets)
     # Early: a later handler of this event may return a template name, which ends the chain.
     app.connect("html-page-context", dedupe_scripts, priority=100)
+    app.connect("html-page-context", add_explorer_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,752 @@
+/*
+ * The book's interactive figures, run in the reader's browser from the book's own files.
+ *
+ * Every element with a data-explorer attribute becomes an explorer when the page has loaded:
+ *
+ *   <div data-explorer="task">     the task's inputs and delayed targets for Δt, λ, the rate reading and the
+ *                                  stream seed, with the shipped network's outputs and accuracy for that Δt;
+ *   <div data-explorer="network">  a shipped network's test trajectory in PC1-3 with its fixed points, beside
+ *                                  the eigenvalues of W;
+ *   <div data-explorer="pulse">    one pulse through the delay: the state in PC space, the three outputs and
+ *                                  the state on the rotation planes of W, step by step.
+ *
+ * It needs plotly.js (window.Plotly), forward.js (window.rnnmem) and the explorer data written at build time by
+ * book/_ext/rnnmem_sphinx.py: data/index.js sets window.rnnmem_shipped (the shipped delays) and
+ * data/network_delay{Δt}.js adds window.rnnmem_data[Δt], the network's export by rnnmem_helpers.explorer_data.
+ * A network's script is injected when an explorer first needs it: a script tag loads from file://, where
+ * fetch() is refused. The data folder is found next to this script (or at window.rnnmem_data_base).
+ *
+ * Each explorer element gets the markup scripts/browser_check.py checks: native labelled controls and one
+ * [data-explorer-figure] element, whose caption states in words what the figure shows. After each redraw the
+ * element's rnnmemState holds what was computed (for the task explorer: inputs, targets, mask, outputs and
+ * accuracy) and rnnmemRedrawn a promise that settles once plotly has drawn it.
+ */
+(function (root) {
+  "use strict";
+
+  var doc = root.document;
+  var rnnmem = root.rnnmem;
+  var here = doc.currentScript && doc.currentScript.src ? doc.currentScript.src.replace(/[^/]*$/, "") : "";
+  var N_BITS = 3;
+  var TASK_STEPS = 400;
+  var PULSE_BEFORE = 3;
+  var PULSE_AFTER = 25;
+  var N_PLANES = 4;
+  // One colour per corner, indexed by the output signs read as a binary number with - -> 0, channel 1 first.
+  var CORNER_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+  var CHANNEL_COLOURS = ["#1f77b4", "#2ca02c", "#d62728"];
+  var UNSTABLE_STYLE = [
+    { symbol: "circle", color: "#000000", size: 6 },
+    { symbol: "diamond", color: "#e6550d", size: 5 },
+    { symbol: "square", color: "#756bb1", size: 4 },
+  ];
+  var MANY_UNSTABLE_STYLE = { symbol: "x", color: "#c51b8a", size: 5 };
+  // Fixed points are grouped by number of unstable modes; the last group holds that many or more.
+  var MODE_GROUPS = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  var PLOT_CONFIG = { displaylogo: false, responsive: true };
+
+  // ---- data ---------------------------------------------------------------------------------------------
+
+  function shipped() {
+    var delays = root.rnnmem_shipped || Object.keys(root.rnnmem_data || {}).map(Number);
+    return delays.slice().sort(function (a, b) { return a - b; });
+  }
+
+  function loaded(delay) {
+    return (root.rnnmem_data && root.rnnmem_data[delay]) || null;
+  }
+
+  var pending = {};
+
+  function loadNetwork(delay) {
+    if (loaded(delay)) return Promise.resolve(loaded(delay));
+    if (!pending[delay]) {
+      pending[delay] = new Promise(function (resolve, reject) {
+        var tag = doc.createElement("script");
+        tag.src = (root.rnnmem_data_base || here + "data/") + "network_delay" + delay + ".js";
+        tag.onload = function () {
+          if (loaded(delay)) resolve(loaded(delay));
+          else reject(new Error(tag.src + " did not define the network for Δt = " + delay));
+        };
+        tag.onerror = function () {
+          delete pending[delay];
+          reject(new Error("could not load " + tag.src));
+        };
+        doc.head.appendChild(tag);
+      });
+    }
+    return pending[delay];
+  }
+
+  function rows(matrix) {
+    var out = new Array(matrix.shape[0]), c = matrix.shape[1];
+    for (var i = 0; i < out.length; i++) out[i] = matrix.data.slice(i * c, (i + 1) * c);
+    return out;
+  }
+
+  function column(list, j) {
+    return list.map(function (row) { return row[j]; });
+  }
+
+  function cornerIndex(signs) {
+    var i = 0;
+    for (var c = 0; c < signs.length; c++) i = 2 * i + (signs[c] === "+" ? 1 : 0);
+    return i;
+  }
+
+  // ---- text ---------------------------------------------------------------------------------------------
+
+  function signed(x, digits) {
+    var s = Math.abs(x).toFixed(digits);
+    return (x < 0 && Number(s) !== 0 ? "\u2212" : "+") + s;
+  }
+
+  function signText(signs) {
+    return signs.replace(/-/g, "\u2212");
+  }
+
+  function vector(values, digits) {
+    return "(" + Array.from(values, function (v) { return signed(v, digits); }).join(", ") + ")";
+  }
+
+  function percent(x) {
+    return (100 * x).toFixed(2) + "%";
+  }
+
+  function list(values) {
+    return values.length > 1 ? values.slice(0, -1).join(", ") + " and " + values[values.length - 1] : String(values);
+  }
+
+  // ---- markup -------------------------------------------------------------------------------------------
+
+  var uid = 0;
+
+  function element(tag, className, text) {
+    var e = doc.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  // A labelled native control: a range input or a select. onChange(value) runs on every change of value.
+  function control(parent, spec, onChange) {
+    var wrap = element("div", "rnnmem-control");
+    var id = "rnnmem-control-" + ++uid;
+    var label = element("label", null, spec.label);
+    label.htmlFor = id;
+    var input;
+    if (spec.options) {
+      input = element("select");
+      spec.options.forEach(function (option) {
+        var o = element("option", null, option[1]);
+        o.value = String(option[0]);
+        input.appendChild(o);
+      });
+    } else {
+      input = element("input");
+      input.type = "range";
+      input.min = String(spec.min);
+      input.max = String(spec.max);
+      input.step = String(spec.step || 1);
+    }
+    input.id = id;
+    input.value = String(spec.value);
+    wrap.appendChild(label);
+    wrap.appendChild(input);
+    var shown = null;
+    if (!spec.options) {
+      shown = element("output", null, String(spec.value));
+      shown.setAttribute("for", id);
+      wrap.appendChild(shown);
+    }
+    parent.appendChild(wrap);
+    var last = input.value;
+    function changed() {
+      if (input.value === last) return;
+      last = input.value;
+      if (shown) shown.textContent = input.value;
+      onChange(spec.options ? input.value : Number(input.value));
+    }
+    input.addEventListener("input", changed);
+    input.addEventListener("change", changed);
+    return {
+      input: input,
+      set: function (value) {
+        input.value = String(value);
+        last = input.value;
+        if (shown) shown.textContent = input.value;
+      },
+    };
+  }
+
+  // The explorer's frame: a row of controls, then the figure (plot and caption) that browser_check.py watches.
+  function frame(host, title) {
+    host.textContent = "";
+    host.classList.add("rnnmem-explorer");
+    host.setAttribute("role", "group");
+    host.setAttribute("aria-label", title);
+    var controls = element("div", "rnnmem-controls");
+    var figure = element("figure", "rnnmem-figure");
+    figure.setAttribute("data-explorer-figure", "");
+    var plot = element("div", "rnnmem-plot");
+    var caption = element("figcaption", "rnnmem-caption");
+    caption.setAttribute("aria-live", "polite");
+    figure.appendChild(plot);
+    figure.appendChild(caption);
+    host.appendChild(controls);
+    host.appendChild(figure);
+    return { controls: controls, plot: plot, caption: caption };
+  }
+
+  // The first draw waits until the explorer nears the viewport, so a page whose explorers are far down
+  // loads as fast as one without; a control moved before that draws at once.
+  function whenVisible(host, parts, first) {
+    host.rnnmemRedrawn = Promise.resolve();
+    if (!("IntersectionObserver" in root)) {
+      first();
+      return;
+    }
+    parts.caption.textContent = "The figure is drawn when it scrolls into view.";
+    var observer = new root.IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; })) {
+        observer.disconnect();
+        if (!host.rnnmemState) first();
+      }
+    }, { rootMargin: "200px" });
+    observer.observe(host);
+  }
+
+  function draw(host, plot, traces, layout) {
+    host.rnnmemRedrawn = root.Plotly.react(plot, traces, layout, PLOT_CONFIG);
+    return host.rnnmemRedrawn;
+  }
+
+  function failed(host, parts, error) {
+    parts.caption.textContent = "This figure could not be drawn: " + error.message;
+    host.rnnmemRedrawn = Promise.resolve();
+  }
+
+  function delayOptions() {
+    return shipped().map(function (d) { return [d, String(d)]; });
+  }
+
+  function firstDelay() {
+    var delays = shipped();
+    return delays.indexOf(8) >= 0 ? 8 : delays[delays.length - 1];
+  }
+
+  // ---- task explorer ------------------------------------------------------------------------------------
+
+  function taskExplorer(host) {
+    var parts = frame(host, "Task explorer");
+    var state = { delay: 8, lambda: 50, scope: "all", seed: 0 };
+    var redraws = 0;
+    control(parts.controls, { label: "Δt", min: 0, max: 24, value: state.delay }, function (v) {
+      state.delay = v;
+      redraw();
+    });
+    control(parts.controls, { label: "λ", min: 5, max: 200, step: 5, value: state.lambda }, function (v) {
+      state.lambda = v;
+      redraw();
+    });
+    control(parts.controls, { label: "rate reading", options: [["all", "all"], ["per_channel", "per_channel"]],
+      value: state.scope }, function (v) {
+      state.scope = v;
+      redraw();
+    });
+    control(parts.controls, { label: "seed", min: 0, max: 99, value: state.seed }, function (v) {
+      state.seed = v;
+      redraw();
+    });
+
+    function compute() {
+      var task = { n_bits: N_BITS, mean_interval: state.lambda, rate_scope: state.scope };
+      var inputs = rnnmem.makeStream(task, TASK_STEPS, state.seed, false);
+      var t = rnnmem.taskTargets(inputs, state.delay);
+      var result = { delay: state.delay, lambda: state.lambda, scope: state.scope, seed: state.seed,
+        inputs: inputs, targets: t.targets, mask: t.mask, network: null, outputs: null, accuracy: null, scored: 0 };
+      var net = loaded(state.delay);
+      if (net) {
+        result.network = net;
+        result.outputs = rnnmem.simulate(net, inputs).outputs;
+        result.scored = t.mask.reduce(function (n, row) { return n + row.filter(Boolean).length; }, 0);
+        if (result.scored > 0) result.accuracy = rnnmem.accuracy(result.outputs, t.targets, t.mask);
+      }
+      return result;
+    }
+
+    function traces(r) {
+      var time = r.inputs.map(function (_, t) { return t; });
+      var out = [];
+      var shapes = [];
+      for (var c = 0; c < N_BITS; c++) {
+        var axis = c === 0 ? "y" : "y" + (c + 1);
+        var pulses = [];
+        r.inputs.forEach(function (row, t) { if (row[c] !== 0) pulses.push(t); });
+        // Each pulse is a vertical segment from 0: plotly's gl3d bundle has no bar trace.
+        var bx = [], by = [];
+        pulses.forEach(function (t) { bx.push(t, t, null); by.push(0, r.inputs[t][c], null); });
+        out.push({ type: "scatter", mode: "lines", x: bx, y: by, line: { color: "#000000", width: 3 },
+          name: "input pulse", legendgroup: "input", showlegend: c === 0, xaxis: "x", yaxis: axis,
+          hovertemplate: "pulse %{y:+d} at step %{x}<extra>channel " + (c + 1) + "</extra>" });
+        out.push({ type: "scatter", mode: "lines", x: time, y: column(r.targets, c), line: { shape: "hv",
+          color: "#1f77b4", width: 1.5 }, name: "target y*", legendgroup: "target", showlegend: c === 0,
+          xaxis: "x", yaxis: axis, hoverinfo: "skip" });
+        if (r.outputs) {
+          out.push({ type: "scatter", mode: "lines", x: time, y: column(r.outputs, c),
+            line: { color: "#ff7f0e", width: 1.5 }, name: "network output Y", legendgroup: "output",
+            showlegend: c === 0, xaxis: "x", yaxis: axis,
+            hovertemplate: "Y = %{y:.3f} at step %{x}<extra>channel " + (c + 1) + "</extra>" });
+        }
+        if (r.delay > 0) {
+          pulses.forEach(function (t) {
+            shapes.push({ type: "rect", xref: "x", yref: axis, x0: t, x1: t + r.delay, y0: -1.25, y1: 1.25,
+              fillcolor: "#000000", opacity: 0.1, line: { width: 0 }, layer: "below" });
+          });
+        }
+      }
+      return { traces: out, shapes: shapes };
+    }
+
+    function describe(r) {
+      var pulses = r.inputs.reduce(function (n, row) { return n + row.filter(function (v) { return v !== 0; }).length; }, 0);
+      var text = "Δt = " + r.delay + ", λ = " + r.lambda + ", rate reading " + r.scope + ", seed " + r.seed + ": " +
+        pulses + " pulses in " + TASK_STEPS + " steps (black bars), targets in blue" +
+        (r.delay > 0 ? ", grey bands the Δt steps after each pulse" : "") + ". ";
+      if (r.network) {
+        text += "Orange: the outputs of the shipped Δt = " + r.delay + " network, computed in your browser from its " +
+          "weights, started from the zero state; " + (r.accuracy === null ? "no target is defined in this window, " +
+          "so there is no accuracy to report." : "accuracy " + percent(r.accuracy) + " on the " + r.scored +
+          " scored entries of this window (test accuracy " + (r.network.test_accuracy === null ? "not recorded" :
+          percent(r.network.test_accuracy)) + ", trained at λ = " + r.network.task.mean_interval + ", rate reading " +
+          r.network.task.rate_scope + ").");
+      } else if (shipped().indexOf(r.delay) >= 0) {
+        text += "Loading the shipped Δt = " + r.delay + " network\u2026";
+      } else {
+        text += "No network is shipped for Δt = " + r.delay + " (shipped: Δt = " + list(shipped()) +
+          "), so no outputs are drawn.";
+      }
+      return text;
+    }
+
+    function redraw() {
+      var mine = ++redraws;
+      var r;
+      try {
+        r = compute();
+      } catch (error) {
+        failed(host, parts, error);
+        return;
+      }
+      host.rnnmemState = r;
+      parts.caption.textContent = describe(r);
+      var t = traces(r);
+      var axis = function (title, domain) {
+        return { title: { text: title }, domain: domain, range: [-1.3, 1.3], tickvals: [-1, 0, 1], zeroline: false,
+          fixedrange: true };
+      };
+      draw(host, parts.plot, t.traces, {
+        height: 420, margin: { l: 60, r: 10, t: 10, b: 40 }, shapes: t.shapes,
+        legend: { orientation: "h", y: -0.15 },
+        xaxis: { title: { text: "step" }, range: [-1, TASK_STEPS], anchor: "y3" },
+        yaxis: axis("channel 1", [0.7, 1]), yaxis2: axis("channel 2", [0.36, 0.66]),
+        yaxis3: axis("channel 3", [0.02, 0.32]),
+      });
+      if (!r.network && shipped().indexOf(r.delay) >= 0) {
+        // Settles once the network is drawn, so that rnnmemRedrawn covers the loading too.
+        host.rnnmemRedrawn = loadNetwork(r.delay).then(function () {
+          if (mine !== redraws) return null;
+          redraw();
+          return host.rnnmemRedrawn;
+        }, function (error) {
+          if (mine === redraws) failed(host, parts, error);
+        });
+      }
+    }
+
+    whenVisible(host, parts, redraw);
+  }
+
+  // ---- network explorer ---------------------------------------------------------------------------------
+
+  function circle(radius, name, line) {
+    var n = 121, x = new Array(n), y = new Array(n);
+    for (var i = 0; i < n; i++) {
+      x[i] = radius * Math.cos((2 * Math.PI * i) / (n - 1));
+      y[i] = radius * Math.sin((2 * Math.PI * i) / (n - 1));
+    }
+    return { type: "scatter", mode: "lines", x: x, y: y, name: name, line: line, xaxis: "x", yaxis: "y",
+      hoverinfo: "name" };
+  }
+
+  function unstableStyle(n) {
+    return UNSTABLE_STYLE[n] || MANY_UNSTABLE_STYLE;
+  }
+
+  // The test trajectory, one trace per output sign pattern; every `every`-th state only when given.
+  function trajectoryTraces(net, scene, opacity, every) {
+    var pc = rows(net.trajectory.pc);
+    var groups = {};
+    net.trajectory.signs.forEach(function (signs, i) {
+      if (i % (every || 1) === 0) (groups[signs] = groups[signs] || []).push(pc[i]);
+    });
+    // All eight patterns, present or not: the same traces for every network let plotly keep its WebGL scene.
+    return CORNER_COLOURS.map(function (colour, corner) {
+      var s = "";
+      for (var c = N_BITS - 1; c >= 0; c--) s += corner & (1 << c) ? "+" : "-";
+      var points = groups[s] || [];
+      return { type: "scatter3d", mode: "markers", scene: scene, name: "output " + signText(s),
+        x: column(points, 0), y: column(points, 1), z: column(points, 2),
+        marker: { size: 1.8, color: colour, opacity: opacity }, hoverinfo: "name" };
+    });
+  }
+
+  function pcAxes() {
+    return {
+      xaxis: { title: { text: "PC1" } }, yaxis: { title: { text: "PC2" } }, zaxis: { title: { text: "PC3" } },
+      aspectmode: "cube",
+    };
+  }
+
+  function networkExplorer(host) {
+    var parts = frame(host, "Network explorer");
+    var delay = firstDelay();
+    var redraws = 0;
+    control(parts.controls, { label: "Δt", options: delayOptions(), value: delay }, function (v) {
+      delay = Number(v);
+      redraw();
+    });
+
+    function fixedPointTraces(net) {
+      var byUnstable = {};
+      net.fixed_points.points.forEach(function (p) {
+        var n = Math.min(p.n_unstable, MODE_GROUPS[MODE_GROUPS.length - 1]);
+        (byUnstable[n] = byUnstable[n] || []).push(p);
+      });
+      // One trace for each count up to the largest any shipped network may have, so the traces stay the same.
+      return MODE_GROUPS.map(function (n) {
+        var points = byUnstable[n] || [], style = unstableStyle(n);
+        return { type: "scatter3d", mode: "markers", scene: "scene", showlegend: points.length > 0,
+          name: n === 0 ? "attractors (0 unstable modes)" : n === 1 ? "1 unstable mode" :
+            n + (n === MODE_GROUPS[MODE_GROUPS.length - 1] ? " or more" : "") + " unstable modes",
+          x: points.map(function (p) { return p.pc[0]; }), y: points.map(function (p) { return p.pc[1]; }),
+          z: points.map(function (p) { return p.pc[2]; }),
+          marker: { size: style.size, symbol: style.symbol, color: style.color, line: { color: "#ffffff", width: 1 } },
+          text: points.map(function (p) {
+            return "fixed point #" + p.index + "<br>unstable modes: " + p.n_unstable + "<br>q = " +
+              p.q.toExponential(1) + "<br>readout " + vector(p.readout, 2);
+          }),
+          hovertemplate: "%{text}<extra></extra>" };
+      });
+    }
+
+    function eigenvalueTraces(net) {
+      var ev = net.spectrum.eigenvalues;
+      var kinds = [["bulk", "bulk eigenvalues", "#7f7f7f"], ["real_outlier", "real outliers", "#d62728"],
+        ["rotation", "rotation pairs", "#1f77b4"]];
+      var traces = kinds.map(function (kind) {
+        var idx = [];
+        ev.kind.forEach(function (k, i) { if (k === kind[0]) idx.push(i); });
+        return { type: "scatter", mode: "markers", name: kind[1], xaxis: "x", yaxis: "y",
+          x: idx.map(function (i) { return ev.re[i]; }), y: idx.map(function (i) { return ev.im[i]; }),
+          marker: { size: 6, color: kind[2] },
+          text: idx.map(function (i) {
+            return "|λ| = " + ev.modulus[i].toFixed(4) + "<br>angle = " + ev.angle[i].toFixed(3) + " rad<br>period = " +
+              (ev.period[i] === null ? "none (real, positive)" : ev.period[i].toFixed(1) + " steps");
+          }),
+          hovertemplate: "%{text}<extra></extra>" };
+      });
+      var s = net.spectrum;
+      return traces.concat([
+        circle(s.unit_radius, "unit circle", { color: "#000000", width: 1 }),
+        circle(s.bulk_radius, "bulk radius " + s.bulk_radius.toFixed(3), { color: "#7f7f7f", width: 1, dash: "dash" }),
+        circle(s.outlier_radius, "outlier radius " + s.outlier_radius.toFixed(3),
+          { color: "#d62728", width: 1, dash: "dot" }),
+      ]);
+    }
+
+    function describe(net) {
+      var census = Object.keys(net.fixed_points.census).map(function (k) {
+        return net.fixed_points.census[k] + " with " + k;
+      });
+      var ratio = net.pca.explained_variance_ratio.reduce(function (a, b) { return a + b; }, 0);
+      return "Shipped network Δt = " + net.delay + " (seed " + net.seed + ", test accuracy " +
+        (net.test_accuracy === null ? "not recorded" : percent(net.test_accuracy)) + "). Left: the last " +
+        net.trajectory.signs.length + " states of a " + net.n_time + "-step test run on PC1\u20133 (" +
+        percent(ratio) + " of the variance), coloured by the signs of the outputs, and its " +
+        net.fixed_points.points.length + " fixed points by number of unstable modes: " + list(census) +
+        ". Right: the " + net.spectrum.eigenvalues.re.length + " eigenvalues of W, " + net.spectrum.n_unstable +
+        " of them outside the unit circle (beyond the margin " + net.spectrum.margin + "), with the unit, bulk " +
+        "and outlier circles. Drag the cube to turn it; hover over a point for its numbers.";
+    }
+
+    function redraw() {
+      var mine = ++redraws;
+      var net = loaded(delay);
+      if (!net) {
+        parts.caption.textContent = "Loading the shipped Δt = " + delay + " network\u2026";
+        // Settles once the network is drawn, so that rnnmemRedrawn covers the loading too.
+        host.rnnmemRedrawn = loadNetwork(delay).then(function () {
+          if (mine !== redraws) return null;
+          redraw();
+          return host.rnnmemRedrawn;
+        }, function (error) {
+          if (mine === redraws) failed(host, parts, error);
+        });
+        return;
+      }
+      host.rnnmemState = { delay: delay, network: net };
+      parts.caption.textContent = describe(net);
+      var scene = pcAxes();
+      scene.domain = { x: [0, 0.52], y: [0, 1] };
+      draw(host, parts.plot, trajectoryTraces(net, "scene", 0.6).concat(fixedPointTraces(net), eigenvalueTraces(net)), {
+        height: 500, margin: { l: 10, r: 10, t: 30, b: 40 }, scene: scene,
+        xaxis: { domain: [0.6, 1], title: { text: "Re λ" }, zeroline: false },
+        yaxis: { title: { text: "Im λ" }, scaleanchor: "x", scaleratio: 1, zeroline: false },
+        legend: { orientation: "h", y: -0.08, font: { size: 10 } },
+        annotations: [
+          { text: "test trajectory and fixed points", x: 0.26, y: 1.05, xref: "paper", yref: "paper",
+            showarrow: false },
+          { text: "eigenvalues of W", x: 0.8, y: 1.05, xref: "paper", yref: "paper", showarrow: false },
+        ],
+        uirevision: "network",
+      });
+    }
+
+    whenVisible(host, parts, redraw);
+  }
+
+  // ---- pulse explorer -----------------------------------------------------------------------------------
+
+  // The attractor whose readout signs are all -, or failing one, the attractor with the lowest readout sum.
+  function startAttractor(net) {
+    var attractors = net.fixed_points.points.filter(function (p) { return p.n_unstable === 0; });
+    var pool = attractors.length ? attractors : net.fixed_points.points;
+    var allMinus = pool.filter(function (p) { return /^-+$/.test(p.signs); });
+    if (allMinus.length) return allMinus[0];
+    var sum = function (p) { return p.readout.reduce(function (a, b) { return a + b; }, 0); };
+    return pool.slice().sort(function (a, b) { return sum(a) - sum(b); })[0];
+  }
+
+  function pulseResponse(net, channel) {
+    var start = startAttractor(net);
+    var steps = PULSE_BEFORE + net.delay + PULSE_AFTER;
+    var inputs = [];
+    for (var t = 1; t <= steps; t++) {
+      var row = new Float64Array(net.n_bits);
+      if (t === PULSE_BEFORE) row[channel] = 1;
+      inputs.push(row);
+    }
+    var sim = rnnmem.simulate(net, inputs, start.state);
+    var states = [Float64Array.from(start.state)].concat(sim.states);
+    var outputs = [Float64Array.from(start.readout)].concat(sim.outputs);
+    var planes = net.rotation_planes.slice().sort(function (a, b) { return b.modulus - a.modulus; })
+      .slice(0, N_PLANES);
+    var mean = net.pca.mean;
+    return {
+      delay: net.delay, channel: channel, start: start, steps: steps, planes: planes, outputs: outputs,
+      pc: states.map(function (s) { return rnnmem.project(net.pca.components, s, mean); }),
+      onPlanes: planes.map(function (plane) {
+        return states.map(function (s) { return rnnmem.project(plane.basis, s); });
+      }),
+    };
+  }
+
+  function paddedRange(values) {
+    var lo = Math.min.apply(null, values), hi = Math.max.apply(null, values), pad = 0.08 * (hi - lo || 1);
+    return [lo - pad, hi + pad];
+  }
+
+  function pulseExplorer(host) {
+    var parts = frame(host, "A pulse through the delay");
+    parts.plot.classList.add("rnnmem-split");
+    var spacePlot = element("div", "rnnmem-space");
+    var timePlot = element("div", "rnnmem-time");
+    parts.plot.appendChild(spacePlot);
+    parts.plot.appendChild(timePlot);
+    var state = { delay: firstDelay(), channel: 0, step: 0 };
+    var response = null, background = null, timer = null, redraws = 0;
+    control(parts.controls, { label: "Δt", options: delayOptions(), value: state.delay }, function (v) {
+      state.delay = Number(v);
+      recompute();
+    });
+    control(parts.controls, { label: "channel", options: [[0, "1"], [1, "2"], [2, "3"]], value: 0 }, function (v) {
+      state.channel = Number(v);
+      recompute();
+    });
+    var time = control(parts.controls, { label: "time step", min: 0, max: PULSE_BEFORE + state.delay + PULSE_AFTER,
+      value: 0 }, function (v) {
+      state.step = v;
+      redraw();
+    });
+    var play = element("button", "rnnmem-play", "\u25b6 play");
+    play.type = "button";
+    play.setAttribute("aria-label", "play");
+    parts.controls.appendChild(play);
+    play.addEventListener("click", function () {
+      if (timer !== null) {
+        stop();
+        return;
+      }
+      if (!response) return;
+      if (state.step >= response.steps) state.step = 0;
+      play.textContent = "\u275a\u275a pause";
+      play.setAttribute("aria-label", "pause");
+      timer = root.setInterval(function () {
+        if (!response || state.step >= response.steps) {
+          stop();
+          return;
+        }
+        state.step += 1;
+        time.set(state.step);
+        redraw();
+      }, 180);
+    });
+
+    function stop() {
+      if (timer !== null) root.clearInterval(timer);
+      timer = null;
+      play.textContent = "\u25b6 play";
+      play.setAttribute("aria-label", "play");
+    }
+
+    function recompute() {
+      var mine = ++redraws;
+      var net = loaded(state.delay);
+      if (!net) {
+        parts.caption.textContent = "Loading the shipped Δt = " + state.delay + " network\u2026";
+        // Settles once the network is drawn, so that rnnmemRedrawn covers the loading too.
+        host.rnnmemRedrawn = loadNetwork(state.delay).then(function () {
+          if (mine !== redraws) return null;
+          recompute();
+          return host.rnnmemRedrawn;
+        }, function (error) {
+          if (mine === redraws) failed(host, parts, error);
+        });
+        return;
+      }
+      try {
+        response = pulseResponse(net, state.channel);
+      } catch (error) {
+        failed(host, parts, error);
+        return;
+      }
+      background = trajectoryTraces(net, "scene", 0.15, 3).map(function (t) {
+        t.showlegend = false;
+        t.hoverinfo = "skip";
+        return t;
+      });
+      time.input.max = String(response.steps);
+      state.step = Math.min(state.step, response.steps);
+      time.set(state.step);
+      redraw();
+    }
+
+    function describe(r, t) {
+      var switchAt = PULSE_BEFORE + r.delay;
+      var phase = t < PULSE_BEFORE ? "before the pulse" : t < switchAt ? "waiting: " + (switchAt - t) +
+        " step" + (switchAt - t === 1 ? "" : "s") + " until the target switches" : "after the target has switched";
+      return "Δt = " + r.delay + ", channel " + (r.channel + 1) + ": the state rests at the attractor " +
+        "with readout signs " + signText(r.start.signs) + " (fixed point #" + r.start.index + ") until a +1 pulse " +
+        "on channel " + (r.channel + 1) + " at step " + PULSE_BEFORE + "; its target switches to + at step " +
+        switchAt + " (shaded: the Δt wait). Step " + t + " of " + r.steps + ", " + phase + ": outputs " +
+        vector(r.outputs[t], 2) + ". Small panels: the state on the " + r.planes.length + " leading rotation planes of W.";
+    }
+
+    function redraw() {
+      if (!response) return;
+      var r = response, t = state.step, upto = t + 1;
+      host.rnnmemState = { delay: r.delay, channel: r.channel, step: t, response: r };
+      parts.caption.textContent = describe(r, t);
+      var path = r.pc.slice(0, upto);
+      var space = background.concat([
+        { type: "scatter3d", mode: "lines+markers", scene: "scene", name: "path so far", x: column(path, 0),
+          y: column(path, 1), z: column(path, 2), line: { color: "#333333", width: 4 },
+          marker: { size: 2.5, color: "#333333" }, hoverinfo: "skip" },
+        { type: "scatter3d", mode: "markers", scene: "scene", name: "step " + t, x: [r.pc[t][0]], y: [r.pc[t][1]],
+          z: [r.pc[t][2]], marker: { size: 6, color: "#d62728" }, hoverinfo: "name" },
+      ]);
+      var spaceLayout = {
+        height: 560, margin: { l: 0, r: 0, t: 30, b: 0 }, uirevision: "pulse",
+        scene: Object.assign(pcAxes(), { domain: { x: [0, 1], y: [0, 1] } }),
+        legend: { orientation: "h", y: 0.02, font: { size: 10 } },
+        annotations: [{ text: "state on PC1\u20133", x: 0.5, y: 1.04, xref: "paper", yref: "paper",
+          showarrow: false }],
+      };
+      var traces = [];
+      var steps = r.outputs.map(function (_, i) { return i; });
+      for (var c = 0; c < N_BITS; c++) {
+        traces.push({ type: "scatter", mode: "lines", name: "output " + (c + 1), x: steps, y: column(r.outputs, c),
+          line: { color: CHANNEL_COLOURS[c], width: c === r.channel ? 2.5 : 1.5 }, xaxis: "x", yaxis: "y" });
+        traces.push({ type: "scatter", mode: "markers", x: [t], y: [r.outputs[t][c]], showlegend: false,
+          marker: { color: CHANNEL_COLOURS[c], size: 8 }, xaxis: "x", yaxis: "y", hoverinfo: "skip" });
+      }
+      var layout = {
+        height: 560, margin: { l: 45, r: 10, t: 30, b: 30 }, showlegend: true,
+        legend: { x: 1, xanchor: "right", y: 0.56, orientation: "h", font: { size: 10 } },
+        xaxis: { domain: [0, 1], anchor: "y", title: { text: "step", standoff: 2 }, range: [-0.5, r.steps + 0.5] },
+        yaxis: { domain: [0.66, 1], anchor: "x", title: { text: "outputs Y" }, range: [-1.15, 1.15] },
+        shapes: [
+          { type: "rect", xref: "x", yref: "y", x0: PULSE_BEFORE, x1: PULSE_BEFORE + r.delay, y0: -1.15, y1: 1.15,
+            fillcolor: "#000000", opacity: 0.08, line: { width: 0 }, layer: "below" },
+          { type: "line", xref: "x", yref: "y", x0: t, x1: t, y0: -1.15, y1: 1.15, line: { color: "#d62728", width: 1 } },
+        ],
+        annotations: [
+          { text: "outputs; shaded: the Δt wait", x: 0.5, y: 1.04, xref: "paper", yref: "paper", showarrow: false },
+        ],
+      };
+      // The rotation planes, two by two under the outputs.
+      r.planes.forEach(function (plane, k) {
+        var n = k + 2, proj = r.onPlanes[k], so = proj.slice(0, upto);
+        var xa = "x" + n, ya = "y" + n, col = k % 2, row = Math.floor(k / 2);
+        traces.push({ type: "scatter", mode: "lines", x: column(proj, 0), y: column(proj, 1), xaxis: xa, yaxis: ya,
+          line: { color: "#cccccc", width: 1 }, showlegend: false, hoverinfo: "skip" });
+        traces.push({ type: "scatter", mode: "lines", x: column(so, 0), y: column(so, 1), xaxis: xa, yaxis: ya,
+          line: { color: "#333333", width: 1.5 }, showlegend: false, hoverinfo: "skip" });
+        traces.push({ type: "scatter", mode: "markers", x: [proj[t][0]], y: [proj[t][1]], xaxis: xa, yaxis: ya,
+          marker: { color: "#d62728", size: 7 }, showlegend: false,
+          hovertemplate: "(%{x:.3f}, %{y:.3f})<extra>plane " + (k + 1) + "</extra>" });
+        layout["xaxis" + n] = { domain: [col * 0.52 + 0.02, col * 0.52 + 0.46], anchor: ya,
+          range: paddedRange(column(proj, 0)), tickfont: { size: 9 } };
+        layout["yaxis" + n] = { domain: [row === 0 ? 0.28 : 0, row === 0 ? 0.43 : 0.15], anchor: xa,
+          range: paddedRange(column(proj, 1)), tickfont: { size: 9 } };
+        layout.annotations.push({ text: "plane " + (k + 1) + ": |λ| " + plane.modulus.toFixed(3) + ", period " +
+          (plane.period === null ? "\u2013" : plane.period.toFixed(1)), x: col * 0.52 + 0.24,
+          y: row === 0 ? 0.47 : 0.19, xref: "paper", yref: "paper", showarrow: false, font: { size: 10 } });
+      });
+      // Two plots: a time step then redraws the 2-D panels without rebuilding the WebGL scene's layout.
+      host.rnnmemRedrawn = Promise.all([
+        root.Plotly.react(spacePlot, space, spaceLayout, PLOT_CONFIG),
+        root.Plotly.react(timePlot, traces, layout, PLOT_CONFIG),
+      ]);
+    }
+
+    whenVisible(host, parts, recompute);
+  }
+
+  // ---- start --------------------------------------------------------------------------------------------
+
+  var KINDS = { task: taskExplorer, network: networkExplorer, pulse: pulseExplorer };
+
+  function init() {
+    Array.prototype.forEach.call(doc.querySelectorAll("[data-explorer]"), function (host) {
+      if (host.rnnmemExplorer) return;
+      var make = KINDS[host.getAttribute("data-explorer")];
+      host.rnnmemExplorer = true;
+      if (!make) {
+        host.textContent = "Unknown explorer \"" + host.getAttribute("data-explorer") + "\" (known: " +
+          Object.keys(KINDS).join(", ") + ").";
+      } else if (!root.Plotly || !rnnmem) {
+        host.textContent = "This figure needs plotly.js and forward.js, which did not load.";
+      } else {
+        make(host);
+      }
+    });
+  }
+
+  if (rnnmem) {
+    rnnmem.explorers = { init: init, loadNetwork: loadNetwork, shipped: shipped, pulseResponse: pulseResponse };
+  }
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);
+  else init();
+})(window);
