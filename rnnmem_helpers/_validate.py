@@ -200,6 +200,44 @@ class InstanceOf(Constraint):
         return [(None, TypeError), ({}, TypeError), (np.zeros(2), TypeError)]
 
 
+class SequenceOf(Constraint):
+    """A list or tuple whose items each satisfy ``item``; returned as a tuple of the normalised items.
+
+    Parameters
+    ----------
+    item : Constraint
+    what : str
+        The items in words, completing "a list of ...".
+    """
+
+    def __init__(self, item: Constraint, what: str):
+        self.item, self.what = item, what
+
+    def describe(self) -> str:
+        return f"a list of {self.what}"
+
+    def _check(self, name, value, allowed):
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"{name} must be {allowed}, got {type(value).__name__}")
+        out = []
+        for i, v in enumerate(value):
+            try:
+                out.append(self.item.check(name, v))
+            except (TypeError, ValueError) as exc:
+                # The item's message starts with ``name``; the index tells which item.
+                raise type(exc)(f"{name} must be {self.describe()}; item {i}: {_after_name(exc, name)}") from None
+        return tuple(out)
+
+    def invalid_examples(self):
+        return [(None, TypeError), ("ab", TypeError), ({"a": 1}, TypeError), ([True], TypeError)]
+
+
+def _after_name(exc: Exception, name: str) -> str:
+    """The message of ``exc`` without its leading parameter name."""
+    text = str(exc)
+    return text[len(name) :].lstrip() if text.startswith(name) else text
+
+
 class RNG(Constraint):
     """A non-negative integer seed or an ``np.random.Generator``; returned as a Generator."""
 

@@ -35,6 +35,7 @@ from ._validate import (
     OneOf,
     Optional,
     Real,
+    SequenceOf,
     validate_fields,
     validate_params,
 )
@@ -70,32 +71,7 @@ class ResultError(ValueError):
 # ----------------------------------------------------------------------------- constraints on sequences
 
 
-class _Sequence(Constraint):
-    """A list or tuple whose items each satisfy ``item``; returned as a tuple of the normalised items."""
-
-    def __init__(self, item: Constraint, what: str):
-        self.item, self.what = item, what
-
-    def describe(self) -> str:
-        return f"a list of {self.what}"
-
-    def _check(self, name, value, allowed):
-        if not isinstance(value, (list, tuple)):
-            raise TypeError(f"{name} must be {allowed}, got {type(value).__name__}")
-        out = []
-        for i, v in enumerate(value):
-            try:
-                out.append(self.item.check(name, v))
-            except (TypeError, ValueError) as exc:
-                # The item's message starts with ``name``; the index tells which item.
-                raise type(exc)(f"{name} must be {self.describe()}; item {i}: {_after_name(exc, name)}") from None
-        return tuple(out)
-
-    def invalid_examples(self):
-        return [(None, TypeError), ("ab", TypeError), ({"a": 1}, TypeError), ([True], TypeError)]
-
-
-class _Reals(_Sequence):
+class _Reals(SequenceOf):
     """A list of finite reals within bounds; returned as a tuple of floats."""
 
     def __init__(self, minimum: float | None = None, maximum: float | None = None):
@@ -111,7 +87,7 @@ class _Reals(_Sequence):
         return bad
 
 
-class _Ints(_Sequence):
+class _Ints(SequenceOf):
     """A list of integers >= ``minimum``; returned as a tuple of ints."""
 
     def __init__(self, minimum: int):
@@ -141,7 +117,7 @@ class _Pair(Constraint):
 _PAIR = _Pair()
 
 
-class _Pairs(_Sequence):
+class _Pairs(SequenceOf):
     """A list of [re, im] pairs of finite reals; returned as a tuple of (float, float)."""
 
     def __init__(self):
@@ -182,12 +158,6 @@ class _Counts(Constraint):
             ({0: 0}, ValueError),
             ({-1: 1}, ValueError),
         ]
-
-
-def _after_name(exc: Exception, name: str) -> str:
-    """The message of ``exc`` without its leading parameter name."""
-    text = str(exc)
-    return text[len(name) :].lstrip() if text.startswith(name) else text
 
 
 # ----------------------------------------------------------------------------- the run config

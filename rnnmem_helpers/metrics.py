@@ -63,14 +63,8 @@ def score(outputs, targets, mask) -> tuple[float, np.ndarray, int]:
     m = check_array("mask", mask, ndim=2, shape=y.shape).astype(bool)
     if not m.any():
         raise ValueError("mask must mark at least one valid entry")
-    correct = (np.sign(y) == tgt) & m
-    per_channel = correct.sum(0) / np.maximum(m.sum(0), 1)
-    sign_y = np.where(y >= 0, 1.0, -1.0)
-    both_valid = m[1:] & m[:-1]
-    flipped = sign_y[1:] != sign_y[:-1]
-    should_flip = tgt[1:] != tgt[:-1]
-    wrong = both_valid & flipped & (~should_flip | (sign_y[1:] != tgt[1:]))
-    return float(correct.sum() / m.sum()), per_channel, int(wrong.sum())
+    correct, valid, wrong_flips, _ = _chunk_counts(y, tgt, m, None)
+    return float(correct.sum() / valid.sum()), correct / np.maximum(valid, 1), wrong_flips
 
 
 def check_weights_and_task(weights: RNNWeights, task: TaskConfig) -> None:
@@ -177,7 +171,7 @@ def evaluate(
 
 
 def _chunk_counts(outputs, targets, mask, last_row):
-    """The counts behind :func:`score` for one chunk of a stream.
+    """The counts behind :func:`score`, for a whole stream or one chunk of it.
 
     Parameters
     ----------
@@ -185,7 +179,8 @@ def _chunk_counts(outputs, targets, mask, last_row):
     mask : ndarray of shape (time, n_bits), bool
     last_row : tuple of three ndarray of shape (n_bits,), or None
         Output sign, target and mask of the step before the chunk (None for
-        the first chunk), so that a wrong flip at the boundary is counted.
+        the first chunk or a whole stream), so that a wrong flip at the
+        boundary is counted.
 
     Returns
     -------

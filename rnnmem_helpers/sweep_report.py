@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from ._validate import Constraint, check_float, check_int, validate_params
+from ._validate import InstanceOf, SequenceOf, check_float, check_int, validate_params
 from .analysis import MIN_ANGLE
 from .experiment import Analysis, RunConfig, RunResult
 from .stats import bootstrap_ci, wilson_ci
@@ -59,22 +59,8 @@ OBJECT_COLUMNS = (
 _CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(RunConfig))
 
 
-class _Results(Constraint):
-    """A list or tuple of RunResult."""
-
-    def describe(self) -> str:
-        return "a list of RunResult (from load_sweep or run_sweep)"
-
-    def _check(self, name, value, allowed):
-        if not isinstance(value, (list, tuple)):
-            raise TypeError(f"{name} must be {allowed}, got {type(value).__name__}")
-        for i, item in enumerate(value):
-            if not isinstance(item, RunResult):
-                raise TypeError(f"{name} must be {allowed}; item {i} is a {type(item).__name__}")
-        return list(value)
-
-    def invalid_examples(self):
-        return [({"a": 1}, TypeError), ([{"delay": 0}], TypeError), ("x", TypeError)]
+#: What run_table and completeness take as results.
+_RESULTS = SequenceOf(InstanceOf(RunResult), "RunResult (from load_sweep or run_sweep)")
 
 
 def _analysis_row(analysis: Analysis | None) -> dict:
@@ -134,7 +120,7 @@ def _objects(values) -> np.ndarray:
     return out
 
 
-@validate_params({"results": _Results()})
+@validate_params({"results": _RESULTS})
 def run_table(results) -> dict:
     """One row per run: its config, outcome and (if analysed) topology and spectrum.
 
@@ -340,7 +326,7 @@ def delay_limits(conv, group: str = "n_hidden") -> dict:
     return collect(rows, [group, "n_delays", "max_all", "max_any", "min_none"], conv)
 
 
-@validate_params({"results": _Results()})
+@validate_params({"results": _RESULTS})
 def completeness(results, runs, by=("n_hidden", "delay")) -> dict:
     """Finished runs against the runs of the grid, per group.
 
