@@ -499,6 +499,25 @@ class RunResult:
             )
 
 
+@validate_params({"result": InstanceOf(RunResult)})
+def missing_fields(result: RunResult) -> tuple[str, ...]:
+    """Values that the current :func:`analyse` computes but ``result`` lacks.
+
+    Only a result migrated from schema 1 can lack any: its
+    ``analysis.fixed_points.attractor_moduli`` is None because the weights
+    that would give it were never stored. The sweep runner reruns such runs
+    (see :func:`rnnmem_helpers.sweep.pending_runs`).
+
+    Returns
+    -------
+    tuple of str
+        Dotted names of the missing values; empty for a complete result.
+    """
+    if result.analysis is not None and result.analysis.fixed_points.attractor_moduli is None:
+        return ("analysis.fixed_points.attractor_moduli",)
+    return ()
+
+
 # ----------------------------------------------------------------------------- to and from JSON
 
 _RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(RunResult))

@@ -36,6 +36,7 @@ from .experiment import (
     RunConfig,
     RunResult,
     load_result,
+    missing_fields,
     run_experiment,
     run_key,
     save_result,
@@ -203,16 +204,23 @@ def _result_or_reason(config: RunConfig, out_dir: Path):
 
 
 def pending_runs(runs, out_dir) -> list[RunConfig]:
-    """Runs without a valid result file in ``out_dir``.
+    """Runs without a valid, complete result file in ``out_dir``.
 
     A file that exists but does not load as a valid result of the current
     schema (truncated, ``{}``, a schema-1 file, another run's) is reported on
-    stderr, one line naming it, and its run counts as pending.
+    stderr, one line naming it, and its run counts as pending. So does a valid
+    result that lacks a value the current analysis computes
+    (:func:`rnnmem_helpers.experiment.missing_fields`): it was migrated
+    without its weights, and only a new run can give the value.
     """
     out_dir = Path(out_dir)
     todo = []
     for config in runs:
         result, reason = _result_or_reason(config, out_dir)
+        if result is not None and missing_fields(result):
+            path = out_dir / f"{run_key(config)}.json"
+            reason = f"{path}: lacks {', '.join(missing_fields(result))} (migrated without weights)"
+            result = None
         if result is None:
             if reason is not None:
                 print(f"warning: {reason}; the run will be done again", file=sys.stderr)

@@ -31,6 +31,7 @@ from rnnmem_helpers.experiment import (
     _dominant_mode,
     analyse,
     load_result,
+    missing_fields,
     result_from_dict,
     result_to_dict,
     run_experiment,
@@ -159,6 +160,13 @@ def _result(**kw):
         "analysis": Analysis(spectrum=_spectrum(), fixed_points=_fixed_points()),
     }
     return RunResult(**{**args, **kw})
+
+
+def test_missing_fields_names_what_only_a_rerun_can_give():
+    assert missing_fields(_result()) == ()
+    assert missing_fields(_result(config=RunConfig(max_steps=1000, analyse=False), analysis=None)) == ()
+    migrated = _result(analysis=Analysis(spectrum=_spectrum(), fixed_points=_fixed_points(attractor_moduli=None)))
+    assert missing_fields(migrated) == ("analysis.fixed_points.attractor_moduli",)
 
 
 def test_a_valid_result_round_trips_through_json():

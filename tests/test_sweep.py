@@ -217,6 +217,20 @@ def test_an_invalid_result_file_is_reported_and_rerun(content, tmp_path, capsys)
     assert [r.config for r in load_results(runs, tmp_path)] == [runs[0]]
 
 
+def test_a_migrated_result_without_moduli_is_kept_readable_but_rerun(tmp_path, capsys):
+    run = RunConfig(n_hidden=5, max_steps=3, analyse=True)
+    path = tmp_path / f"{run_key(run)}.json"
+    result = run_experiment(run)
+    fps = dataclasses.replace(result.analysis.fixed_points, attractor_moduli=None)
+    save_result(path, dataclasses.replace(result, analysis=dataclasses.replace(result.analysis, fixed_points=fps)))
+    assert pending_runs([run], tmp_path) == [run]
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and "attractor_moduli" in lines[0]
+    assert [r.config for r in load_results([run], tmp_path)] == [run]
+    save_result(path, result)
+    assert pending_runs([run], tmp_path) == []
+
+
 def test_a_schema_1_file_says_to_migrate(tmp_path, capsys):
     run = expand_grid(SMALL)[0]
     old = dict(result_to_dict(run_experiment(run)))
