@@ -7,11 +7,13 @@ network, computed by the package's own helpers, so that the page shows what
 the helpers compute; :func:`export_all` writes one file per shipped seed-0
 network.
 
-Format (``format_version`` 1). A matrix is ``{"shape": [rows, cols], "data": [...]}``
+Format (``format_version`` 2). A matrix is ``{"shape": [rows, cols], "data": [...]}``
 with ``data`` in row-major order. The weights are the checkpoint's float32
 values, written exactly: each number is the float64 equal to the float32, so
 ``JSON.parse`` in JavaScript and ``json.loads`` in Python give those values bit
-for bit. Every other number is rounded to :data:`DIGITS` significant digits.
+for bit. The trajectory's projections, which only a 3-D scatter shows, are
+rounded to :data:`PLOT_DIGITS` significant digits; every other number to
+:data:`DIGITS`.
 
 - ``format``, ``format_version``, ``package_version``
 - ``delay``, ``seed``, ``n_hidden``, ``n_bits``, ``task`` (the TaskConfig as a dict),
@@ -31,7 +33,8 @@ for bit. Every other number is rounded to :data:`DIGITS` significant digits.
   keys as strings, as ``FixedPointResult.summary()``), ``margin``, and
   ``points``, each with ``index``, ``pc`` (3), ``n_unstable``,
   ``n_unstable_naive``, ``q``, ``readout`` (tanh(W_out x*)), ``signs`` and
-  ``state`` (x*, N numbers), in the order of
+  ``state`` (x*, N numbers, for an attractor, ``n_unstable == 0``; None for
+  the others, which the page never runs from), in the order of
   :func:`~rnnmem_helpers.fixed_points.find_fixed_points` at zero input
 - ``spectrum``: ``unit_radius`` (1), ``bulk_radius``, ``outlier_radius``,
   ``bulk_radius_empirical``, ``n_unstable``, ``n_unstable_naive``, ``margin``,
@@ -70,16 +73,18 @@ from .fixed_points import find_fixed_points
 from .mechanism import eig_span
 
 FORMAT = "rnnmem-explorer-network"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: Significant digits of every exported number but the weights: float32 precision, which is all a plot can show.
 DIGITS = 7
+#: Significant digits of the trajectory's projections: 1e-4 of an axis is below a pixel, and they are most of a file.
+PLOT_DIGITS = 4
 N_COMPONENTS = 3
 #: Default cap on one file, so that a page with every network stays within the book's 8 MB budget.
 MAX_FILE_BYTES = 1_500_000
 
 
-def _rounded(values) -> list:
-    return [float(f"{v:.{DIGITS}g}") for v in np.asarray(values, dtype=np.float64).ravel()]
+def _rounded(values, digits: int = DIGITS) -> list:
+    return [float(f"{v:.{digits}g}") for v in np.asarray(values, dtype=np.float64).ravel()]
 
 
 def _matrix(arr, values: list) -> dict:
@@ -126,7 +131,7 @@ def _period(angle: float) -> float | None:
         "n_shown": Integer(1),
     }
 )
-def export_network(ckpt: Checkpoint, *, n_time: int = 20_000, rng, n_shown: int = 3000) -> dict:
+def export_network(ckpt: Checkpoint, *, n_time: int = 20_000, rng, n_shown: int = 2000) -> dict:
     """Everything the explorers draw for one network, as a JSON-ready dict.
 
     See the module docstring for the fields.
@@ -177,7 +182,7 @@ def export_network(ckpt: Checkpoint, *, n_time: int = 20_000, rng, n_shown: int 
             "q": _rounded(fps.q[i])[0],
             "readout": _rounded(readouts[i]),
             "signs": _signs(readouts[i])[0],
-            "state": _rounded(fps.xstar[i]),
+            "state": _rounded(fps.xstar[i]) if fps.n_unstable[i] == 0 else None,
         }
         for i in range(len(fps))
     ]
@@ -222,7 +227,7 @@ def export_network(ckpt: Checkpoint, *, n_time: int = 20_000, rng, n_shown: int 
         },
         "trajectory": {
             "start": run.n_time - shown.shape[0],
-            "pc": _matrix(shown_pc, _rounded(shown_pc)),
+            "pc": _matrix(shown_pc, _rounded(shown_pc, PLOT_DIGITS)),
             "signs": _signs(run.outputs_txk[-n_shown:]),
         },
         "fixed_points": {

@@ -15,7 +15,9 @@ the config file; sweeps that share a folder share identical runs.
 A run's result is a JSON file named by its :func:`~rnnmem_helpers.experiment.run_key`
 and written atomically, so a rerun skips finished runs and a crashed worker
 loses only the run it was doing. A file that does not load as a valid result
-of the current schema is reported and its run done again.
+of the current schema is reported and its run done again; so is a result that
+lacks a value the current analysis computes (a run migrated from schema 1
+without its weights, see :func:`rnnmem_helpers.experiment.missing_fields`).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import pytest
 
 from rnnmem_helpers import TaskConfig, available_pretrained, load_pretrained, make_stream, score, simulate
 from rnnmem_helpers.checkpoints import pretrained_path
-from rnnmem_helpers.explorer_data import export_all
+from rnnmem_helpers.explorer_data import FORMAT_VERSION, export_all
 from rnnmem_helpers.task import targets_from_inputs
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -94,6 +94,10 @@ def _js_errors(page, script: str) -> str | None:
 
 def test_every_shipped_network_is_exported(exported):
     assert SHIPPED and sorted(exported) == SHIPPED
+
+
+def test_the_script_reads_the_format_the_package_writes(page):
+    assert page.evaluate("() => rnnmem.FORMAT_VERSION") == FORMAT_VERSION
 
 
 @pytest.mark.parametrize("delay", SHIPPED)
@@ -218,8 +222,8 @@ def test_make_stream_follows_the_task_rule(page):
     [
         ("() => rnnmem.simulate({}, [[0, 0, 0]])", "TypeError: net must be a network exported"),
         (
-            "() => rnnmem.simulate({...window.net, format_version: 2}, [[0, 0, 0]])",
-            "RangeError: net.format_version must be 1",
+            "() => rnnmem.simulate({...window.net, format_version: 1}, [[0, 0, 0]])",
+            "RangeError: net.format_version must be 2",
         ),
         ("() => rnnmem.simulate(window.net, [[0, 0]])", "RangeError: inputs must be an array of rows of 3 numbers"),
         ("() => rnnmem.simulate(window.net, [[0, NaN, 0]])", "RangeError: inputs must hold only finite numbers"),

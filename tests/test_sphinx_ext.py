@@ -42,7 +42,7 @@ def test_dedupe_keeps_mathjax_and_one_thebe_script():
     doctools = script("_static/doctools.js")
     thebe, thebe_again = script(None, body=THEBE_BODY), script("", body=THEBE_BODY)
     mathjax_config = script("", body=MATHJAX_CONFIG)
-    mathjax = script("_static/vendor/mathjax/tex-svg-full.js", defer="defer")
+    mathjax = script("_static/vendor/mathjax/tex-svg.js", defer="defer")
     context = {"script_files": [doctools, thebe, mathjax_config, mathjax, thebe_again]}
 
     ext.dedupe_scripts(None, "page", "page.html", context, None)
@@ -58,7 +58,7 @@ def test_dedupe_keeps_scripts_that_later_handlers_add():
     context = {"script_files": builder_list}
 
     ext.dedupe_scripts(None, "page", "page.html", context, None)
-    mathjax = script("_static/vendor/mathjax/tex-svg-full.js", defer="defer")
+    mathjax = script("_static/vendor/mathjax/tex-svg.js", defer="defer")
     builder_list.append(mathjax)
 
     assert context["script_files"].count(mathjax) == 1
@@ -70,7 +70,7 @@ def test_missing_assets_name_the_files_and_say_npm_ci(tmp_path):
     for name in ("plotly-gl3d.min.js", "LICENSE"):
         (tmp_path / "node_modules" / "plotly.js-gl3d-dist-min" / name).write_text("x")
 
-    with pytest.raises(ExtensionError, match=r"node_modules/mathjax/es5/tex-svg-full\.js.*run `npm ci`") as info:
+    with pytest.raises(ExtensionError, match=r"node_modules/mathjax/es5/tex-svg\.js.*run `npm ci`") as info:
         ext.vendored_files(tmp_path / "node_modules")
     assert "plotly-gl3d.min.js" not in str(info.value)
 
@@ -143,7 +143,7 @@ def test_book_build_serves_mathjax_from_static_with_one_thebe_script(tmp_path, m
     out = _build(tmp_path, monkeypatch)
 
     page = (out / "index.html").read_text()
-    mathjax_tag = r'<script (async|defer)="\w+" src="_static/vendor/mathjax/tex-svg-full\.js(\?v=\w+)?"></script>'
+    mathjax_tag = r'<script (async|defer)="\w+" src="_static/vendor/mathjax/tex-svg\.js(\?v=\w+)?"></script>'
     assert re.search(mathjax_tag, page)
     assert page.count("THEBE_JS_URL") == 1
     assert "plotly" not in page

@@ -401,11 +401,11 @@
     });
   }
 
+  // Principal-component coordinates have no unit a reader needs, and plotly's WebGL scene turns every new tick
+  // label into triangles, which made a redraw take over 100 ms; the axes keep their titles and grid.
   function pcAxes() {
-    return {
-      xaxis: { title: { text: "PC1" } }, yaxis: { title: { text: "PC2" } }, zaxis: { title: { text: "PC3" } },
-      aspectmode: "cube",
-    };
+    var axis = function (title) { return { title: { text: title }, showticklabels: false }; };
+    return { xaxis: axis("PC1"), yaxis: axis("PC2"), zaxis: axis("PC3"), aspectmode: "cube" };
   }
 
   function networkExplorer(host) {
@@ -518,10 +518,11 @@
 
   // ---- pulse explorer -----------------------------------------------------------------------------------
 
-  // The attractor whose readout signs are all -, or failing one, the attractor with the lowest readout sum.
+  // The attractor whose readout signs are all -, or failing one, the attractor with the lowest readout sum
+  // (the export gives the state of attractors only).
   function startAttractor(net) {
-    var attractors = net.fixed_points.points.filter(function (p) { return p.n_unstable === 0; });
-    var pool = attractors.length ? attractors : net.fixed_points.points;
+    var pool = net.fixed_points.points.filter(function (p) { return p.n_unstable === 0 && p.state; });
+    if (!pool.length) throw new Error("the Δt = " + net.delay + " network has no attractor to start a pulse from");
     var allMinus = pool.filter(function (p) { return /^-+$/.test(p.signs); });
     if (allMinus.length) return allMinus[0];
     var sum = function (p) { return p.readout.reduce(function (a, b) { return a + b; }, 0); };

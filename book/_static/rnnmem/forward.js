@@ -22,6 +22,8 @@
   "use strict";
 
   var RATE_SCOPES = ["all", "per_channel"];
+  // The layout of rnnmem_helpers.explorer_data that this script reads (its FORMAT_VERSION).
+  var FORMAT_VERSION = 2;
 
   function describe(value) {
     if (value === null) return "null";
@@ -92,9 +94,10 @@
     }
     var cached = prepared.get(net);
     if (cached) return cached;
-    if (net.format_version !== 1) {
-      // A data file from another version of the export may lay its weights out differently.
-      throw new RangeError("net.format_version must be 1 (this script's format), got " + describe(net.format_version));
+    if (net.format_version !== FORMAT_VERSION) {
+      // A data file from another version of the export may lay its data out differently.
+      throw new RangeError("net.format_version must be " + FORMAT_VERSION + " (this script's format), got " +
+        describe(net.format_version));
     }
     var w = net.weights;
     var n = w.W && w.W.shape ? w.W.shape[0] : null;
@@ -255,7 +258,7 @@
   }
 
   var api = {
-    FORMAT_VERSION: 1,
+    FORMAT_VERSION: FORMAT_VERSION,
     simulate: simulate,
     taskTargets: taskTargets,
     accuracy: accuracy,

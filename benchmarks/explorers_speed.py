@@ -1,0 +1,167 @@
+"""Benchmark the book's explorers as a reader meets them: page weight, load time, redraw time.
+
+    python benchmarks/explorers_speed.py [--html _build/html] [--moves 20]
+
+Issue 11's targets, for every page that holds an explorer, opened from disk
+(``file://``) in headless Chromium:
+
+- the page loads, MathJax included, in under 2 s;
+- it weighs under 8 MB with everything: all files of the build it loads once
+  every shipped network has been chosen in every explorer;
+- an explorer redraws within 100 ms of a control change.
+
+A redraw is timed inside the page, from the control's ``input`` event to the
+first animation frame after the explorer's redraw promise
+(``host.rnnmemRedrawn``) settles, so the time counts what the explorer
+computes and what plotly draws, not the round trips of the browser driver.
+The first choice of a network also fetches its data file; those moves are
+reported apart ("first load"). Each control is moved ``--moves`` times, back
+and forth across its range.
+
+Prints one line per page and per control (median and maximum in ms), then
+one line per target with its verdict; exits 1 if a target is missed. The
+machine matters: Chromium here draws WebGL in software (SwiftShader), which is
+slower than a reader's GPU; and run it alone, as the other benchmarks: a busy
+CPU slows the browser's drawing most of all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+# The browser check's page plumbing (Chromium flags, which URLs are the build's, the chapters in order) is
+# reused rather than copied, so that the benchmark opens pages exactly as the check does.
+_spec = importlib.util.spec_from_file_location(
+    "browser_check", Path(__file__).resolve().parent.parent / "scripts" / "browser_check.py"
+)
+browser_check = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(browser_check)
+CHROMIUM_ARGS, INLINE_SCHEMES, ROOT = browser_check.CHROMIUM_ARGS, browser_check.INLINE_SCHEMES, browser_check.ROOT
+WAIT_FOR_MATHJAX, local_file = browser_check.WAIT_FOR_MATHJAX, browser_check.local_file
+toc_pages = browser_check.toc_pages
+
+LOAD_TARGET_S = 2.0
+WEIGHT_TARGET_MB = 8.0
+REDRAW_TARGET_MS = 100.0
+
+# One move of one control, timed in the page. A select steps to its next option (wrapping), a range
+# steps by one step, turning back at its ends; only `input` is dispatched, as a keyboard move does.
+TIMED_MOVE = """async ([control, host, direction]) => {
+    const t0 = performance.now();
+    if (control.tagName === 'SELECT') {
+        control.selectedIndex = (control.selectedIndex + 1) % control.options.length;
+    } else if (direction > 0) {
+        control.stepUp();
+    } else {
+        control.stepDown();
+    }
+    control.dispatchEvent(new Event('input', {bubbles: true}));
+    await host.rnnmemRedrawn;
+    await new Promise(resolve => requestAnimationFrame(resolve));
+    return performance.now() - t0;
+}"""
+AT_END = """([control, direction]) => control.tagName !== 'SELECT'
+    && (direction > 0 ? Number(control.value) >= Number(control.max) : Number(control.value) <= Number(control.min))"""
+N_LOADED = "() => Object.keys(window.rnnmem_data || {}).length"
+LABEL = "e => (e.getAttribute('aria-label') || (e.labels && e.labels[0] && e.labels[0].textContent) || '').trim()"
+
+
+def bench_page(context, html: Path, rel: str, moves: int) -> tuple[list[str], dict]:
+    """Time one page; return its report lines and its figures (load s, weight MB, worst warm redraw ms)."""
+    files: set[Path] = set()
+    page = context.new_page()
+    page.on(
+        "request",
+        lambda r: urlparse(r.url).scheme in INLINE_SCHEMES or files.add(local_file(r.url, html, None) or Path()),
+    )
+    start = time.perf_counter()
+    page.goto((html / rel).as_uri(), wait_until="load")
+    page.evaluate(WAIT_FOR_MATHJAX)
+    load_s = time.perf_counter() - start
+    page.wait_for_load_state("networkidle")
+    lines, worst = [], 0.0
+    explorers = page.locator("[data-explorer]")
+    for i in range(explorers.count()):
+        explorer = explorers.nth(i)
+        explorer.scroll_into_view_if_needed()
+        host = explorer.element_handle()
+        page.wait_for_function("h => h.rnnmemRedrawn !== undefined", arg=host)
+        page.evaluate("h => h.rnnmemRedrawn", host)
+        controls = explorer.locator("input[type=range], select")
+        for j in range(controls.count()):
+            control = controls.nth(j).element_handle()
+            warm, first, direction = [], [], 1
+            for _ in range(moves):
+                if page.evaluate(AT_END, [control, direction]):
+                    direction = -direction
+                networks = page.evaluate(N_LOADED)
+                ms = page.evaluate(TIMED_MOVE, [control, host, direction])
+                (first if page.evaluate(N_LOADED) > networks else warm).append(ms)
+            label = page.evaluate(LABEL, control) or f"control {j}"
+            worst = max([worst, *warm])
+            name = explorer.get_attribute("data-explorer")
+            lines.append(
+                f"  {name} / {label}: redraw median {statistics.median(warm):.0f} ms, "
+                f"max {max(warm):.0f} ms over {len(warm)} moves"
+                + (f"; first load of a network {statistics.median(first):.0f} ms (n={len(first)})" if first else "")
+            )
+    page.close()
+    files.discard(Path())
+    weight_mb = sum(f.stat().st_size for f in files if f.is_file()) / 1e6
+    head = f"{rel}: loads from file:// and typesets in {load_s:.2f} s; {weight_mb:.2f} MB in {len(files)} files"
+    return [head, *lines], {"load_s": load_s, "weight_mb": weight_mb, "redraw_ms": worst}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
+    parser.add_argument("--moves", type=int, default=20)
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    if args.moves < 1:
+        print(f"--moves: must be a positive integer, got {args.moves}", file=sys.stderr)
+        return 2
+    html = args.html.resolve()
+    if not (html / "index.html").is_file():
+        print(f"--html: no built book at {args.html}; run jupyter-book build . first", file=sys.stderr)
+        return 2
+    from playwright.sync_api import sync_playwright
+
+    worst = {"load_s": 0.0, "weight_mb": 0.0, "redraw_ms": 0.0}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if urlparse(route.request.url).scheme in INLINE_SCHEMES
+                or local_file(route.request.url, html, None) is not None
+                else route.abort()
+            ),
+        )
+        for rel in toc_pages():
+            if "data-explorer" not in (html / rel).read_text(encoding="utf-8"):
+                continue
+            lines, figures = bench_page(context, html, rel, args.moves)
+            print("\n".join(lines))
+            worst = {k: max(worst[k], figures[k]) for k in worst}
+        browser.close()
+    verdicts = [
+        ("load from disk", worst["load_s"], LOAD_TARGET_S, "s"),
+        ("weight with everything", worst["weight_mb"], WEIGHT_TARGET_MB, "MB"),
+        ("redraw after a control change", worst["redraw_ms"], REDRAW_TARGET_MS, "ms"),
+    ]
+    for what, value, target, unit in verdicts:
+        print(f"{'ok  ' if value < target else 'MISS'} {what}: worst {value:.2f} {unit} (target < {target:g} {unit})")
+    return 0 if all(value < target for _, value, target, _ in verdicts) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
