@@ -5,6 +5,20 @@ float32 (the training precision) in the column-vector convention of
 :mod:`rnnmem_helpers.model`; ``metadata`` is a JSON string holding the task,
 model and training configs, the seed, the held-out accuracy, the package
 version and the command that produced the file.
+
+Metadata versions (``format_version``):
+
+1. Every file is a trained network. Required: ``task``, ``model``, ``seed``.
+2. Adds ``kind``, ``"trained"`` or ``"constructed"`` (built by hand by
+   :mod:`rnnmem_helpers.construct`, not trained). A constructed network must
+   also hold ``construction`` (an object with its ``gain`` > 0, see
+   :meth:`rnnmem_helpers.construct.DelayDesign.parameters`) and ``test`` (its
+   :class:`~rnnmem_helpers.metrics.EvalResult` fields, ``accuracy`` in [0, 1]);
+   its ``seed`` is that of the ``initial_weights`` that drew its W_in.
+
+Files are written in version 2 and read in both: a version-1 file is a trained
+network. The version was bumped so that a package that knows only version 1
+refuses a constructed network instead of taking it for a trained one.
 """
 
 from __future__ import annotations
@@ -21,10 +35,16 @@ import numpy as np
 
 from ._io import atomic_write
 from ._validate import check_int
+from .metrics import EvalResult
 from .model import ModelConfig, RNNWeights
 from .task import TaskConfig
 
-FORMAT_VERSION = 1
+#: The metadata version :func:`save_checkpoint` writes.
+FORMAT_VERSION = 2
+#: The versions :func:`load_checkpoint` reads (see the module docstring).
+READABLE_VERSIONS = (1, 2)
+#: Values of the metadata field ``kind`` (version 2); a version-1 file is ``"trained"``.
+KINDS = ("trained", "constructed")
 ARRAY_KEYS = ("W", "W_in", "W_out")
 MEMBER_KEYS = (*ARRAY_KEYS, "metadata")
 REQUIRED_METADATA = ("format_version", "task", "model", "seed")
@@ -61,8 +81,13 @@ class Checkpoint:
     metadata: dict
 
     @property
+    def kind(self) -> str:
+        """``"trained"`` or ``"constructed"``; a version-1 file, which has no ``kind``, is ``"trained"``."""
+        return self.metadata.get("kind", "trained")
+
+    @property
     def task(self) -> TaskConfig:
-        """The task the network was trained on."""
+        """The task the network was trained (or constructed) for."""
         return TaskConfig(**self.metadata["task"])
 
     @property
@@ -87,7 +112,9 @@ def save_checkpoint(path, weights: RNNWeights, metadata: dict) -> Path:
         JSON-serialisable; must hold ``task`` (a :class:`TaskConfig` as a dict),
         ``model`` (a :class:`ModelConfig` as a dict, matching the weights) and
         ``seed`` (an integer >= 0). ``format_version`` is added; if given it
-        must equal ``FORMAT_VERSION``.
+        must equal ``FORMAT_VERSION`` (older versions are read, not written).
+        ``kind`` is ``"trained"`` unless given; a ``"constructed"`` network
+        also needs ``construction`` and ``test`` (see the module docstring).
 
     Returns
     -------
@@ -106,7 +133,14 @@ def save_checkpoint(path, weights: RNNWeights, metadata: dict) -> Path:
         raise TypeError(f"weights must be RNNWeights, got {type(weights).__name__}")
     if not isinstance(metadata, dict):
         raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
-    meta = {"format_version": FORMAT_VERSION, **metadata}
+    version = metadata.get("format_version", FORMAT_VERSION)
+    if isinstance(version, bool) or version != FORMAT_VERSION:
+        raise ValueError(
+            f"metadata field 'format_version' must be {FORMAT_VERSION} (the version written; "
+            f"{list(READABLE_VERSIONS)} are read), got {version!r}"
+        )
+    # Every caller before version 2 saved trained networks and did not pass a kind.
+    meta = {"format_version": FORMAT_VERSION, "kind": "trained", **metadata}
     try:
         text = json.dumps(meta, sort_keys=True)
     except (TypeError, ValueError) as exc:
@@ -205,8 +239,9 @@ def check_contents(members: dict) -> dict:
     if missing:
         raise ValueError(f"metadata must contain {list(REQUIRED_METADATA)}; missing {missing}")
     version = meta["format_version"]
-    if isinstance(version, bool) or version != FORMAT_VERSION:
-        raise ValueError(f"metadata field 'format_version' must be {FORMAT_VERSION}, got {version!r}")
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        raise ValueError(f"metadata field 'format_version' must be one of {list(READABLE_VERSIONS)}, got {version!r}")
+    _check_kind(meta, version)
     task = _config_field("task", meta["task"], TaskConfig)
     model = _config_field("model", meta["model"], ModelConfig)
     seed = meta["seed"]
@@ -220,6 +255,38 @@ def check_contents(members: dict) -> dict:
     if task.n_bits != k:
         raise ValueError(f"metadata field 'task': n_bits={task.n_bits} but the arrays have n_bits={k}")
     return meta
+
+
+def _check_kind(meta: dict, version: int) -> None:
+    """Check ``kind`` and, for a constructed network, ``construction`` and ``test``."""
+    if version == 1:
+        if "kind" in meta:
+            raise ValueError("metadata field 'kind' needs format_version 2; a version-1 file is a trained network")
+        return
+    kind = meta.get("kind")
+    if isinstance(kind, bool) or kind not in KINDS:
+        raise ValueError(f"metadata field 'kind' must be one of {list(KINDS)} (format_version 2), got {kind!r}")
+    if kind != "constructed":
+        return
+    construction = meta.get("construction")
+    if not isinstance(construction, dict):
+        raise ValueError(
+            f"metadata field 'construction' must be an object for a constructed network, got {construction!r}"
+        )
+    gain = construction.get("gain")
+    if not _is_real(gain) or not 0 < gain < math.inf:
+        raise ValueError(f"metadata field 'construction': 'gain' must be a finite number > 0, got {gain!r}")
+    test = meta.get("test")
+    allowed = [f.name for f in fields(EvalResult)]
+    if not isinstance(test, dict) or sorted(test) != sorted(allowed):
+        raise ValueError(f"metadata field 'test' must be an object with keys {allowed} for a constructed network")
+    accuracy = test["accuracy"]
+    if not _is_real(accuracy) or not 0 <= accuracy <= 1:
+        raise ValueError(f"metadata field 'test': 'accuracy' must be a number in [0, 1], got {accuracy!r}")
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _config_field(name: str, value, cls):
@@ -320,6 +387,40 @@ def available_pretrained() -> list[tuple[int, int]]:
         if d.isdigit() and s.isdigit():
             pairs.append((int(d), int(s)))
     return sorted(pairs)
+
+
+def constructed_path(delay: int) -> Path:
+    """Path of a shipped hand-built network ``checkpoints/constructed_delay{delay}.npz``."""
+    delay = check_int("delay", delay, minimum=0)
+    return Path(str(resources.files("rnnmem_helpers") / "checkpoints" / f"constructed_delay{delay}.npz"))
+
+
+def available_constructed() -> list[int]:
+    """Delays of the hand-built networks shipped with the package, sorted."""
+    folder = Path(str(resources.files("rnnmem_helpers") / "checkpoints"))
+    stems = (f.stem[len("constructed_delay") :] for f in folder.glob("constructed_delay*.npz"))
+    return sorted(int(d) for d in stems if d.isdigit())
+
+
+def load_constructed(delay: int) -> Checkpoint:
+    """Load a shipped network built by hand (:mod:`rnnmem_helpers.construct`) for output delay ``delay``.
+
+    Raises
+    ------
+    ValueError
+        If none is shipped for that delay (the message lists those that are).
+    CheckpointError
+        If the file is not a constructed network.
+    """
+    path = constructed_path(delay)
+    if not path.is_file():
+        raise ValueError(
+            f"no shipped constructed network for delay={delay}; available delays: {available_constructed()}"
+        )
+    ckpt = load_checkpoint(path)
+    if ckpt.kind != "constructed":
+        raise CheckpointError(f"{path}: metadata field 'kind' must be 'constructed', got {ckpt.kind!r}")
+    return ckpt
 
 
 def load_pretrained(delay: int, seed: int = 0) -> Checkpoint:

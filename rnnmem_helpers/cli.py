@@ -1,4 +1,4 @@
-"""Command line: ``python -m rnnmem_helpers {train,evaluate,sweep} ...``.
+"""Command line: ``python -m rnnmem_helpers {train,evaluate,sweep,construct} ...``.
 
 A user error (a bad flag value, a missing, unreadable or corrupt file, an
 unwritable ``--out``) is reported before any work starts as one line on
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import shlex
 import tempfile
@@ -18,8 +19,9 @@ from pathlib import Path
 
 from . import __version__
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from .construct import DEFAULT_GAIN, W_IN_SEED, design_delay_network, max_constructible_delay
 from .metrics import DEFAULT_TEST_STEPS, EVAL_CHUNK_STEPS, check_weights_and_task, evaluate
-from .model import ModelConfig
+from .model import ModelConfig, RNNWeights
 from .task import RATE_SCOPES, TaskConfig
 from .train import MODES, TrainConfig, train
 
@@ -29,6 +31,8 @@ _MODEL_DEFAULTS = ModelConfig()
 _TRAIN_DEFAULTS = TrainConfig()
 # A 100-unit network runs 1-2 x 10^5 steps a second: 10^8 steps take 10-15 minutes, 10^9 would take hours.
 MAX_EVAL_STEPS = 10**8
+#: Seed of the fresh test stream that ``construct`` scores a hand-built network on (recorded in its metadata).
+CONSTRUCT_TEST_SEED = 2024
 # Config fields as spelled on the command line, so an error names the flag the user typed.
 _FLAGS = {
     "delay": "--delay",
@@ -38,6 +42,7 @@ _FLAGS = {
     "mode": "--mode",
     "max_steps": "--max-steps",
     "target_accuracy": "--target-accuracy",
+    "gain": "--gain",
 }
 
 
@@ -123,8 +128,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=2, help="LocalCluster worker processes, one thread each, in [1, 64] (default 2)"
     )
     sw.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    co = sub.add_parser(
+        "construct",
+        help="build a delayed flip-flop network by hand (no training), score it and save a checkpoint (.npz)",
+    )
+    co.add_argument(
+        "--delay",
+        type=int,
+        required=True,
+        help="output delay Δt in steps, in [0, N // 3 - 1] (32 for N = 100)",
+    )
+    co.add_argument("--out", type=Path, required=True, help="where to write the checkpoint (.npz)")
+    co.add_argument(
+        "--n-hidden",
+        type=int,
+        default=_MODEL_DEFAULTS.n_hidden,
+        help=f"number of recurrent units N, >= 6 (default {_MODEL_DEFAULTS.n_hidden})",
+    )
+    co.add_argument(
+        "--gain",
+        type=float,
+        default=DEFAULT_GAIN,
+        help=f"self-excitation, copy and readout gain, at least the design's minimum (default {DEFAULT_GAIN:g})",
+    )
     # Checks made after parsing report through the subcommand's parser, so their errors name it as argparse's do.
-    for command_parser in (tr, ev, sw):
+    for command_parser in (tr, ev, sw, co):
         command_parser.set_defaults(command_parser=command_parser)
     return parser
 
@@ -146,8 +175,20 @@ def canonical_train_command(args: argparse.Namespace) -> str:
     return " ".join(parts)
 
 
+def canonical_construct_command(args: argparse.Namespace) -> str:
+    """The construct command with every setting spelled out, as stored in checkpoints."""
+    parts = [
+        "python -m rnnmem_helpers construct",
+        f"--delay {args.delay}",
+        f"--n-hidden {args.n_hidden}",
+        f"--gain {args.gain!r}",
+        f"--out {shlex.quote(str(args.out))}",
+    ]
+    return " ".join(parts)
+
+
 def check_out_path(path: Path) -> None:
-    """Check, before training, that a checkpoint can be written at ``path`` (the ``--out`` of ``train``).
+    """Check, before any work, that a checkpoint can be written at ``path`` (``--out`` of ``train``, ``construct``).
 
     Parameters
     ----------
@@ -250,7 +291,9 @@ def _evaluate(args, parser) -> int:
         # load_checkpoint's own message names the file and the field at fault.
         parser.error(f"argument path: {exc}")
     except (ValueError, TypeError, KeyError, OSError):
-        parser.error(f"argument path: {str(path)!r} is not a readable rnnmem checkpoint (.npz written by train)")
+        parser.error(
+            f"argument path: {str(path)!r} is not a readable rnnmem checkpoint (.npz written by train or construct)"
+        )
     if args.steps < task.delay + 2:
         parser.error(
             f"argument --steps: must be an integer in [{task.delay + 2}, {MAX_EVAL_STEPS}] for this checkpoint "
@@ -270,6 +313,60 @@ def _evaluate(args, parser) -> int:
         f"{path}: delay {task.delay}, N={ckpt.weights.n_hidden}; "
         f"accuracy {res.accuracy:.4%} on {res.n_time} steps ({res.n_pulses} pulses); "
         f"per channel {per}; wrong flips {res.wrong_flips}"
+    )
+    return 0
+
+
+def _construct(args, parser) -> int:
+    n_bits = _TASK_DEFAULTS.n_bits
+    try:
+        model = ModelConfig(n_hidden=args.n_hidden, n_bits=n_bits)
+        max_delay = max_constructible_delay(model.n_hidden, model.n_bits)
+    except (TypeError, ValueError) as exc:
+        _config_error(parser, exc)
+    if not 0 <= args.delay <= max_delay:
+        parser.error(
+            f"argument --delay: must be an integer in [0, {max_delay}] for --n-hidden {args.n_hidden} "
+            f"(each of the {n_bits} channels needs max(delay, 1) units, and {n_bits} more are input units), "
+            f"got {args.delay}"
+        )
+    if not 0 < args.gain < math.inf:
+        parser.error(f"argument --gain: must be a finite number > 0, got {args.gain}")
+    task = TaskConfig(delay=args.delay, n_bits=n_bits)
+    try:
+        # Building is a few matrix operations; the work is the evaluation below.
+        design = design_delay_network(args.delay, n_hidden=model.n_hidden, n_bits=model.n_bits, gain=args.gain)
+    except ValueError as exc:
+        if str(exc).startswith("W_in"):
+            parser.error(f"argument --n-hidden: the seed-{W_IN_SEED} input weights at N={args.n_hidden}: {exc}")
+        _config_error(parser, exc)
+    try:
+        check_out_path(args.out)
+    except ValueError as exc:
+        parser.error(str(exc))
+    # Score the network as the file will hold it: float32, like every checkpoint.
+    stored = RNNWeights(**{k: getattr(design.weights, k).astype("float32") for k in ("W", "W_in", "W_out")})
+    result = evaluate(stored, task, rng=CONSTRUCT_TEST_SEED)
+    metadata = {
+        "kind": "constructed",
+        "task": dataclasses.asdict(task),
+        "model": dataclasses.asdict(model),
+        "seed": W_IN_SEED,
+        "construction": {
+            **design.parameters(),
+            "W_in": f"initial_weights(ModelConfig(n_hidden={model.n_hidden}, n_bits={model.n_bits}), "
+            f"rng={W_IN_SEED}).W_in",
+        },
+        "test": dataclasses.asdict(result),
+        "test_seed": CONSTRUCT_TEST_SEED,
+        "version": __version__,
+        "command": canonical_construct_command(args),
+    }
+    save_checkpoint(args.out, stored, metadata)
+    print(
+        f"constructed delay {task.delay}, N={model.n_hidden} (gain {design.gain:g}, least workable "
+        f"{design.min_gain:.3g}); accuracy on a fresh {result.n_time}-step stream: {result.accuracy:.4%}; "
+        f"wrong flips: {result.wrong_flips}; saved {args.out}"
     )
     return 0
 
@@ -320,5 +417,5 @@ def main(argv=None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = {"train": _train, "evaluate": _evaluate, "sweep": _sweep}[args.command]
+    handler = {"train": _train, "evaluate": _evaluate, "sweep": _sweep, "construct": _construct}[args.command]
     return handler(args, args.command_parser)

@@ -193,7 +193,8 @@ def test_sigterm_handler_installed_only_while_writing_in_main_thread(tmp_path):
     ("scale", "metadata", "field"),
     [
         (1e300, META, "'W'"),  # finite in float64, inf in float32
-        (1.0, {**META, "format_version": 2}, "'format_version'"),
+        (1.0, {**META, "format_version": ck.FORMAT_VERSION + 1}, "'format_version'"),
+        (1.0, {**META, "format_version": 1}, "'format_version'"),  # read, but no longer written
         (1.0, {**META, "format_version": True}, "'format_version'"),
         (1.0, {**META, "model": {"n_hidden": 9, "n_bits": 3}}, "'model'"),
         (1.0, {**META, "task": "x"}, "'task'"),

@@ -128,3 +128,105 @@ def test_shipped_checkpoints_load_and_meet_targets():
         load_pretrained(99)
     with pytest.raises(ValueError, match="delay"):
         load_pretrained(-1)
+
+
+# ----------------------------------------------------------------------------- format version 2: kind
+
+
+CONSTRUCTED = {
+    **META,
+    "kind": "constructed",
+    "construction": {"gain": 8.0},
+    "test": {
+        "accuracy": 1.0,
+        "per_channel": [1.0, 1.0, 1.0],
+        "wrong_flips": 0,
+        "n_valid": 9,
+        "n_pulses": 3,
+        "n_time": 9,
+    },
+}
+
+
+def _raw_metadata(path):
+    with np.load(path, allow_pickle=False) as data:
+        return json.loads(str(data["metadata"][()]))
+
+
+def test_save_writes_version_2_and_kind_trained_unless_given(tmp_path, weights):
+    path = save_checkpoint(tmp_path / "a.npz", weights, META)
+    assert _raw_metadata(path)["format_version"] == 2 and _raw_metadata(path)["kind"] == "trained"
+    assert load_checkpoint(path).kind == "trained"
+    built = save_checkpoint(tmp_path / "b.npz", weights, CONSTRUCTED)
+    ckpt = load_checkpoint(built)
+    assert ckpt.kind == "constructed" and ckpt.metadata["construction"] == {"gain": 8.0}
+
+
+def test_version_1_files_still_load_as_trained_networks(tmp_path, weights):
+    # The shipped trained networks are version 1 and are read unchanged.
+    for delay, seed in available_pretrained():
+        ckpt = load_pretrained(delay, seed)
+        assert ckpt.metadata["format_version"] == 1 and "kind" not in ckpt.metadata and ckpt.kind == "trained"
+    arrays = {k: getattr(weights, k).astype(np.float32) for k in ("W", "W_in", "W_out")}
+    np.savez(tmp_path / "v1.npz", metadata=np.array(json.dumps({"format_version": 1, **META})), **arrays)
+    assert load_checkpoint(tmp_path / "v1.npz").kind == "trained"
+    # A version-1 file that says it is constructed contradicts itself.
+    np.savez(tmp_path / "v1k.npz", metadata=np.array(json.dumps({"format_version": 1, **CONSTRUCTED})), **arrays)
+    with pytest.raises(CheckpointError, match="'kind' needs format_version 2"):
+        load_checkpoint(tmp_path / "v1k.npz")
+
+
+def test_save_refuses_to_write_an_old_version(tmp_path, weights):
+    with pytest.raises(ValueError, match=r"'format_version' must be 2 .*got 1"):
+        save_checkpoint(tmp_path / "a.npz", weights, {**META, "format_version": 1})
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"kind": "random"}, "'kind'"),
+        ({"kind": None}, "'kind'"),
+        ({"kind": True}, "'kind'"),
+        ({"construction": None}, "'construction'"),
+        ({"construction": {"gain": 0}}, "'construction'"),
+        ({"construction": {"gain": float("nan")}}, "'construction'"),
+        ({"construction": {}}, "'construction'"),
+        ({"test": None}, "'test'"),
+        ({"test": {"accuracy": 1.0}}, "'test'"),
+        ({"test": {**CONSTRUCTED["test"], "accuracy": 1.5}}, "'test'"),
+        ({"test": {**CONSTRUCTED["test"], "accuracy": "1"}}, "'test'"),
+    ],
+)
+def test_kind_and_construction_are_checked_on_save_and_on_load(tmp_path, weights, change, field):
+    meta = {**CONSTRUCTED, **change}
+    with pytest.raises(ValueError, match=field):
+        save_checkpoint(tmp_path / "a.npz", weights, meta)
+    assert list(tmp_path.iterdir()) == []
+    arrays = {k: getattr(weights, k).astype(np.float32) for k in ("W", "W_in", "W_out")}
+    np.savez(tmp_path / "b.npz", metadata=np.array(json.dumps({"format_version": 2, **meta})), **arrays)
+    with pytest.raises(CheckpointError, match=rf"b\.npz: metadata field {field}"):
+        load_checkpoint(tmp_path / "b.npz")
+
+
+def test_version_2_file_without_kind_is_refused(tmp_path, weights):
+    arrays = {k: getattr(weights, k).astype(np.float32) for k in ("W", "W_in", "W_out")}
+    np.savez(tmp_path / "a.npz", metadata=np.array(json.dumps({"format_version": 2, **META})), **arrays)
+    with pytest.raises(CheckpointError, match="metadata field 'kind' must be one of"):
+        load_checkpoint(tmp_path / "a.npz")
+
+
+def test_constructed_loader(monkeypatch):
+    delays = ck.available_constructed()
+    assert {16, 24, 32} <= set(delays)
+    for delay in delays:
+        path = ck.constructed_path(delay)
+        assert path.name == f"constructed_delay{delay}.npz" and path.parent == ck.pretrained_path(0).parent
+        assert ck.load_constructed(delay).kind == "constructed"
+    with pytest.raises(ValueError, match=r"available delays: \[.*32\]"):
+        ck.load_constructed(99)
+    with pytest.raises(ValueError, match="^delay must"):
+        ck.constructed_path(-1)
+    monkeypatch.setattr(ck, "constructed_path", lambda delay: ck.pretrained_path(0))
+    with pytest.raises(CheckpointError, match="'kind' must be 'constructed'"):
+        ck.load_constructed(0)

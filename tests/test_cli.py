@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import pytest
 from rnnmem_helpers import analysis, cli, load_checkpoint, metrics
 from rnnmem_helpers.checkpoints import pretrained_path
 from rnnmem_helpers.cli import MAX_EVAL_STEPS, check_out_path, main
+from rnnmem_helpers.construct import construct_delay_network
 from rnnmem_helpers.init import init_weights
 from rnnmem_helpers.metrics import evaluate, score
 from rnnmem_helpers.model import ModelConfig, simulate
@@ -300,3 +302,83 @@ def test_run_test_caps_the_states_it_keeps_before_allocating(monkeypatch):
     small = init_weights(ModelConfig(n_hidden=10), rng=0)
     with pytest.raises(ValueError, match=r"n_time must be an integer in \[7, 2000000\], got 2000001"):
         analysis.run_test(small, TaskConfig(delay=5), n_time=2_000_001, rng=0)
+
+
+# ----------------------------------------------------------------------------- construct
+
+
+def test_construct_builds_scores_and_saves(tmp_path, capsys):
+    out = tmp_path / "net.npz"
+    assert main(["construct", "--delay", "4", "--n-hidden", "20", "--out", str(out)]) == 0
+    assert "accuracy on a fresh 100000-step stream: 100.0000%" in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == ["net.npz"]
+    ckpt = load_checkpoint(out)
+    meta = ckpt.metadata
+    assert ckpt.kind == "constructed" and meta["format_version"] == 2
+    assert meta["command"] == f"python -m rnnmem_helpers construct --delay 4 --n-hidden 20 --gain 8.0 --out {out}"
+    assert meta["task"] == {"n_bits": 3, "delay": 4, "mean_interval": 50.0, "rate_scope": "all"}
+    assert meta["model"] == {"n_hidden": 20, "n_bits": 3} and meta["seed"] == 0
+    assert meta["construction"]["gain"] == 8.0 and meta["construction"]["units_per_channel"] == 4
+    # The recorded test is evaluate's result on the stored (float32) network and the recorded stream.
+    again = evaluate(ckpt.weights, ckpt.task, rng=meta["test_seed"])
+    assert meta["test"] == json.loads(json.dumps(dataclasses.asdict(again)))
+    assert meta["test"]["accuracy"] == 1.0 and meta["test"]["wrong_flips"] == 0
+    expected = construct_delay_network(4, n_hidden=20)
+    for key in ("W", "W_in", "W_out"):
+        np.testing.assert_array_equal(getattr(ckpt.weights, key), getattr(expected, key).astype(np.float32))
+
+
+def test_construct_help_lists_flags(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["construct", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for flag in ("--delay", "--out", "--n-hidden", "--gain"):
+        assert flag in out
+
+
+@pytest.mark.parametrize(
+    "argv, names",
+    [
+        (["--delay", "-1", "--out", "x.npz"], "argument --delay: must be an integer in [0, 32] for --n-hidden 100"),
+        (["--delay", "33", "--out", "x.npz"], "argument --delay: must be an integer in [0, 32]"),
+        (["--delay", "6", "--n-hidden", "20", "--out", "x.npz"], "argument --delay: must be an integer in [0, 5]"),
+        (["--delay", "abc", "--out", "x.npz"], "--delay"),
+        (["--out", "x.npz"], "--delay"),
+        (["--delay", "3"], "--out"),
+        (["--delay", "1", "--n-hidden", "5", "--out", "x.npz"], "argument --n-hidden: must be >= 6"),
+        (["--delay", "1", "--n-hidden", "5000", "--out", "x.npz"], "argument --n-hidden"),
+        (["--delay", "3", "--gain", "4", "--out", "x.npz"], "argument --gain: must be >= 4.09"),
+        (["--delay", "3", "--gain", "nan", "--out", "x.npz"], "argument --gain: must be a finite number > 0"),
+        (["--delay", "3", "--gain", "-2", "--out", "x.npz"], "argument --gain"),
+        (["--delay", "3", "--out", "x.pt"], "--out"),
+        (["--delay", "3", "--out", "adir.npz"], "adir.npz"),
+        (["--delay", "3", "--out", "nowhere/x.npz"], "nowhere"),
+        (["--delay", "3", "--out", "afile.txt/x.npz"], "afile.txt"),
+    ],
+)
+def test_construct_user_error_is_one_line_and_exit_2_before_any_work(argv, names, bad_files, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "evaluate", _no_work)
+    monkeypatch.setattr(cli, "save_checkpoint", _no_work)
+    before = sorted(p.name for p in bad_files.iterdir())
+    with pytest.raises(SystemExit) as exc:
+        main(["construct", *argv])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and names in lines[0] and "error:" in lines[0], captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert sorted(p.name for p in bad_files.iterdir()) == before
+
+
+def test_construct_reports_input_weights_it_cannot_use_under_n_hidden(monkeypatch, capsys, tmp_path):
+    def undecodable(*args, **kwargs):
+        raise ValueError("W_in: the rows of the 3 input units cannot decode the pulses of channel(s) [0]")
+
+    monkeypatch.setattr(cli, "design_delay_network", undecodable)
+    monkeypatch.setattr(cli, "evaluate", _no_work)
+    with pytest.raises(SystemExit) as exc:
+        main(["construct", "--delay", "1", "--n-hidden", "6", "--out", str(tmp_path / "x.npz")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "argument --n-hidden: the seed-0 input weights at N=6" in err

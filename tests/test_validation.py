@@ -44,7 +44,9 @@ from rnnmem_helpers._validate import (
     validate_fields,
     validate_params,
 )
+from rnnmem_helpers.ablation import ablate, remove_eigenvalues, switch_latencies, timing_from_outputs, timing_measures
 from rnnmem_helpers.analysis import fit_pca, run_test
+from rnnmem_helpers.construct import construct_delay_network, design_delay_network, max_constructible_delay
 from rnnmem_helpers.experiment import (
     Analysis,
     FixedPointRecord,
@@ -67,7 +69,10 @@ from rnnmem_helpers.mechanism import (
     cube_axes,
     eig_span,
     ignore_delay_accuracy,
+    loop_overshoot,
     pulse_responses,
+    pulse_visibility,
+    rotation_plane_angles,
     share_in_planes,
 )
 from rnnmem_helpers.stats import (
@@ -89,6 +94,7 @@ for _module in pkgutil.iter_modules(rnnmem_helpers.__path__):
         importlib.import_module(f"rnnmem_helpers.{_module.name}")
 
 W5 = init_weights(ModelConfig(n_hidden=5), rng=0)
+W_IN20 = initial_weights(ModelConfig(n_hidden=20), rng=0).W_in
 TINY_TRAIN = TrainConfig(max_steps=1, eval_every=1, eval_steps=100, confirm_steps=100)
 RUN5 = run_test(W5, TaskConfig(), 200, rng=0)
 W3 = RNNWeights(W=2 * np.eye(3), W_in=np.eye(3), W_out=np.eye(3))
@@ -126,6 +132,17 @@ BASELINES = {
     RunResult: ((), {f.name: getattr(RESULT, f.name) for f in dataclasses.fields(RESULT)}),
     result_to_dict: ((RESULT,), {}),
     missing_fields: ((RESULT,), {}),
+    max_constructible_delay: ((20,), {"n_bits": 3}),
+    design_delay_network: ((3,), {"n_hidden": 20, "n_bits": 3, "W_in": W_IN20, "gain": 8.0}),
+    construct_delay_network: ((3,), {"n_hidden": 20, "n_bits": 3, "W_in": W_IN20, "gain": 8.0}),
+    remove_eigenvalues: ((np.diag([2.0, 1.0]), [2.0]), {"tol": 1e-6}),
+    ablate: ((load_pretrained(8).weights, "bulk"), {"rng": 0}),
+    switch_latencies: ((np.zeros((4, 3)), np.zeros((4, 3))), {}),
+    timing_from_outputs: ((np.eye(4, 3), np.ones((4, 3)), 1), {}),
+    timing_measures: ((W5, TaskConfig()), {"n_time": 100, "rng": 0}),
+    loop_overshoot: ((RUN5,), {"window": 5, "settle": 2}),
+    pulse_visibility: ((RUN5, W5), {"window": 5, "settle": 2, "horizon": 3}),
+    rotation_plane_angles: ((np.eye(3), np.ones(3)), {"n_null": 10, "rng": 0}),
     save_result: (("never-written.json", RESULT), {}),
     run_experiment: ((RunConfig(),), {}),
     analyse: ((W5,), {"rng": 0}),
