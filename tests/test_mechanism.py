@@ -7,15 +7,29 @@ import numpy as np
 import pytest
 from scipy.linalg import subspace_angles
 from scipy.optimize import brentq
+from scipy.stats import beta, kstest
 
-from rnnmem_helpers import PCA, FixedPointResult, RNNWeights, TaskConfig, TestRun, fit_pca, run_test
+from rnnmem_helpers import (
+    PCA,
+    FixedPointResult,
+    RNNWeights,
+    TaskConfig,
+    TestRun,
+    fit_pca,
+    load_pretrained,
+    run_test,
+    spectrum_summary,
+)
 from rnnmem_helpers.analysis import init_bulk_radius
 from rnnmem_helpers.mechanism import (
     attractor_table,
     cube_axes,
     eig_span,
     ignore_delay_accuracy,
+    loop_overshoot,
     pulse_responses,
+    pulse_visibility,
+    rotation_plane_angles,
     share_in_planes,
 )
 from rnnmem_helpers.task import targets_from_inputs
@@ -282,3 +296,154 @@ def test_ignore_delay_accuracy_is_seeded_by_rng():
     assert got == ignore_delay_accuracy(task, n_time=2000, rng=3)
     with pytest.raises(TypeError, match="rng"):
         ignore_delay_accuracy(task)
+
+
+# ----------------------------------------------------------------------------- loops and visibility
+
+
+def _switch_run():
+    """One bit, two units, Δt = 2, readout unit 0, with hand-made switches at 20, 40 and a failed one at 60.
+
+    At rest the state is (±0.8, 0). At 20 (− to +) it loops out to (1.2, 0.6) before settling: 0.4 beyond B
+    along B − A = (1.6, 0), an overshoot of 0.25, the 0.6 across not counting. At 40 (+ to −) it first moves
+    only along unit 1, which the readout does not see, then straight to B. At 60 the state never leaves A.
+    """
+    n_time, delay = 80, 2
+    inputs = np.zeros((n_time, 1), np.float32)
+    for t, sign in ((5, -1), (20, 1), (40, -1), (50, 1), (52, -1), (60, 1), (77, -1)):
+        inputs[t, 0] = sign
+    states = np.zeros((n_time, 2))
+    states[5:20, 0] = -0.8
+    states[20:23] = [(-0.5, 0.2), (0.2, 0.4), (1.2, 0.6)]
+    states[23:40] = (0.8, 0.0)
+    states[40:42] = [(0.8, 0.5), (0.8, 0.3)]
+    states[42:] = (-0.8, 0.0)
+    targets, mask = targets_from_inputs(inputs[None], delay)
+    run = TestRun(TaskConfig(n_bits=1, delay=delay), inputs, targets[0], mask[0], states, np.tanh(states[:, :1]))
+    weights = RNNWeights(W=np.eye(2), W_in=np.ones((2, 1)), W_out=np.array([[1.0, 0.0]]))
+    return run, weights
+
+
+def test_loop_overshoot_of_hand_made_switches():
+    # 5 sets the bit, 50 and 52 are not isolated, 77 runs past the end; 60 is isolated but the output never switches.
+    run, _ = _switch_run()
+    got = loop_overshoot(run, window=5, settle=2)
+    assert got.name == "overshoot" and got.time.tolist() == [20, 40] and got.channel.tolist() == [0, 0]
+    assert got.value == pytest.approx([0.25, 0.0], abs=1e-12)
+    assert got.size == pytest.approx([1.6, 1.6], abs=1e-12)
+    assert got.n_unswitched == 1 and got.n == 2
+    assert got.median == pytest.approx(0.125) and got.mean == pytest.approx(0.125)
+    with pytest.raises(ValueError, match="read-only"):
+        got.value[0] = 0.0
+
+
+def test_pulse_visibility_of_hand_made_switches():
+    run, weights = _switch_run()
+    got = pulse_visibility(run, weights, window=5, settle=2)
+    # Readout z = unit 0, from −0.8 at rest. Steps 20, 21: −0.5, 0.2, so the largest move is 1.0 of a 1.6 switch.
+    # Steps 40, 41 move only unit 1: invisible.
+    assert got.name == "visibility" and got.time.tolist() == [20, 40]
+    assert got.value == pytest.approx([1.0 / 1.6, 0.0], abs=1e-12)
+    assert got.size == pytest.approx([1.6, 1.6], abs=1e-12)
+    # Looking one step further takes in the loop (1.2 − (−0.8) = 2.0) and the switch at 42 (1.6).
+    assert pulse_visibility(run, weights, window=5, settle=2, horizon=3).value == pytest.approx([2.0 / 1.6, 1.0])
+
+
+def test_switch_measures_without_switches_are_empty_with_nan_summaries():
+    run, weights = _switch_run()
+    got = loop_overshoot(run, window=30, settle=2)  # no pulse is isolated over so wide a window
+    assert got.n == 0 and got.time.dtype.kind == "i" and np.isnan(got.median) and np.isnan(got.mean)
+    assert pulse_visibility(run, weights, window=30, settle=2).n == 0
+
+
+def test_switch_measures_refuse_bad_windows_and_horizons():
+    run, weights = _switch_run()
+    with pytest.raises(ValueError, match=r"^settle must be an integer in \[1, window\] = \[1, 5\]"):
+        loop_overshoot(run, window=5, settle=6)
+    with pytest.raises(ValueError, match=r"^horizon must be an integer in \[1, delay \+ window\] = \[1, 7\]"):
+        pulse_visibility(run, weights, window=5, settle=2, horizon=8)
+    undelayed = TestRun(TaskConfig(n_bits=1), run.inputs, run.inputs, run.inputs != 0, run.states_txn, run.outputs_txk)
+    with pytest.raises(ValueError, match="^horizon must be given for a run with delay 0"):
+        pulse_visibility(undelayed, weights)
+    other = RNNWeights(W=np.eye(3), W_in=np.ones((3, 1)), W_out=np.ones((1, 3)))
+    with pytest.raises(ValueError, match=r"^weights must have W_out of shape \(1, 2\)"):
+        pulse_visibility(run, other)
+
+
+# ----------------------------------------------------------------------------- rotation planes
+
+
+def _rotation_network(n=8, seed=4):
+    """W = Q blockdiag(0.9 R(0.7), 0.1 I) Qᵀ: one outlying rotation, in the plane span(q₀, q₁)."""
+    q = _orthogonal(n, seed)
+    b = 0.1 * np.eye(n)
+    b[:2, :2] = 0.9 * np.array([[np.cos(0.7), -np.sin(0.7)], [np.sin(0.7), np.cos(0.7)]])
+    return q @ b @ q.T, q
+
+
+def test_rotation_plane_angles_are_the_known_angles():
+    w, q = _rotation_network()
+    phi, psi = 0.3, 1.1
+    reference = np.column_stack(
+        [np.cos(phi) * q[:, 0] + np.sin(phi) * q[:, 4], np.cos(psi) * q[:, 1] + np.sin(psi) * q[:, 5]]
+    )
+    got = rotation_plane_angles(w, reference, n_null=200, rng=0)
+    assert got.eigvals == pytest.approx([0.9 * np.exp(0.7j)], abs=1e-12) and got.reference_rank == 2
+    assert got.angles == pytest.approx(np.array([[phi, psi]]), abs=1e-10)
+    assert got.smallest == pytest.approx([phi], abs=1e-10) and got.statistic == pytest.approx(phi, abs=1e-10)
+    # The columns need not be orthonormal, and a dependent one adds nothing.
+    mixed = np.column_stack([3 * reference[:, 0] + reference[:, 1], reference[:, 1], reference.sum(axis=1)])
+    assert rotation_plane_angles(w, mixed, n_null=10, rng=0).angles == pytest.approx(np.array([[phi, psi]]), abs=1e-10)
+    # A tiny angle keeps its precision (arccos of a cosine near 1 would not).
+    tiny = np.cos(1e-7) * q[:, 0] + np.sin(1e-7) * q[:, 6]
+    assert rotation_plane_angles(w, tiny, n_null=10, rng=0).angles == pytest.approx(np.array([[1e-7]]), rel=1e-6)
+
+
+def test_rotation_plane_angles_of_a_shipped_network_match_scipy():
+    weights = load_pretrained(8).weights
+    got = rotation_plane_angles(weights.W, weights.W_out.T, n_null=50, rng=0)
+    rotations = spectrum_summary(weights.W).rotation_eigvals
+    assert got.eigvals.tolist() == rotations.tolist() and len(rotations) >= 3
+    for lam, angles in zip(rotations, got.angles, strict=True):
+        expected = np.sort(subspace_angles(eig_span(weights.W, [lam]), weights.W_out.T))
+        assert angles == pytest.approx(expected, abs=1e-10)
+
+
+def test_rotation_plane_null_is_that_of_uniform_random_planes():
+    # For a fixed line and a uniformly random plane of R^n, cos² of the angle between them is Beta(1, (n − 2)/2).
+    n = 8
+    w, q = _rotation_network(n)
+    got = rotation_plane_angles(w, q[:, 3], n_null=4000, rng=1)
+    assert got.null.shape == (4000,)
+    assert kstest(np.cos(got.null) ** 2, beta(1, (n - 2) / 2).cdf).pvalue > 1e-3
+    again = rotation_plane_angles(w, q[:, 3], n_null=4000, rng=np.random.default_rng(1))
+    assert np.array_equal(again.null, got.null)
+
+
+def test_rotation_plane_p_values_at_the_extremes():
+    w, q = _rotation_network()
+    orthogonal = rotation_plane_angles(w, q[:, 2:5], n_null=99, rng=0)
+    assert orthogonal.smallest == pytest.approx([np.pi / 2], abs=1e-12)
+    assert orthogonal.quantile == 1.0 and orthogonal.plane_quantile.tolist() == [1.0]
+    assert orthogonal.p_more_orthogonal == pytest.approx(0.01) and orthogonal.p_less_orthogonal == 1.0
+    inside = rotation_plane_angles(w, q[:, :3], n_null=99, rng=0)
+    assert inside.smallest == pytest.approx([0.0], abs=1e-12)
+    assert inside.quantile == 0.0 and inside.p_less_orthogonal == pytest.approx(0.01)
+
+
+def test_rotation_plane_angles_without_rotations_are_empty():
+    got = rotation_plane_angles(0.1 * np.eye(5), np.eye(5)[:, :3], n_null=10, rng=0)
+    assert got.eigvals.size == 0 and got.angles.shape == (0, 2) and got.null.size == 0
+    assert np.isnan(got.statistic) and np.isnan(got.p_more_orthogonal) and got.reference_rank == 3
+
+
+def test_rotation_plane_angles_refuse_mismatched_or_zero_references():
+    w, _ = _rotation_network()
+    with pytest.raises(ValueError, match=r"^reference must have shape \(8,\) or \(8, r\)"):
+        rotation_plane_angles(w, np.ones((7, 2)), rng=0)
+    with pytest.raises(ValueError, match=r"^reference must have shape \(8,\)"):
+        rotation_plane_angles(w, np.ones(7), rng=0)
+    with pytest.raises(ValueError, match="^reference must not be zero"):
+        rotation_plane_angles(w, np.zeros((8, 2)), rng=0)
+    with pytest.raises(ValueError, match="^matrix must be square"):
+        rotation_plane_angles(np.ones((8, 7)), np.ones(8), rng=0)
