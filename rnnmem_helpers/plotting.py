@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_array, check_int
+from ._validate import check_array, check_float, check_int
 from .analysis import TriggeredAverage
 from .experiment import History
 
@@ -384,4 +384,101 @@ def plot_intervals(
         # centred on its estimate, and rounding may put the estimate a hair outside it.
         ax.vlines(xs[bar] + offset, lo[bar], hi[bar], color=color, lw=1)
         ax.scatter(np.tile(xs[bar] + offset, 2), np.concatenate([lo[bar], hi[bar]]), marker="_", color=color, s=20)
+    return ax
+
+
+def _unit_indices(name: str, value, n: int) -> np.ndarray:
+    """``value`` as a non-empty 1-D array of unit indices in ``[0, n)``."""
+    idx = np.asarray(value)
+    if idx.ndim != 1 or idx.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D sequence of unit indices, got shape {idx.shape}")
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer unit indices, got dtype {idx.dtype}")
+    if idx.min() < 0 or idx.max() >= n:
+        raise ValueError(f"{name} must hold unit indices in [0, {n - 1}], got {idx.min()} to {idx.max()}")
+    return idx
+
+
+def plot_weight_matrix(ax, matrix, groups, *, vmax: float | None = None):
+    """A square weight matrix with its units grouped by role, on a signed colour scale.
+
+    Parameters
+    ----------
+    ax : Axes
+    matrix : array_like of shape (N, N)
+        E.g. W: entry (i, j), the weight from unit j to unit i, is drawn in
+        row i, column j.
+    groups : dict of str to array_like of int
+        Unit indices of each group, in the order to draw them; together the
+        groups must hold every unit 0 .. N - 1 exactly once. Rows and columns
+        are reordered group after group, separated by thin lines, and the axes
+        are labelled with the group names.
+    vmax : float, optional
+        The colour scale runs from -vmax (blue) through 0 (white) to +vmax
+        (red); entries beyond it take the end colours, so a few large weights
+        do not wash out the rest. Default: the largest ``|entry|`` (1 for a
+        zero matrix).
+
+    Returns
+    -------
+    ax
+        The image is ``ax.images[-1]``, e.g. for a colour bar.
+    """
+    m = check_array("matrix", matrix, ndim=2)
+    n = m.shape[0]
+    if m.shape != (n, n) or n == 0:
+        raise ValueError(f"matrix must be square and non-empty, got shape {m.shape}")
+    if not isinstance(groups, dict):
+        raise TypeError(f"groups must be a dict of group name to unit indices, got {type(groups).__name__}")
+    if not groups:
+        raise ValueError("groups must hold at least one group of units")
+    members = [_unit_indices(f"groups[{name!r}]", idx, n) for name, idx in groups.items()]
+    order = np.concatenate(members)
+    if order.size != n or np.unique(order).size != n:
+        raise ValueError(f"groups must hold every unit of matrix (0 to {n - 1}) exactly once")
+    if vmax is None:
+        vmax = float(np.abs(m).max()) or 1.0
+    vmax = check_float("vmax", vmax, minimum=0.0, strict_min=True)
+    ax.imshow(m[np.ix_(order, order)], cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
+    sizes = np.array([idx.size for idx in members])
+    ends = np.cumsum(sizes)
+    for edge in ends[:-1] - 0.5:
+        ax.axhline(edge, color="0.4", lw=0.6)
+        ax.axvline(edge, color="0.4", lw=0.6)
+    centres = ends - sizes / 2 - 0.5
+    ax.set_xticks(centres, list(groups), fontsize="small")
+    ax.set_yticks(centres, list(groups), fontsize="small")
+    ax.set_xlabel("from unit")
+    ax.set_ylabel("to unit")
+    return ax
+
+
+def plot_unit_states(ax, states_txn, units, *, t0: int = 0):
+    """States of chosen units against time, as a heatmap from -1 (blue) to +1 (red).
+
+    Parameters
+    ----------
+    ax : Axes
+    states_txn : array_like of shape (time, N)
+        E.g. the states of :func:`rnnmem_helpers.model.simulate`.
+    units : array_like of int, shape (m,)
+        The units to draw, row 0 (top) first; row ``r`` shows unit ``units[r]``.
+    t0 : int
+        Step number of the first row of ``states_txn``, for the time axis.
+
+    Returns
+    -------
+    ax
+        The image is ``ax.images[-1]``, e.g. for a colour bar.
+    """
+    s = check_array("states_txn", states_txn, ndim=2)
+    n_time, n = s.shape
+    if n_time == 0 or n == 0:
+        raise ValueError(f"states_txn must hold at least one step of at least one unit, got shape {s.shape}")
+    idx = _unit_indices("units", units, n)
+    t0 = check_int("t0", t0)
+    extent = (t0 - 0.5, t0 + n_time - 0.5, idx.size - 0.5, -0.5)
+    ax.imshow(s[:, idx].T, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto", interpolation="nearest", extent=extent)
+    ax.set_xlabel("time step")
+    ax.set_ylabel("position in units")
     return ax

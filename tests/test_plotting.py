@@ -16,6 +16,8 @@ from rnnmem_helpers.plotting import (  # noqa: E402
     plot_eigenvalues,
     plot_task,
     plot_triggered,
+    plot_unit_states,
+    plot_weight_matrix,
     state_labels,
 )
 from rnnmem_helpers.task import TaskConfig  # noqa: E402
@@ -249,6 +251,91 @@ def test_plot_intervals_rejects_bad_input():
         plot_intervals(ax, [0, 1, 2], [1, 2])
     with pytest.raises(ValueError, match="hollow"):
         plot_intervals(ax, [0, 1, 2], [1, 2, 3], hollow=[1, 0, 0])
+
+
+def test_plot_weight_matrix_reorders_rows_and_columns_by_group():
+    m = np.array([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, -9.0]])
+    before = m.copy()
+    _, ax = plt.subplots()
+    assert plot_weight_matrix(ax, m, {"late": [2], "early": [0, 1]}) is ax
+    # Unit order 2, 0, 1 for both the rows and the columns, written out by hand.
+    want = [[-9.0, 6.0, 7.0], [2.0, 0.0, 1.0], [5.0, 3.0, 4.0]]
+    np.testing.assert_array_equal(ax.images[-1].get_array(), want)
+    assert ax.images[-1].get_clim() == (-9.0, 9.0)
+    # One separator each way, between the one-unit group and the two-unit group.
+    assert [line.get_ydata()[0] for line in ax.lines[::2]] == [0.5]
+    assert [line.get_xdata()[0] for line in ax.lines[1::2]] == [0.5]
+    np.testing.assert_array_equal(ax.get_xticks(), [0.0, 1.5])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["late", "early"]
+    np.testing.assert_array_equal(m, before)
+
+
+def test_plot_weight_matrix_clips_the_colour_scale_and_draws_a_zero_matrix():
+    _, ax = plt.subplots()
+    plot_weight_matrix(ax, np.diag([1.0, -50.0]), {"all": np.arange(2)}, vmax=2)
+    assert ax.images[-1].get_clim() == (-2.0, 2.0)
+    assert not ax.lines  # a single group has no separator
+    _, ax = plt.subplots()
+    plot_weight_matrix(ax, np.zeros((2, 2)), {"a": [0], "b": [1]})
+    assert ax.images[-1].get_clim() == (-1.0, 1.0)
+
+
+def test_plot_weight_matrix_rejects_bad_input():
+    ax = plt.subplots()[1]
+    eye = np.eye(3)
+    with pytest.raises(ValueError, match="matrix must be square"):
+        plot_weight_matrix(ax, np.zeros((2, 3)), {"a": [0, 1]})
+    with pytest.raises(ValueError, match="matrix must be square"):
+        plot_weight_matrix(ax, np.zeros((0, 0)), {"a": [0]})
+    with pytest.raises(TypeError, match="groups must be a dict"):
+        plot_weight_matrix(ax, eye, [[0, 1, 2]])
+    with pytest.raises(ValueError, match="groups must hold at least one group"):
+        plot_weight_matrix(ax, eye, {})
+    with pytest.raises(ValueError, match="every unit of matrix"):
+        plot_weight_matrix(ax, eye, {"a": [0, 1]})
+    with pytest.raises(ValueError, match="every unit of matrix"):
+        plot_weight_matrix(ax, eye, {"a": [0, 1], "b": [1, 2]})
+    with pytest.raises(ValueError, match=r"groups\['b'\] must hold unit indices in \[0, 2\]"):
+        plot_weight_matrix(ax, eye, {"a": [0, 1], "b": [3]})
+    with pytest.raises(TypeError, match=r"groups\['a'\] must hold integer"):
+        plot_weight_matrix(ax, eye, {"a": [0.0, 1.0, 2.0]})
+    with pytest.raises(ValueError, match=r"groups\['b'\] must be a non-empty 1-D"):
+        plot_weight_matrix(ax, eye, {"a": [0, 1, 2], "b": []})
+    for bad in (0, -1.0, np.nan):
+        with pytest.raises(ValueError, match="vmax"):
+            plot_weight_matrix(ax, eye, {"a": [0, 1, 2]}, vmax=bad)
+    assert not ax.images
+
+
+def test_plot_unit_states_draws_the_chosen_units_against_time():
+    states = np.arange(12.0).reshape(4, 3) / 12  # 4 steps of 3 units
+    _, ax = plt.subplots()
+    assert plot_unit_states(ax, states, [2, 0], t0=10) is ax
+    image = ax.images[-1]
+    # Row 0 is unit 2 over the 4 steps, row 1 unit 0.
+    np.testing.assert_array_equal(image.get_array(), [[2 / 12, 5 / 12, 8 / 12, 11 / 12], [0, 3 / 12, 6 / 12, 9 / 12]])
+    assert image.get_clim() == (-1.0, 1.0)
+    assert image.get_extent() == [9.5, 13.5, 1.5, -0.5]
+
+
+def test_plot_unit_states_rejects_bad_input():
+    ax = plt.subplots()[1]
+    states = np.zeros((5, 3))
+    with pytest.raises(ValueError, match=r"units must hold unit indices in \[0, 2\]"):
+        plot_unit_states(ax, states, [0, 3])
+    with pytest.raises(ValueError, match=r"units must hold unit indices in \[0, 2\]"):
+        plot_unit_states(ax, states, [-1])
+    with pytest.raises(TypeError, match="units must hold integer"):
+        plot_unit_states(ax, states, [0.5])
+    with pytest.raises(ValueError, match="units must be a non-empty 1-D"):
+        plot_unit_states(ax, states, [[0, 1]])
+    with pytest.raises(ValueError, match="states_txn must have 2 dimensions"):
+        plot_unit_states(ax, np.zeros(5), [0])
+    with pytest.raises(ValueError, match="states_txn must hold at least one step"):
+        plot_unit_states(ax, np.zeros((0, 3)), [0])
+    with pytest.raises(TypeError, match="t0 must be an integer"):
+        plot_unit_states(ax, states, [0], t0=1.5)
+    assert not ax.images
 
 
 # ----------------------------------------------------------------------------- widgets
