@@ -20,7 +20,14 @@ import pytest
 import rnnmem_helpers
 from rnnmem_helpers import TrainConfig
 from rnnmem_helpers.cli import main
-from rnnmem_helpers.experiment import RunConfig, result_to_dict, run_experiment, run_key, save_result
+from rnnmem_helpers.experiment import (
+    RunConfig,
+    missing_fields,
+    result_to_dict,
+    run_experiment,
+    run_key,
+    save_result,
+)
 from rnnmem_helpers.sweep import (
     RUN_DEFAULTS,
     SchedulerError,
@@ -315,6 +322,8 @@ def test_every_shipped_sweep_loads_complete(name, n_runs):
     assert config == validate_sweep_config(config) and folder.is_dir()
     results, n = load_sweep(name)
     assert n == n_runs and [r.config for r in results] == expand_grid(config)
+    # Nothing left for a rerun to fill in: every analysed run has its attractor moduli.
+    assert [r.config for r in results if missing_fields(r)] == []
 
 
 def test_the_shipped_results_are_exactly_the_shipped_runs():
