@@ -42,10 +42,10 @@ from ._validate import (
 from .analysis import MIN_ANGLE, spectrum_summary
 from .fixed_points import DEFAULT_MARGIN, count_unstable, find_fixed_points
 from .init import DEFAULT_PLANES, INITS, start_weights
-from .metrics import evaluate
+from .metrics import EvalResult, evaluate
 from .model import ModelConfig, RNNWeights
 from .task import TaskConfig
-from .train import TrainConfig, train
+from .train import TrainConfig, TrainResult, train
 
 #: Version of the result format written by :func:`save_result`; schema 1 is the unversioned format before it.
 SCHEMA_VERSION = 2
@@ -163,12 +163,12 @@ class _Counts(Constraint):
 # ----------------------------------------------------------------------------- the run config
 
 
-def _default(cls, name: str):
+def field_default(cls, name: str):
     """The default of field ``name`` of dataclass ``cls``: the one place it is defined."""
     return next(f.default for f in dataclasses.fields(cls) if f.name == name)
 
 
-def _constraint(cls, name: str) -> Constraint:
+def field_constraint(cls, name: str) -> Constraint:
     """The constraint that dataclass ``cls`` declares for field ``name``: the one place its range is defined."""
     return cls.__rnnmem_params__[name]
 
@@ -176,15 +176,15 @@ def _constraint(cls, name: str) -> Constraint:
 @dataclass(frozen=True)
 @validate_fields(
     {
-        "delay": _constraint(TaskConfig, "delay"),
+        "delay": field_constraint(TaskConfig, "delay"),
         "seed": Integer(0),
-        "n_hidden": _constraint(ModelConfig, "n_hidden"),
-        "mode": _constraint(TrainConfig, "mode"),
+        "n_hidden": field_constraint(ModelConfig, "n_hidden"),
+        "mode": field_constraint(TrainConfig, "mode"),
         "init": OneOf(INITS),
-        "max_steps": _constraint(TrainConfig, "max_steps"),
-        "mean_interval": _constraint(TaskConfig, "mean_interval"),
-        "rate_scope": _constraint(TaskConfig, "rate_scope"),
-        "target_accuracy": _constraint(TrainConfig, "target_accuracy"),
+        "max_steps": field_constraint(TrainConfig, "max_steps"),
+        "mean_interval": field_constraint(TaskConfig, "mean_interval"),
+        "rate_scope": field_constraint(TaskConfig, "rate_scope"),
+        "target_accuracy": field_constraint(TrainConfig, "target_accuracy"),
         "analyse": Boolean(),
     }
 )
@@ -223,15 +223,15 @@ class RunConfig:
         Also compute the spectrum of W and the fixed points (:func:`analyse`).
     """
 
-    delay: int = _default(TaskConfig, "delay")
+    delay: int = field_default(TaskConfig, "delay")
     seed: int = 0
-    n_hidden: int = _default(ModelConfig, "n_hidden")
-    mode: str = _default(TrainConfig, "mode")
+    n_hidden: int = field_default(ModelConfig, "n_hidden")
+    mode: str = field_default(TrainConfig, "mode")
     init: str = INITS[0]
-    max_steps: int = _default(TrainConfig, "max_steps")
-    mean_interval: float = _default(TaskConfig, "mean_interval")
-    rate_scope: str = _default(TaskConfig, "rate_scope")
-    target_accuracy: float = _default(TrainConfig, "target_accuracy")
+    max_steps: int = field_default(TrainConfig, "max_steps")
+    mean_interval: float = field_default(TaskConfig, "mean_interval")
+    rate_scope: str = field_default(TaskConfig, "rate_scope")
+    target_accuracy: float = field_default(TrainConfig, "target_accuracy")
     analyse: bool = True
 
     def __post_init__(self):
@@ -550,7 +550,7 @@ def result_from_dict(obj) -> RunResult:
         results were versioned), saying to :func:`migrate` it.
     """
     if not isinstance(obj, dict):
-        raise ResultError(f"a result must be a JSON object, got {_json_type(obj)}")
+        raise ResultError(f"a result must be a JSON object, got {json_type(obj)}")
     version = obj.get("schema_version")
     if version is None and set(obj) == set(_SCHEMA1_KEYS):
         version = 1
@@ -564,33 +564,38 @@ def result_from_dict(obj) -> RunResult:
         raise ResultError(f"schema_version is missing; a result has the keys {list(_FILE_KEYS)}", "schema_version")
     if version != SCHEMA_VERSION:
         raise ResultError(f"schema_version must be {SCHEMA_VERSION}, got {version!r}", "schema_version")
-    _check_keys(obj, _FILE_KEYS, "")
-    config = _build(RunConfig, obj["config"], "config")
-    history = _build(History, obj["history"], "history")
+    check_record_keys(obj, _FILE_KEYS, "")
+    config = build_record(RunConfig, obj["config"], "config")
+    history = build_record(History, obj["history"], "history")
     analysis = None
     if obj["analysis"] is not None:
         ana = obj["analysis"]
         if not isinstance(ana, dict):
-            raise ResultError(f"analysis must be an object or null, got {_json_type(ana)}", "analysis")
-        _check_keys(ana, ("spectrum", "fixed_points"), "analysis")
+            raise ResultError(f"analysis must be an object or null, got {json_type(ana)}", "analysis")
+        check_record_keys(ana, ("spectrum", "fixed_points"), "analysis")
         analysis = Analysis(
-            spectrum=_build(SpectrumRecord, ana["spectrum"], "analysis.spectrum"),
-            fixed_points=_build(FixedPointRecord, ana["fixed_points"], "analysis.fixed_points"),
+            spectrum=build_record(SpectrumRecord, ana["spectrum"], "analysis.spectrum"),
+            fixed_points=build_record(FixedPointRecord, ana["fixed_points"], "analysis.fixed_points"),
         )
     scalars = {k: obj[k] for k in _RESULT_FIELDS if k not in ("config", "history", "analysis")}
-    result = _build(RunResult, {**scalars, "config": config, "history": history, "analysis": analysis}, "")
+    result = build_record(RunResult, {**scalars, "config": config, "history": history, "analysis": analysis}, "")
     key = run_key(config)
     if obj["key"] != key:
         raise ResultError(f"key must be {key!r}, the run key of config, got {obj['key']!r}", "key")
     return result
 
 
-def _json_type(value) -> str:
+def json_type(value) -> str:
+    """``value``'s JSON type in words ("an object", "null", ...), for error messages."""
     names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
     return names.get(type(value), "a number")
 
 
-def _check_keys(obj: dict, allowed, where: str) -> None:
+def check_record_keys(obj: dict, allowed, where: str) -> None:
+    """Raise a ResultError naming the first key of ``obj`` not in ``allowed``, or the first one missing.
+
+    ``where`` is the dotted path of ``obj`` in its file (``""`` at the top).
+    """
     prefix = f"{where}." if where else ""
     unknown = sorted(set(obj) - set(allowed), key=str)
     if unknown:
@@ -602,19 +607,62 @@ def _check_keys(obj: dict, allowed, where: str) -> None:
         raise ResultError(f"{prefix}{missing[0]} is missing", prefix + missing[0])
 
 
-def _build(cls, fields, where: str):
-    """``cls(**fields)``, with any error as a ResultError naming the dotted field."""
+def build_record(cls, fields, where: str):
+    """``cls(**fields)`` for a validated dataclass, with any error as a ResultError naming the dotted field."""
     prefix = f"{where}." if where else ""
     if not isinstance(fields, dict):
-        raise ResultError(f"{where} must be an object, got {_json_type(fields)}", where)
+        raise ResultError(f"{where} must be an object, got {json_type(fields)}", where)
     names = [f.name for f in dataclasses.fields(cls)]
-    _check_keys(fields, names, where)
+    check_record_keys(fields, names, where)
     try:
         return cls(**fields)
     except (TypeError, ValueError) as exc:
         text = str(exc)
         field = next((n for n in names if text.startswith(n + " ") or text.startswith(n + ",")), "")
         raise ResultError(prefix + text, prefix + field if field else where) from None
+
+
+def kind_key(kind: str, schema_version: int, config) -> str:
+    """Key of an experiment of another kind than a run: 16 hex digits of the SHA-256 of kind, schema and config.
+
+    The hashed object has the keys ``kind``, ``schema_version`` and
+    ``config``, which a :func:`run_key` object never has all of (a run
+    config has no field ``kind``), so no such key equals a run key.
+    """
+    text = json.dumps(
+        {"kind": kind, "schema_version": schema_version, "config": dataclasses.asdict(config)},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def write_json(path, obj: dict) -> None:
+    """Write a JSON-ready result object to ``path`` atomically, as every result file is written."""
+    with atomic_write(Path(path), "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, indent=1, sort_keys=True, allow_nan=False)
+        fh.write("\n")
+
+
+def read_json(path, from_dict):
+    """Read the result file at ``path`` and validate it with ``from_dict``; errors name the file.
+
+    Raises
+    ------
+    ResultError
+        If the file is not UTF-8 JSON, or ``from_dict`` refuses it.
+    OSError
+        If the file cannot be read.
+    """
+    path = Path(path)
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResultError(f"{path}: not a JSON file ({exc})") from None
+    try:
+        return from_dict(obj)
+    except ResultError as exc:
+        raise ResultError(f"{path}: {exc}", exc.field) from None
 
 
 @validate_params({"result": InstanceOf(RunResult)})
@@ -629,9 +677,7 @@ def save_result(path, result: RunResult) -> None:
     """
     obj = result_to_dict(result)
     result_from_dict(obj)
-    with atomic_write(Path(path), "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, indent=1, sort_keys=True, allow_nan=False)
-        fh.write("\n")
+    write_json(path, obj)
 
 
 def load_result(path) -> RunResult:
@@ -645,15 +691,7 @@ def load_result(path) -> RunResult:
     OSError
         If the file cannot be read.
     """
-    path = Path(path)
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ResultError(f"{path}: not a JSON file ({exc})") from None
-    try:
-        return result_from_dict(obj)
-    except ResultError as exc:
-        raise ResultError(f"{path}: {exc}", exc.field) from None
+    return read_json(path, result_from_dict)
 
 
 # ----------------------------------------------------------------------------- migration
@@ -697,25 +735,25 @@ def migrate(obj) -> dict:
     if isinstance(obj, dict) and "schema_version" in obj:
         return result_to_dict(result_from_dict(obj))
     if not isinstance(obj, dict):
-        raise ResultError(f"a result must be a JSON object, got {_json_type(obj)}")
-    _check_keys(obj, _SCHEMA1_KEYS, "")
+        raise ResultError(f"a result must be a JSON object, got {json_type(obj)}")
+    check_record_keys(obj, _SCHEMA1_KEYS, "")
     old_config, old = obj["config"], obj["result"]
     for name, value in (("config", old_config), ("result", old)):
         if not isinstance(value, dict):
-            raise ResultError(f"{name} must be an object, got {_json_type(value)}", name)
+            raise ResultError(f"{name} must be an object, got {json_type(value)}", name)
     if obj["key"] != _schema1_key(old_config):
         raise ResultError(f"key {obj['key']!r} is not the schema-1 key of its config: the file was altered", "key")
-    config = _build(RunConfig, old_config, "config")
+    config = build_record(RunConfig, old_config, "config")
     scalars = ("converged", "steps", "seconds", "accuracy", "wrong_flips", "history")
     analysed = "spectrum" in old or "fixed_points" in old
-    _check_keys(old, (*scalars, "spectrum", "fixed_points") if analysed else scalars, "result")
+    check_record_keys(old, (*scalars, "spectrum", "fixed_points") if analysed else scalars, "result")
     analysis = None
     if analysed:
         spec, fps = old["spectrum"], old["fixed_points"]
         for name, value in (("spectrum", spec), ("fixed_points", fps)):
             if not isinstance(value, dict):
-                raise ResultError(f"result.{name} must be an object, got {_json_type(value)}", f"result.{name}")
-        _check_keys(spec, _SCHEMA1_SPECTRUM, "result.spectrum")
+                raise ResultError(f"result.{name} must be an object, got {json_type(value)}", f"result.{name}")
+        check_record_keys(spec, _SCHEMA1_SPECTRUM, "result.spectrum")
         try:
             pairs = _Pairs().check("result.spectrum.eigvals", spec["eigvals"])
         except (TypeError, ValueError) as exc:
@@ -761,10 +799,8 @@ def run_experiment(config: RunConfig) -> RunResult:
     stream (``seed + 1_000_003``, apart from every training stream) and the
     fixed-point search (``analyse(..., rng=seed)``).
     """
-    seed, model = config.seed, config.model_config
-    init = start_weights(config.init, model, rng=seed)
-    res = train(config.task_config, model, config.train_config, rng=seed, init=init, progress=False)
-    test = evaluate(res.weights, config.task_config, rng=seed + _TEST_SEED_OFFSET)
+    res, test = train_run(config)
+    seed = config.seed
     return RunResult(
         schema_version=SCHEMA_VERSION,
         config=config,
@@ -776,6 +812,27 @@ def run_experiment(config: RunConfig) -> RunResult:
         history=History(**res.history),
         analysis=analyse(res.weights, rng=seed) if config.analyse else None,
     )
+
+
+@validate_params({"config": InstanceOf(RunConfig)})
+def train_run(config: RunConfig) -> tuple[TrainResult, EvalResult]:
+    """Train the network of a run and score it on its unseen test stream, without analysing it.
+
+    The network and the score of :func:`run_experiment` for the same config;
+    the other experiment kinds start from it, so that their network is the
+    run's network.
+
+    Returns
+    -------
+    trained : TrainResult
+        ``train(task, model, train_config, rng=seed, init=start_weights(init, model, rng=seed))``.
+    test : EvalResult
+        ``evaluate(trained.weights, task, rng=seed + 1_000_003)``.
+    """
+    seed, model = config.seed, config.model_config
+    init = start_weights(config.init, model, rng=seed)
+    res = train(config.task_config, model, config.train_config, rng=seed, init=init, progress=False)
+    return res, evaluate(res.weights, config.task_config, rng=seed + _TEST_SEED_OFFSET)
 
 
 @validate_params({"weights": InstanceOf(RNNWeights), "rng": RNG()})

@@ -12,12 +12,20 @@ whole config is checked (:func:`validate_sweep_config`) before any work
 starts. ``results`` (optional) names the folder of result files, relative to
 the config file; sweeps that share a folder share identical runs.
 
-A run's result is a JSON file named by its :func:`~rnnmem_helpers.experiment.run_key`
+A run's result is a JSON file named by its :func:`~rnnmem_helpers.experiment.run_key` (:func:`experiment_key`)
 and written atomically, so a rerun skips finished runs and a crashed worker
 loses only the run it was doing. A file that does not load as a valid result
 of the current schema is reported and its run done again; so is a result that
 lacks a value the current analysis computes (a run migrated from schema 1
 without its weights, see :func:`rnnmem_helpers.experiment.missing_fields`).
+
+A config may name its ``"kind"`` of experiment (:data:`KINDS`): ``"run"``
+(the default: one :class:`~rnnmem_helpers.experiment.RunConfig` gives one
+:class:`~rnnmem_helpers.experiment.RunResult`), ``"curriculum"``
+(:mod:`rnnmem_helpers.curriculum`) or ``"causal"`` (:mod:`rnnmem_helpers.causal`).
+The grid and fixed settings are then those of that kind's config, and every
+function below dispatches on the kind: :func:`expand_grid` returns that
+kind's configs, and the other functions recognise a config's kind by its type.
 """
 
 from __future__ import annotations
@@ -27,16 +35,18 @@ import itertools
 import json
 import re
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
 from ._io import remove_stale_temporaries
 from ._validate import check_int
+from .causal import CausalConfig, causal_key, load_causal, run_causal, save_causal
+from .curriculum import CurriculumConfig, curriculum_key, load_curriculum, run_curriculum, save_curriculum
 from .experiment import (
-    RUN_FIELDS,
     ResultError,
     RunConfig,
-    RunResult,
     load_result,
     missing_fields,
     run_experiment,
@@ -44,10 +54,74 @@ from .experiment import (
     save_result,
 )
 
+
+@dataclass(frozen=True)
+class Kind:
+    """What the sweep engine needs to know of one kind of experiment.
+
+    Attributes
+    ----------
+    name : str
+        As written in a sweep config's ``"kind"``.
+    config : type
+        The frozen, validated config dataclass; its ``__rnnmem_params__`` are
+        the settings a sweep may give.
+    key, run, save, load, missing : callable
+        ``key(config)`` names its result file; ``run(config)`` computes the
+        result; ``save(path, result)`` and ``load(path)`` write and read it;
+        ``missing(result)`` lists values the current code computes but the
+        result lacks (a non-empty tuple makes the run pending).
+    """
+
+    name: str
+    config: type
+    key: Callable
+    run: Callable
+    save: Callable
+    load: Callable
+    missing: Callable
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(self.config))
+
+
+def _nothing_missing(result) -> tuple[str, ...]:
+    return ()
+
+
+#: The kinds of experiment a sweep may run, by name; ``"run"`` is the default.
+KINDS = MappingProxyType(
+    {
+        "run": Kind("run", RunConfig, run_key, run_experiment, save_result, load_result, missing_fields),
+        "curriculum": Kind(
+            "curriculum", CurriculumConfig, curriculum_key, run_curriculum, save_curriculum, load_curriculum,
+            _nothing_missing,
+        ),
+        "causal": Kind("causal", CausalConfig, causal_key, run_causal, save_causal, load_causal, _nothing_missing),
+    }
+)  # fmt: skip
+_BY_CONFIG = {kind.config: kind for kind in KINDS.values()}
+
+
+def kind_of(config) -> Kind:
+    """The :class:`Kind` of an experiment config (a RunConfig, CurriculumConfig or CausalConfig)."""
+    kind = _BY_CONFIG.get(type(config))
+    if kind is None:
+        names = [k.config.__name__ for k in KINDS.values()]
+        raise TypeError(f"config must be an instance of one of {names}, got {type(config).__name__}")
+    return kind
+
+
+def experiment_key(config) -> str:
+    """Key of the result file of any kind of experiment config."""
+    return kind_of(config).key(config)
+
+
 #: The settings of a run that a sweep does not give, from :class:`~rnnmem_helpers.experiment.RunConfig` (read-only).
 RUN_DEFAULTS = MappingProxyType(dataclasses.asdict(RunConfig()))
 #: The keys a sweep config may have.
-SWEEP_KEYS = ("name", "description", "results", "grid", "fixed")
+SWEEP_KEYS = ("name", "description", "kind", "results", "grid", "fixed")
 #: Seconds to wait for an existing Dask scheduler to answer.
 CONNECT_TIMEOUT = 5
 # tcp://HOST:PORT, HOST:PORT or [IPv6]:PORT, as Dask's Client accepts them.
@@ -105,23 +179,25 @@ def validate_sweep_config(config) -> dict:
             what = "a folder name relative to the config file" if key == "results" else "a string"
             raise TypeError(f"{key} must be {what} (a non-empty string), got {_json_type(value)}")
         out[key] = value
-    constraints = RunConfig.__rnnmem_params__
+    kind_name = config.get("kind", "run")
+    if not isinstance(kind_name, str) or kind_name not in KINDS:
+        raise ValueError(f"kind must be one of {list(KINDS)} (default 'run'), got {kind_name!r}")
+    out["kind"] = kind_name
+    kind = KINDS[kind_name]
+    constraints, fields, what = kind.config.__rnnmem_params__, kind.fields, f"{kind_name} setting"
     if "grid" not in config:
-        raise ValueError(
-            f"grid is missing; give an object of run settings to lists of values, among {list(RUN_FIELDS)}"
-        )
+        raise ValueError(f"grid is missing; give an object of {what}s to lists of values, among {list(fields)}")
     grid = config["grid"]
     if not isinstance(grid, dict):
         raise TypeError(
-            f'grid must be an object of run settings to lists of values, like {{"delay": [0, 8]}}, '
-            f"got {_json_type(grid)}"
+            f'grid must be an object of {what}s to lists of values, like {{"seed": [0, 1]}}, got {_json_type(grid)}'
         )
     if not grid:
-        raise ValueError(f"grid must not be empty; give at least one run setting among {list(RUN_FIELDS)}")
+        raise ValueError(f"grid must not be empty; give at least one {what} among {list(fields)}")
     out["grid"] = {}
     for key, values in grid.items():
         if key not in constraints:
-            raise ValueError(f"grid.{key} is not a run setting; allowed: {list(RUN_FIELDS)}")
+            raise ValueError(f"grid.{key} is not a {what}; allowed: {list(fields)}")
         if not isinstance(values, list):
             raise TypeError(f"grid.{key} must be a non-empty list of values, got {_json_type(values)}")
         if not values:
@@ -135,21 +211,21 @@ def validate_sweep_config(config) -> dict:
         out["grid"][key] = checked
     fixed = config.get("fixed", {})
     if not isinstance(fixed, dict):
-        raise TypeError(f"fixed must be an object of run settings to single values, got {_json_type(fixed)}")
+        raise TypeError(f"fixed must be an object of {what}s to single values, got {_json_type(fixed)}")
     out["fixed"] = {}
     for key, value in fixed.items():
         if key not in constraints:
-            raise ValueError(f"fixed.{key} is not a run setting; allowed: {list(RUN_FIELDS)}")
+            raise ValueError(f"fixed.{key} is not a {what}; allowed: {list(fields)}")
         if key in grid:
             raise ValueError(f"fixed.{key} is also in grid; give each setting in one place")
         out["fixed"][key] = constraints[key].check(f"fixed.{key}", value)
     # Settings valid one by one can still clash (init "transverse" needs enough units): try every combination.
     for run in _combinations(out):
         try:
-            RunConfig(**run)
+            kind.config(**run)
         except (TypeError, ValueError) as exc:
             text = str(exc)
-            name = next((k for k in RUN_FIELDS if text.startswith(k + " ")), None)
+            name = next((k for k in fields if text.startswith(k + " ")), None)
             where = "grid." if name in out["grid"] else "fixed." if name in out["fixed"] else ""
             raise type(exc)(where + text) from None
     return out
@@ -163,15 +239,19 @@ def _combinations(config: dict) -> list[dict]:
     ]
 
 
-def expand_grid(config) -> list[RunConfig]:
+def expand_grid(config) -> list:
     """All runs of a sweep config, in a fixed order (grid keys sorted, the last varying fastest).
+
+    Each run is a config of the sweep's kind (:data:`KINDS`): a
+    :class:`~rnnmem_helpers.experiment.RunConfig` for the default kind ``"run"``.
 
     Raises
     ------
     TypeError, ValueError
         As :func:`validate_sweep_config`.
     """
-    return [RunConfig(**run) for run in _combinations(validate_sweep_config(config))]
+    config = validate_sweep_config(config)
+    return [KINDS[config["kind"]].config(**run) for run in _combinations(config)]
 
 
 def check_scheduler_address(address) -> str:
@@ -191,13 +271,14 @@ def check_scheduler_address(address) -> str:
     return address
 
 
-def _result_or_reason(config: RunConfig, out_dir: Path):
-    """The valid result of ``config`` in ``out_dir``; else None and why (None if there is no file)."""
-    path = out_dir / f"{run_key(config)}.json"
+def _result_or_reason(config, out_dir: Path):
+    """The valid result of ``config`` (of any kind) in ``out_dir``; else None and why (None if there is no file)."""
+    kind = kind_of(config)
+    path = out_dir / f"{kind.key(config)}.json"
     if not path.exists():
         return None, None
     try:
-        result = load_result(path)
+        result = kind.load(path)
     except (ResultError, OSError) as exc:
         return None, " ".join(str(exc).split())
     if result.config != config:
@@ -205,23 +286,24 @@ def _result_or_reason(config: RunConfig, out_dir: Path):
     return result, None
 
 
-def pending_runs(runs, out_dir) -> list[RunConfig]:
-    """Runs without a valid, complete result file in ``out_dir``.
+def pending_runs(runs, out_dir) -> list:
+    """Runs (configs of any kind) without a valid, complete result file in ``out_dir``.
 
     A file that exists but does not load as a valid result of the current
-    schema (truncated, ``{}``, a schema-1 file, another run's) is reported on
-    stderr, one line naming it, and its run counts as pending. So does a valid
-    result that lacks a value the current analysis computes
-    (:func:`rnnmem_helpers.experiment.missing_fields`): it was migrated
-    without its weights, and only a new run can give the value.
+    schema of the run's kind (truncated, ``{}``, a schema-1 file, another
+    run's, another kind's) is reported on stderr, one line naming it, and its
+    run counts as pending. So does a valid result that lacks a value the
+    current analysis computes (:func:`rnnmem_helpers.experiment.missing_fields`):
+    it was migrated without its weights, and only a new run can give the value.
     """
     out_dir = Path(out_dir)
     todo = []
     for config in runs:
         result, reason = _result_or_reason(config, out_dir)
-        if result is not None and missing_fields(result):
-            path = out_dir / f"{run_key(config)}.json"
-            reason = f"{path}: lacks {', '.join(missing_fields(result))} (migrated without weights)"
+        kind = kind_of(config)
+        if result is not None and kind.missing(result):
+            path = out_dir / f"{kind.key(config)}.json"
+            reason = f"{path}: lacks {', '.join(kind.missing(result))} (migrated without weights)"
             result = None
         if result is None:
             if reason is not None:
@@ -230,20 +312,21 @@ def pending_runs(runs, out_dir) -> list[RunConfig]:
     return todo
 
 
-def load_results(runs, out_dir) -> list[RunResult]:
+def load_results(runs, out_dir) -> list:
     """The valid results of ``runs`` found in ``out_dir``, in the order of ``runs``; others are skipped silently."""
     out_dir = Path(out_dir)
     return [r for r in (_result_or_reason(config, out_dir)[0] for config in runs) if r is not None]
 
 
-def execute_run(config: RunConfig, out_dir: str) -> str:
-    """Run one experiment and write its result file; return its key.
+def execute_run(config, out_dir: str) -> str:
+    """Run one experiment of any kind and write its result file; return its key.
 
     Runs inside a Dask worker process (one thread).
     """
-    result = run_experiment(config)
-    key = run_key(config)
-    save_result(Path(out_dir) / f"{key}.json", result)
+    kind = kind_of(config)
+    result = kind.run(config)
+    key = kind.key(config)
+    kind.save(Path(out_dir) / f"{key}.json", result)
     return key
 
 
@@ -259,14 +342,15 @@ def shipped_config(name: str) -> tuple[dict, Path]:
     return config, folder / (config["results"] or name)
 
 
-def load_sweep(name: str) -> tuple[list[RunResult], int]:
+def load_sweep(name: str) -> tuple[list, int]:
     """Results of a shipped sweep.
 
     Returns
     -------
-    results : list of RunResult
+    results : list of RunResult (or the result class of the sweep's kind)
         The valid result of every finished run, in grid order (see
-        :func:`expand_grid`); each carries its run's ``config``.
+        :func:`expand_grid`); each carries its run's ``config``. Empty for a
+        shipped sweep that has not been run yet.
     n_runs : int
         Number of runs in the grid (``len(results) < n_runs`` if some are missing).
     """
@@ -275,9 +359,7 @@ def load_sweep(name: str) -> tuple[list[RunResult], int]:
     return load_results(runs, out_dir), len(runs)
 
 
-def run_sweep(
-    config, out_dir, *, scheduler: str | None = None, n_workers: int = 2, progress: bool = True
-) -> list[RunResult]:
+def run_sweep(config, out_dir, *, scheduler: str | None = None, n_workers: int = 2, progress: bool = True) -> list:
     """Run every pending run of a sweep on Dask and return all its results.
 
     Parameters
@@ -295,7 +377,7 @@ def run_sweep(
 
     Returns
     -------
-    list of RunResult
+    list of RunResult (or the result class of the sweep's kind)
         The valid results of the sweep's runs, in grid order.
 
     Raises
@@ -314,7 +396,7 @@ def run_sweep(
     for run in runs:
         # Only this sweep's own targets, and only leftovers of writers that are gone: another sweep
         # sharing the folder may be writing its own results right now.
-        remove_stale_temporaries(out_dir / f"{run_key(run)}.json")
+        remove_stale_temporaries(out_dir / f"{experiment_key(run)}.json")
     todo = pending_runs(runs, out_dir)
     if todo:
         _compute(todo, len(runs), out_dir, scheduler=scheduler, n_workers=n_workers, progress=progress)
@@ -352,7 +434,10 @@ def _compute(todo, n_runs, out_dir, *, scheduler, n_workers, progress):
             ) from None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        futures = [client.submit(execute_run, run, str(out_dir), key=f"run-{run_key(run)}") for run in todo]
+        futures = [
+            client.submit(execute_run, run, str(out_dir), key=f"{kind_of(run).name}-{experiment_key(run)}")
+            for run in todo
+        ]
         bar = tqdm(total=n_runs, initial=n_runs - len(todo), disable=not progress, desc="sweep")
         for fut in as_completed(futures):
             fut.result()

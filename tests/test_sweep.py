@@ -19,7 +19,9 @@ import pytest
 
 import rnnmem_helpers
 from rnnmem_helpers import TrainConfig
+from rnnmem_helpers.causal import CausalResult, causal_key
 from rnnmem_helpers.cli import main
+from rnnmem_helpers.curriculum import CurriculumResult, curriculum_key
 from rnnmem_helpers.experiment import (
     RunConfig,
     missing_fields,
@@ -29,9 +31,12 @@ from rnnmem_helpers.experiment import (
     save_result,
 )
 from rnnmem_helpers.sweep import (
+    KINDS,
     RUN_DEFAULTS,
     SchedulerError,
+    execute_run,
     expand_grid,
+    experiment_key,
     load_results,
     load_sweep,
     pending_runs,
@@ -68,6 +73,13 @@ BAD_CONFIGS = [
     ({"grid": {"delay": [0]}, "results": 3}, "results", TypeError),
     ({"grid": {"init": ["paper", "transverse"]}, "fixed": {"n_hidden": 10}}, "fixed.n_hidden", ValueError),
     ([], "a sweep config", TypeError),
+    ({"kind": "curricula", "grid": {"seed": [0]}}, "kind", ValueError),
+    ({"kind": ["causal"], "grid": {"seed": [0]}}, "kind", ValueError),
+    ({"kind": "curriculum", "grid": {"delay": [8]}}, "grid.delay", ValueError),
+    ({"kind": "causal", "grid": {"seed": [0]}, "fixed": {"analyse": True}}, "fixed.analyse", ValueError),
+    ({"kind": "curriculum", "grid": {"seed": [0]}, "fixed": {"max_steps": 0}}, "fixed.max_steps", ValueError),
+    ({"kind": "curriculum", "grid": {"max_delay": [4]}, "fixed": {"start_delay": 8}}, "grid.max_delay", ValueError),
+    ({"kind": "causal", "grid": {"n_time": [5]}, "fixed": {"delay": 8}}, "grid.n_time", ValueError),
 ]
 
 
@@ -108,6 +120,7 @@ def test_validated_config_is_normalised_and_stable():
     assert config == {
         "name": "x",
         "description": None,
+        "kind": "run",
         "results": None,
         "grid": {"mean_interval": [50.0, 20.0]},
         "fixed": {"delay": 2},
@@ -327,14 +340,115 @@ def test_every_shipped_sweep_loads_complete(name, n_runs):
 
 
 def test_the_shipped_results_are_exactly_the_shipped_runs():
-    keys = {
+    folder = shipped_config("seeds")[1]
+    names = sorted(p.stem for p in folder.parent.glob("*.json"))
+    keys = [experiment_key(r) for name in names for r in expand_grid(shipped_config(name)[0])]
+    run_keys = {
         run_key(r)
         for name in ("delay_sweep", "size_sweep", "tbptt_sweep", "seeds", "rotation_init")
         for r in expand_grid(shipped_config(name)[0])
     }
-    folder = shipped_config("seeds")[1]
-    assert {p.stem for p in folder.glob("*.json")} == keys and len(keys) == 295
+    files = {p.stem for p in folder.glob("*.json")}
+    # Every file is a run of a shipped sweep (of any kind), and every run of the five computed sweeps is there;
+    # the sweeps shipped without results (budget, curriculum, causal) add keys but no files yet.
+    assert files <= set(keys) and run_keys <= files and len(run_keys) == 295
+    assert all(shipped_config(name)[1] == folder for name in names)
     assert not [p for p in folder.iterdir() if p.suffix != ".json"]
+
+
+@pytest.mark.parametrize(
+    "name, kind, n_runs",
+    [
+        ("budget_sweep", "run", 30),
+        ("curriculum", "curriculum", 10),
+        ("causal", "causal", 20),
+        ("causal_delays", "causal", 20),
+    ],
+)
+def test_a_shipped_sweep_without_results_loads_as_none_of_n(name, kind, n_runs):
+    config, _ = shipped_config(name)
+    assert config["kind"] == kind and config["description"]
+    runs = expand_grid(config)
+    assert all(isinstance(r, KINDS[kind].config) for r in runs)
+    results, n = load_sweep(name)
+    # Results may be missing (none is computed yet); those present are valid, of the kind, in grid order.
+    configs = [r.config for r in results]
+    assert n == n_runs == len(runs) and len(configs) <= n
+    assert configs == sorted(configs, key=runs.index)
+
+
+def test_the_causal_sweeps_measure_the_networks_of_the_shipped_run_sweeps():
+    seeds = {run_key(r) for r in expand_grid(shipped_config("seeds")[0])}
+    delays = {run_key(r) for r in expand_grid(shipped_config("delay_sweep")[0])}
+    assert {run_key(c.run_config) for c in expand_grid(shipped_config("causal")[0])} <= seeds
+    assert {run_key(c.run_config) for c in expand_grid(shipped_config("causal_delays")[0])} <= delays
+    ladder = expand_grid(shipped_config("curriculum")[0])
+    assert {(c.start_delay, c.delay_step, c.max_steps) for c in ladder} == {(8, 2, 8000)}
+
+
+def test_keys_of_kinds_follow_their_configs():
+    a = expand_grid({"kind": "causal", "grid": {"seed": [0, 1]}, "fixed": {"mean_interval": 50, "n_time": 300}})
+    b = expand_grid({"kind": "causal", "grid": {"seed": [0, 1], "mean_interval": [50.0]}, "fixed": {"n_time": 300}})
+    assert a == b and [experiment_key(r) for r in a] == [causal_key(r) for r in b]
+    c = expand_grid({"kind": "curriculum", "grid": {"seed": [0, 1]}, "fixed": {"max_delay": 12}})
+    assert [(r.seed, r.start_delay, r.max_delay) for r in c] == [(0, 8, 12), (1, 8, 12)]
+    assert [experiment_key(r) for r in c] == [curriculum_key(r) for r in c]
+    # The default kind is "run", and naming it changes nothing.
+    assert expand_grid({"kind": "run", **SMALL}) == expand_grid(SMALL)
+    with pytest.raises(TypeError, match="^config must be an instance of one of"):
+        experiment_key(dataclasses.asdict(RunConfig()))
+
+
+TINY_KINDS = [
+    (
+        {"kind": "curriculum", "grid": {"seed": [0, 1]}, "fixed": {"n_hidden": 5, "max_steps": 2, "start_delay": 1}},
+        CurriculumResult,
+    ),
+    (
+        {
+            "kind": "causal",
+            "grid": {"seed": [0, 1]},
+            "fixed": {"n_hidden": 6, "max_steps": 2, "n_time": 300, "n_null": 5},
+        },
+        CausalResult,
+    ),
+]
+
+
+@pytest.mark.parametrize("config, cls", TINY_KINDS, ids=["curriculum", "causal"])
+def test_a_kind_resumes_skipping_finished_runs_and_rerunning_corrupt_files(config, cls, tmp_path, capsys, monkeypatch):
+    runs = expand_grid(config)
+    keys = [execute_run(r, str(tmp_path)) for r in runs]
+    assert keys == [experiment_key(r) for r in runs]
+    assert pending_runs(runs, tmp_path) == []
+    monkeypatch.setattr("rnnmem_helpers.sweep._compute", _no_work)
+    results = run_sweep(config, tmp_path, progress=False)
+    assert [type(r) for r in results] == [cls, cls] and [r.config for r in results] == runs
+    bad = tmp_path / f"{keys[1]}.json"
+    bad.write_text(bad.read_text()[:-20])
+    assert pending_runs(runs, tmp_path) == [runs[1]]
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and str(bad) in lines[0] and lines[0].startswith("warning: ")
+    # A run result under this key is another kind's file: refused, rerun.
+    save_result(bad, run_experiment(RunConfig(n_hidden=5, max_steps=2, analyse=False)))
+    assert pending_runs(runs, tmp_path) == [runs[1]]
+    assert [r.config for r in load_results(runs, tmp_path)] == [runs[0]]
+
+
+def test_cli_runs_a_tiny_curriculum_and_refuses_a_bad_kind(tmp_path):
+    config = {"kind": "curriculum", "grid": {"seed": [0]}, "fixed": {"n_hidden": 5, "max_steps": 2, "start_delay": 1}}
+    path = tmp_path / "ladder.json"
+    path.write_text(json.dumps(config))
+    cmd = [sys.executable, "-m", "rnnmem_helpers", "sweep", str(path), "--workers", "1", "--no-progress"]
+    res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    assert "1/1 runs finished" in res.stdout and "0 learned every delay up to max_delay" in res.stdout
+    (run,) = expand_grid(config)
+    assert [p.name for p in (tmp_path / "ladder").iterdir()] == [f"{curriculum_key(run)}.json"]
+    path.write_text(json.dumps({**config, "kind": "ladder"}))
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    lines = res.stderr.splitlines()
+    assert res.returncode == 2 and len(lines) == 1 and str(path) in lines[0]
+    assert "kind must be one of ['run', 'curriculum', 'causal']" in lines[0] and "'ladder'" in lines[0]
 
 
 def _imports(path: Path, package: str) -> set[str]:

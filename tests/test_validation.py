@@ -46,7 +46,29 @@ from rnnmem_helpers._validate import (
 )
 from rnnmem_helpers.ablation import ablate, remove_eigenvalues, switch_latencies, timing_from_outputs, timing_measures
 from rnnmem_helpers.analysis import fit_pca, run_test
+from rnnmem_helpers.causal import (
+    CausalConfig,
+    CausalMeasures,
+    CausalResult,
+    PlaneRecord,
+    SwitchRecord,
+    TimingRecord,
+    causal_key,
+    causal_measures,
+    causal_to_dict,
+    run_causal,
+    save_causal,
+)
 from rnnmem_helpers.construct import construct_delay_network, design_delay_network, max_constructible_delay
+from rnnmem_helpers.curriculum import (
+    CurriculumConfig,
+    CurriculumResult,
+    Rung,
+    curriculum_key,
+    curriculum_to_dict,
+    run_curriculum,
+    save_curriculum,
+)
 from rnnmem_helpers.experiment import (
     Analysis,
     FixedPointRecord,
@@ -60,6 +82,7 @@ from rnnmem_helpers.experiment import (
     run_experiment,
     run_key,
     save_result,
+    train_run,
 )
 from rnnmem_helpers.explorer_data import export_all, export_network
 from rnnmem_helpers.fixed_points import find_fixed_points
@@ -104,6 +127,18 @@ FPREC = FixedPointRecord({0: 1}, {0: 1}, 1, 0, 0, (0.5,), (0.9,))
 RESULT = RunResult(
     2, RunConfig(max_steps=10), False, 10, 0.5, 0.5, 0, History((1,), (0.5,), (0.5,)), Analysis(SPEC, FPREC)
 )
+RUNG = Rung(1, False, 1, 0.5, 0.5, 0, 0, 0, History())
+LADDER = CurriculumResult(1, CurriculumConfig(start_delay=1, max_delay=1), (RUNG,), None)
+TIMING = TimingRecord(0, 0.5, 0.5, (1.0,) * 5, 2, 0)
+SWITCH = SwitchRecord(0, 0, None, None, None, None, None)
+PLANE = PlaneRecord(1, 1, 0.5, 0.5, 0.5, 0.5)
+MEASURES = CausalMeasures(0, 0, 0, TIMING, TIMING, TIMING, TIMING, SWITCH, SWITCH, PLANE, PLANE)
+CAUSAL = CausalResult(1, CausalConfig(), run_key(CausalConfig().run_config), False, 1, 0.5, 0.5, 0, History(), MEASURES)
+
+
+def _fields(obj) -> dict:
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+
 
 # A valid call per target, passing every constrained parameter explicitly
 # (the decorator checks only the arguments a caller passes).
@@ -174,6 +209,25 @@ BASELINES = {
     completeness: (([RESULT], [RESULT.config]), {"by": "delay"}),
     export_network: ((load_pretrained(0),), {"n_time": 100, "rng": 0, "n_shown": 10}),
     export_all: (("never-written",), {"n_time": 100, "rng": 0, "max_bytes": 1000}),
+    train_run: ((RunConfig(),), {}),
+    CurriculumConfig: ((), dataclasses.asdict(CurriculumConfig())),
+    curriculum_key: ((CurriculumConfig(),), {}),
+    Rung: ((), _fields(RUNG)),
+    CurriculumResult: ((), _fields(LADDER)),
+    run_curriculum: ((CurriculumConfig(),), {}),
+    curriculum_to_dict: ((LADDER,), {}),
+    save_curriculum: (("never-written.json", LADDER), {}),
+    CausalConfig: ((), dataclasses.asdict(CausalConfig())),
+    causal_key: ((CausalConfig(),), {}),
+    TimingRecord: ((), _fields(TIMING)),
+    SwitchRecord: ((), _fields(SWITCH)),
+    PlaneRecord: ((), _fields(PLANE)),
+    CausalMeasures: ((), _fields(MEASURES)),
+    causal_measures: ((W5, TaskConfig()), {"rng": 0, "n_time": 100, "n_null": 5}),
+    CausalResult: ((), _fields(CAUSAL)),
+    run_causal: ((CausalConfig(),), {}),
+    causal_to_dict: ((CAUSAL,), {}),
+    save_causal: (("never-written.json", CAUSAL), {}),
 }
 
 

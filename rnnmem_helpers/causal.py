@@ -1,0 +1,571 @@
+"""The causal kind of experiment: train a run's network, then ablate its spectrum and measure the paper's claims.
+
+The trained weights of sweep runs are not stored, so every measure is taken
+inside the run that trains the network. A :class:`CausalConfig` names a
+sweep run (:attr:`CausalConfig.run_config`, whose :func:`run_key` is recorded
+as ``network_key``); :func:`run_causal` trains and tests it exactly as
+:func:`~rnnmem_helpers.experiment.run_experiment` does, and
+:func:`causal_measures` measures the trained weights:
+
+- :func:`~rnnmem_helpers.ablation.timing_measures` of the intact network and
+  of :func:`~rnnmem_helpers.ablation.ablate` with ``"rotations"``, ``"bulk"``
+  and ``"real_outliers"``, all on one stream (paired);
+- :func:`~rnnmem_helpers.mechanism.loop_overshoot` and
+  :func:`~rnnmem_helpers.mechanism.pulse_visibility` on a
+  :func:`~rnnmem_helpers.analysis.run_test` stream;
+- :func:`~rnnmem_helpers.mechanism.rotation_plane_angles` of W against the
+  readout (``W_out.T``) and against the attractors minus their mean.
+
+Draws, all from the integer ``seed`` (the ``rng`` of :func:`causal_measures`):
+the timing stream ``np.random.default_rng([seed, 1])`` (a fresh generator for
+each network, so all four see the same stream), the bulk pairs
+``default_rng([seed, 2])``, the ``run_test`` stream ``default_rng([seed, 3])``,
+the null planes ``default_rng([seed, 4])`` (readout) and ``default_rng([seed, 5])``
+(attractors), and the fixed points ``find_fixed_points(weights, rng=seed)``,
+as the analysis of a run draws them. None of these is a stream that training
+or the run's test stream (``seed + 1_000_003``) draws from.
+
+JSON has no NaN: a value that is undefined (no uncensored switch, no
+isolated switch, no rotation plane, fewer than two attractors, an ablation
+that does not apply) is stored as None.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import Boolean, InstanceOf, Integer, Optional, Real, SequenceOf, validate_fields, validate_params
+from .ablation import ABLATION_KINDS, ablate, timing_measures
+from .analysis import MAX_TEST_STATE_ENTRIES, MAX_TEST_STEPS, run_test, spectrum_summary
+from .experiment import (
+    History,
+    ResultError,
+    RunConfig,
+    build_record,
+    check_record_keys,
+    field_constraint,
+    field_default,
+    json_type,
+    kind_key,
+    read_json,
+    run_key,
+    train_run,
+    write_json,
+)
+from .fixed_points import find_fixed_points
+from .mechanism import loop_overshoot, pulse_visibility, rotation_plane_angles
+from .model import ModelConfig, RNNWeights
+from .task import TaskConfig
+from .train import TrainConfig
+
+#: Name of this kind in a sweep config's ``"kind"``.
+KIND = "causal"
+#: Version of the causal result format.
+CAUSAL_SCHEMA_VERSION = 1
+#: Quantiles of the switch latencies that are stored, in percent.
+LATENCY_PERCENTILES = (10, 25, 50, 75, 90)
+# The second word of the seed of each derived stream (see the module docstring).
+_TIMING, _BULK, _TEST_RUN, _NULL_READOUT, _NULL_ATTRACTORS = 1, 2, 3, 4, 5
+
+
+@dataclass(frozen=True)
+@validate_fields(
+    {
+        "delay": field_constraint(TaskConfig, "delay"),
+        "seed": Integer(0),
+        "n_hidden": field_constraint(ModelConfig, "n_hidden"),
+        "mode": field_constraint(TrainConfig, "mode"),
+        "max_steps": field_constraint(TrainConfig, "max_steps"),
+        "mean_interval": field_constraint(TaskConfig, "mean_interval"),
+        "rate_scope": field_constraint(TaskConfig, "rate_scope"),
+        "target_accuracy": field_constraint(TrainConfig, "target_accuracy"),
+        "n_time": Integer(2, MAX_TEST_STEPS),
+        "n_null": Integer(1),
+    }
+)
+class CausalConfig:
+    """Everything one causal experiment depends on.
+
+    The training settings and their ranges are those of
+    :class:`~rnnmem_helpers.experiment.RunConfig` (``init="paper"``); fields
+    are stored normalised, so ``mean_interval`` 50 and 50.0 are one key.
+
+    Parameters
+    ----------
+    delay, seed, n_hidden, mode, max_steps, mean_interval, rate_scope, target_accuracy
+        As in :class:`~rnnmem_helpers.experiment.RunConfig`; ``max_steps``
+        defaults to 8000, the budget of the shipped sweeps.
+    n_time : int
+        Length of the streams of the measures, in ``[delay + 2, 2e8 // n_hidden]``
+        (``run_test`` keeps every state).
+    n_null : int
+        Random planes per null draw of :func:`~rnnmem_helpers.mechanism.rotation_plane_angles`, >= 1.
+    """
+
+    delay: int = field_default(TaskConfig, "delay")
+    seed: int = 0
+    n_hidden: int = field_default(ModelConfig, "n_hidden")
+    mode: str = field_default(TrainConfig, "mode")
+    max_steps: int = 8000
+    mean_interval: float = field_default(TaskConfig, "mean_interval")
+    rate_scope: str = field_default(TaskConfig, "rate_scope")
+    target_accuracy: float = field_default(TrainConfig, "target_accuracy")
+    n_time: int = 100_000
+    n_null: int = 1000
+
+    def __post_init__(self):
+        most = min(MAX_TEST_STEPS, MAX_TEST_STATE_ENTRIES // self.n_hidden)
+        if not self.delay + 2 <= self.n_time <= most:
+            raise ValueError(
+                f"n_time must be an integer in [delay + 2, min(2000000, 2e8 // n_hidden)] = "
+                f"[{self.delay + 2}, {most}], got {self.n_time}"
+            )
+
+    @property
+    def run_config(self) -> RunConfig:
+        """The sweep run whose network this experiment measures (analysed, as the shipped sweeps run it)."""
+        return RunConfig(
+            delay=self.delay,
+            seed=self.seed,
+            n_hidden=self.n_hidden,
+            mode=self.mode,
+            init="paper",
+            max_steps=self.max_steps,
+            mean_interval=self.mean_interval,
+            rate_scope=self.rate_scope,
+            target_accuracy=self.target_accuracy,
+            analyse=True,
+        )
+
+
+#: Names of the settings of a causal experiment, in order.
+CAUSAL_FIELDS = tuple(f.name for f in dataclasses.fields(CausalConfig))
+
+
+@validate_params({"config": InstanceOf(CausalConfig)})
+def causal_key(config: CausalConfig) -> str:
+    """Key of a causal experiment: :func:`~rnnmem_helpers.experiment.kind_key` of "causal", its schema and config."""
+    return kind_key(KIND, CAUSAL_SCHEMA_VERSION, config)
+
+
+# ----------------------------------------------------------------------------- records
+
+_PROBABILITY = Real(0.0, 1.0)
+
+
+def _none_if_nan(x) -> float | None:
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+@dataclass(frozen=True)
+@validate_fields(
+    {
+        "n_removed": Integer(0),
+        "accuracy": _PROBABILITY,
+        "undelayed_accuracy": _PROBABILITY,
+        "latency_quantiles": SequenceOf(Optional(Real(0.0)), "latencies >= 0 or nulls"),
+        "n_flips": Integer(0),
+        "n_censored": Integer(0),
+    }
+)
+class TimingRecord:
+    """:func:`~rnnmem_helpers.ablation.timing_measures` of one network, as stored.
+
+    Attributes
+    ----------
+    n_removed : int
+        Eigenvalues removed from W (0 for the intact network).
+    accuracy, undelayed_accuracy : float
+    latency_quantiles : tuple of (float or None)
+        Quantiles :data:`LATENCY_PERCENTILES` of the latencies of the
+        uncensored switches; all None if every switch is censored.
+    n_flips, n_censored : int
+        Flipping pulses, and those without a switch of the output.
+    """
+
+    n_removed: int
+    accuracy: float
+    undelayed_accuracy: float
+    latency_quantiles: tuple
+    n_flips: int
+    n_censored: int
+
+    def __post_init__(self):
+        if len(self.latency_quantiles) != len(LATENCY_PERCENTILES):
+            raise ValueError(
+                f"latency_quantiles must hold {len(LATENCY_PERCENTILES)} values (percentiles "
+                f"{list(LATENCY_PERCENTILES)}), got {len(self.latency_quantiles)}"
+            )
+        if self.n_censored > self.n_flips:
+            raise ValueError(f"n_censored must be <= n_flips ({self.n_flips}), got {self.n_censored}")
+        if (None in self.latency_quantiles) != (self.n_censored == self.n_flips):
+            raise ValueError("latency_quantiles must be null exactly when every flip is censored")
+
+
+@dataclass(frozen=True)
+@validate_fields(
+    {
+        "n": Integer(0),
+        "n_unswitched": Integer(0),
+        "median": Optional(Real()),
+        "mean": Optional(Real()),
+        "max": Optional(Real()),
+        "p10": Optional(Real()),
+        "p90": Optional(Real()),
+    }
+)
+class SwitchRecord:
+    """A :class:`~rnnmem_helpers.mechanism.SwitchMeasure` summarised; the statistics are None when ``n`` is 0."""
+
+    n: int
+    n_unswitched: int
+    median: float | None
+    mean: float | None
+    max: float | None
+    p10: float | None
+    p90: float | None
+
+    def __post_init__(self):
+        nulls = {v is None for v in (self.median, self.mean, self.max, self.p10, self.p90)}
+        if nulls != {self.n == 0}:
+            raise ValueError(f"median, mean, max, p10 and p90 must be null exactly when n is 0, got n = {self.n}")
+
+
+@dataclass(frozen=True)
+@validate_fields(
+    {
+        "n_planes": Integer(1),
+        "reference_rank": Integer(1),
+        "statistic": Real(0.0, math.pi / 2),
+        "null_quantile": _PROBABILITY,
+        "p_less_orthogonal": _PROBABILITY,
+        "p_more_orthogonal": _PROBABILITY,
+    }
+)
+class PlaneRecord:
+    """A :class:`~rnnmem_helpers.mechanism.PlaneAngles` summarised (``null_quantile`` is its ``quantile``)."""
+
+    n_planes: int
+    reference_rank: int
+    statistic: float
+    null_quantile: float
+    p_less_orthogonal: float
+    p_more_orthogonal: float
+
+
+_TIMINGS = ("intact", *ABLATION_KINDS)
+
+
+@dataclass(frozen=True)
+@validate_fields(
+    {
+        "n_rotations": Integer(0),
+        "n_real_outliers": Integer(0),
+        "n_attractors": Integer(0),
+        "intact": InstanceOf(TimingRecord),
+        "rotations": Optional(InstanceOf(TimingRecord)),
+        "bulk": Optional(InstanceOf(TimingRecord)),
+        "real_outliers": Optional(InstanceOf(TimingRecord)),
+        "overshoot": InstanceOf(SwitchRecord),
+        "visibility": Optional(InstanceOf(SwitchRecord)),
+        "readout_angles": Optional(InstanceOf(PlaneRecord)),
+        "attractor_angles": Optional(InstanceOf(PlaneRecord)),
+    }
+)
+class CausalMeasures:
+    """Every measure :func:`causal_measures` takes of one network.
+
+    Attributes
+    ----------
+    n_rotations, n_real_outliers : int
+        Rotation pairs and real outliers of W (:func:`~rnnmem_helpers.analysis.spectrum_summary`).
+    n_attractors : int
+        Fixed points with no unstable mode.
+    intact : TimingRecord
+    rotations, bulk, real_outliers : TimingRecord or None
+        The network with that class of eigenvalues removed; None where
+        :func:`~rnnmem_helpers.ablation.ablate` refuses (W too close to
+        defective, or too few bulk pairs to match the rotations).
+    overshoot : SwitchRecord
+    visibility : SwitchRecord or None
+        None at Δt = 0, where no step comes before the delay has elapsed.
+    readout_angles, attractor_angles : PlaneRecord or None
+        None without rotation planes (or, for the attractors, with fewer than
+        two attractors, whose differences span nothing).
+    """
+
+    n_rotations: int
+    n_real_outliers: int
+    n_attractors: int
+    intact: TimingRecord
+    rotations: TimingRecord | None
+    bulk: TimingRecord | None
+    real_outliers: TimingRecord | None
+    overshoot: SwitchRecord
+    visibility: SwitchRecord | None
+    readout_angles: PlaneRecord | None
+    attractor_angles: PlaneRecord | None
+
+
+def _timing_record(weights: RNNWeights, task: TaskConfig, n_removed: int, n_time: int, seed: int) -> TimingRecord:
+    m = timing_measures(weights, task, n_time=n_time, rng=np.random.default_rng([seed, _TIMING]))
+    done = m.latencies[~np.isnan(m.latencies)]
+    quantiles = np.percentile(done, LATENCY_PERCENTILES) if done.size else [None] * len(LATENCY_PERCENTILES)
+    return TimingRecord(
+        n_removed=n_removed,
+        accuracy=m.accuracy,
+        undelayed_accuracy=m.undelayed_accuracy,
+        latency_quantiles=tuple(None if q is None else float(q) for q in quantiles),
+        n_flips=m.n_flips,
+        n_censored=m.n_censored,
+    )
+
+
+def _switch_record(measure) -> SwitchRecord:
+    v = measure.value
+    if not v.size:
+        return SwitchRecord(measure.n, measure.n_unswitched, None, None, None, None, None)
+    p10, p90 = np.percentile(v, [10, 90])
+    return SwitchRecord(
+        n=measure.n,
+        n_unswitched=measure.n_unswitched,
+        median=measure.median,
+        mean=measure.mean,
+        max=float(v.max()),
+        p10=float(p10),
+        p90=float(p90),
+    )
+
+
+def _plane_record(matrix, reference, n_null: int, rng) -> PlaneRecord | None:
+    angles = rotation_plane_angles(matrix, reference, n_null=n_null, rng=rng)
+    if angles.eigvals.size == 0:
+        return None
+    return PlaneRecord(
+        n_planes=int(angles.eigvals.size),
+        reference_rank=angles.reference_rank,
+        statistic=angles.statistic,
+        null_quantile=angles.quantile,
+        p_less_orthogonal=angles.p_less_orthogonal,
+        p_more_orthogonal=angles.p_more_orthogonal,
+    )
+
+
+@validate_params(
+    {
+        "weights": InstanceOf(RNNWeights),
+        "task": InstanceOf(TaskConfig),
+        "rng": Integer(0),
+        "n_time": Integer(2),
+        "n_null": Integer(1),
+    }
+)
+def causal_measures(
+    weights: RNNWeights, task: TaskConfig, *, rng: int, n_time: int = 100_000, n_null: int = 1000
+) -> CausalMeasures:
+    """Ablations, switch measures and rotation-plane angles of one network.
+
+    Parameters
+    ----------
+    weights : RNNWeights
+    task : TaskConfig
+        The task the network was trained on; its ``n_bits`` must match.
+    rng : int
+        Seed (>= 0) of every draw, as the module docstring lists them; an
+        int, not a Generator, so that each measure has its own documented
+        stream whatever the order they are taken in.
+    n_time : int
+        Length of the timing and test streams, in ``[task.delay + 2, 2e8 // N]``.
+    n_null : int
+        Random planes per null, >= 1.
+
+    Returns
+    -------
+    CausalMeasures
+
+    Raises
+    ------
+    ValueError
+        If ``n_time`` is out of range or a stream holds no defined target.
+    """
+    seed = rng
+    spec = spectrum_summary(weights.W)
+    timings = {"intact": _timing_record(weights, task, 0, n_time, seed)}
+    for kind in ABLATION_KINDS:
+        try:
+            ablated = ablate(weights, kind, rng=np.random.default_rng([seed, _BULK]) if kind == "bulk" else None)
+        except ValueError:
+            # The edit is undefined for this W (see ablate): recorded as None, not as a failed network.
+            timings[kind] = None
+            continue
+        timings[kind] = _timing_record(ablated.weights, task, ablated.n_removed, n_time, seed)
+    run = run_test(weights, task, n_time, rng=np.random.default_rng([seed, _TEST_RUN]))
+    fps = find_fixed_points(weights, rng=seed)
+    attractors = fps.xstar[fps.n_unstable == 0]
+    differences = attractors - attractors.mean(axis=0)
+    attractor_angles = None
+    if len(attractors) >= 2 and np.any(differences):
+        attractor_angles = _plane_record(
+            weights.W, differences.T, n_null, np.random.default_rng([seed, _NULL_ATTRACTORS])
+        )
+    return CausalMeasures(
+        n_rotations=int(spec.rotation_eigvals.size),
+        n_real_outliers=int(spec.real_outliers.size),
+        n_attractors=len(attractors),
+        **timings,
+        overshoot=_switch_record(loop_overshoot(run)),
+        visibility=_switch_record(pulse_visibility(run, weights)) if task.delay > 0 else None,
+        readout_angles=_plane_record(weights.W, weights.W_out.T, n_null, np.random.default_rng([seed, _NULL_READOUT])),
+        attractor_angles=attractor_angles,
+    )
+
+
+@dataclass(frozen=True)
+@validate_fields(
+    {
+        "schema_version": Integer(CAUSAL_SCHEMA_VERSION, CAUSAL_SCHEMA_VERSION),
+        "config": InstanceOf(CausalConfig),
+        "network_key": InstanceOf(str),
+        "converged": Boolean(),
+        "steps": Integer(1),
+        "seconds": Real(0.0),
+        "accuracy": _PROBABILITY,
+        "wrong_flips": Integer(0),
+        "history": InstanceOf(History),
+        "measures": InstanceOf(CausalMeasures),
+    }
+)
+class CausalResult:
+    """What one causal experiment gave.
+
+    Attributes
+    ----------
+    schema_version : int
+        :data:`CAUSAL_SCHEMA_VERSION`.
+    config : CausalConfig
+    network_key : str
+        :func:`~rnnmem_helpers.experiment.run_key` of ``config.run_config``:
+        the sweep run whose network was measured.
+    converged, steps, seconds, accuracy, wrong_flips, history
+        As in :class:`~rnnmem_helpers.experiment.RunResult`, for that network.
+    measures : CausalMeasures
+        Taken whether or not training converged.
+    """
+
+    schema_version: int
+    config: CausalConfig
+    network_key: str
+    converged: bool
+    steps: int
+    seconds: float
+    accuracy: float
+    wrong_flips: int
+    history: History
+    measures: CausalMeasures
+
+    def __post_init__(self):
+        want = run_key(self.config.run_config)
+        if self.network_key != want:
+            raise ValueError(
+                f"network_key must be {want!r}, the run key of config.run_config, got {self.network_key!r}"
+            )
+        if self.steps > self.config.max_steps:
+            raise ValueError(f"steps must be <= config.max_steps ({self.config.max_steps}), got {self.steps}")
+        if self.history.step and self.history.step[-1] > self.steps:
+            raise ValueError(f"history must end at or before steps ({self.steps}), got step {self.history.step[-1]}")
+
+
+@validate_params({"config": InstanceOf(CausalConfig)})
+def run_causal(config: CausalConfig) -> CausalResult:
+    """Train the network of ``config.run_config`` as its run does, test it, and take :func:`causal_measures`."""
+    run = config.run_config
+    res, test = train_run(run)
+    return CausalResult(
+        schema_version=CAUSAL_SCHEMA_VERSION,
+        config=config,
+        network_key=run_key(run),
+        converged=res.converged,
+        steps=res.steps,
+        seconds=round(res.seconds, 2),
+        accuracy=test.accuracy,
+        wrong_flips=test.wrong_flips,
+        history=History(**res.history),
+        measures=causal_measures(
+            res.weights, run.task_config, rng=config.seed, n_time=config.n_time, n_null=config.n_null
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------- to and from JSON
+
+_RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(CausalResult))
+_FILE_KEYS = ("key", "kind", *_RESULT_FIELDS)
+_MEASURE_RECORDS = {
+    **dict.fromkeys(_TIMINGS, TimingRecord),
+    "overshoot": SwitchRecord,
+    "visibility": SwitchRecord,
+    "readout_angles": PlaneRecord,
+    "attractor_angles": PlaneRecord,
+}
+
+
+@validate_params({"result": InstanceOf(CausalResult)})
+def causal_to_dict(result: CausalResult) -> dict:
+    """The JSON-ready form of a causal result: ``key``, ``kind`` and the fields of :class:`CausalResult`."""
+    obj = {"key": causal_key(result.config), "kind": KIND, **dataclasses.asdict(result)}
+    return json.loads(json.dumps(obj, allow_nan=False))
+
+
+def causal_from_dict(obj) -> CausalResult:
+    """Read and validate a causal result in the form of :func:`causal_to_dict`.
+
+    Raises
+    ------
+    ResultError
+        Naming the field at fault.
+    """
+    if not isinstance(obj, dict):
+        raise ResultError(f"a result must be a JSON object, got {json_type(obj)}")
+    check_record_keys(obj, _FILE_KEYS, "")
+    if obj["kind"] != KIND:
+        raise ResultError(f"kind must be {KIND!r}, got {obj['kind']!r}", "kind")
+    if obj["schema_version"] != CAUSAL_SCHEMA_VERSION:
+        raise ResultError(
+            f"schema_version must be {CAUSAL_SCHEMA_VERSION}, got {obj['schema_version']!r}", "schema_version"
+        )
+    config = build_record(CausalConfig, obj["config"], "config")
+    history = build_record(History, obj["history"], "history")
+    measures = obj["measures"]
+    if not isinstance(measures, dict):
+        raise ResultError(f"measures must be an object, got {json_type(measures)}", "measures")
+    check_record_keys(measures, [f.name for f in dataclasses.fields(CausalMeasures)], "measures")
+    records = {
+        name: None if measures[name] is None else build_record(cls, measures[name], f"measures.{name}")
+        for name, cls in _MEASURE_RECORDS.items()
+    }
+    built = build_record(CausalMeasures, {**measures, **records}, "measures")
+    scalars = {k: obj[k] for k in _RESULT_FIELDS if k not in ("config", "history", "measures")}
+    result = build_record(CausalResult, {**scalars, "config": config, "history": history, "measures": built}, "")
+    key = causal_key(config)
+    if obj["key"] != key:
+        raise ResultError(f"key must be {key!r}, the key of config, got {obj['key']!r}", "key")
+    return result
+
+
+@validate_params({"result": InstanceOf(CausalResult)})
+def save_causal(path, result: CausalResult) -> None:
+    """Write ``result`` to ``path`` as JSON, atomically, after checking that it loads back."""
+    obj = causal_to_dict(result)
+    causal_from_dict(obj)
+    write_json(path, obj)
+
+
+def load_causal(path) -> CausalResult:
+    """Read and validate the causal result file at ``path``; a ResultError names the file and field."""
+    return read_json(path, causal_from_dict)

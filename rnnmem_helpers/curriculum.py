@@ -1,0 +1,363 @@
+"""The curriculum kind of experiment: train at a delay, then keep training the same network at longer delays.
+
+A :class:`CurriculumConfig` describes a ladder of delays ``start_delay,
+start_delay + delay_step, ...`` up to ``max_delay``. Rung 0 is exactly the
+sweep run (:class:`~rnnmem_helpers.experiment.RunConfig`, ``init="paper"``)
+with the same settings, trained by
+:func:`~rnnmem_helpers.experiment.train_run`; on one machine its network is
+that run's network. Every later rung trains the previous rung's converged
+weights at the next delay with the same budget. The ladder stops at the first
+rung that does not converge, or after ``max_delay``.
+
+Randomness, all from ``seed``: rung 0 draws as the run does (``rng=seed``,
+test stream ``seed + 1_000_003``); rung r >= 1 trains with
+``rng=np.random.default_rng([seed, r])`` and is tested on a stream from
+``np.random.default_rng([seed, r, 1_000_003])``, so no rung reuses another's
+data and no global state is touched.
+
+Results are JSON files like run results (:func:`save_curriculum`,
+:func:`load_curriculum`), keyed by :func:`curriculum_key`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import Boolean, InstanceOf, Integer, Optional, Real, SequenceOf, validate_fields, validate_params
+from .analysis import spectrum_summary
+from .experiment import (
+    History,
+    ResultError,
+    RunConfig,
+    build_record,
+    check_record_keys,
+    field_constraint,
+    field_default,
+    json_type,
+    kind_key,
+    read_json,
+    train_run,
+    write_json,
+)
+from .metrics import evaluate
+from .model import ModelConfig
+from .task import TaskConfig
+from .train import TrainConfig, train
+
+#: Name of this kind in a sweep config's ``"kind"``.
+KIND = "curriculum"
+#: Version of the curriculum result format.
+CURRICULUM_SCHEMA_VERSION = 1
+# Keeps each rung's test stream apart from the streams its training drew from, as for a run.
+_TEST_STREAM = 1_000_003
+
+
+@dataclass(frozen=True)
+@validate_fields(
+    {
+        "start_delay": field_constraint(TaskConfig, "delay"),
+        "delay_step": Integer(1),
+        "max_delay": field_constraint(TaskConfig, "delay"),
+        "seed": Integer(0),
+        "n_hidden": field_constraint(ModelConfig, "n_hidden"),
+        "mode": field_constraint(TrainConfig, "mode"),
+        "max_steps": field_constraint(TrainConfig, "max_steps"),
+        "mean_interval": field_constraint(TaskConfig, "mean_interval"),
+        "rate_scope": field_constraint(TaskConfig, "rate_scope"),
+        "target_accuracy": field_constraint(TrainConfig, "target_accuracy"),
+    }
+)
+class CurriculumConfig:
+    """Everything one curriculum depends on.
+
+    Ranges are those of :class:`~rnnmem_helpers.experiment.RunConfig` (read
+    from the task, model and train configs); fields are stored normalised, so
+    ``mean_interval`` 50 and 50.0 are one config and one key.
+
+    Parameters
+    ----------
+    start_delay : int
+        Delay of rung 0.
+    delay_step : int
+        Added to the delay at each rung, >= 1.
+    max_delay : int
+        Last delay tried, >= ``start_delay``; the ladder is every
+        ``start_delay + r * delay_step`` up to it.
+    seed : int
+        Source of every draw (see the module docstring).
+    n_hidden : int
+    mode : {"bptt", "tbptt"}
+    max_steps : int
+        Budget of Adam updates per rung.
+    mean_interval : float
+    rate_scope : {"all", "per_channel"}
+    target_accuracy : float
+        Stopping criterion of each rung, in [0, 1].
+    """
+
+    start_delay: int = 8
+    delay_step: int = 2
+    max_delay: int = 32
+    seed: int = 0
+    n_hidden: int = field_default(ModelConfig, "n_hidden")
+    mode: str = field_default(TrainConfig, "mode")
+    max_steps: int = 8000
+    mean_interval: float = field_default(TaskConfig, "mean_interval")
+    rate_scope: str = field_default(TaskConfig, "rate_scope")
+    target_accuracy: float = field_default(TrainConfig, "target_accuracy")
+
+    def __post_init__(self):
+        if self.max_delay < self.start_delay:
+            raise ValueError(f"max_delay must be >= start_delay ({self.start_delay}), got {self.max_delay}")
+
+    @property
+    def delays(self) -> tuple[int, ...]:
+        """The delay of every rung, in order."""
+        return tuple(range(self.start_delay, self.max_delay + 1, self.delay_step))
+
+    def run_config(self, delay: int) -> RunConfig:
+        """The sweep run with this curriculum's settings at ``delay`` (unanalysed); rung 0 is this run."""
+        return RunConfig(
+            delay=delay,
+            seed=self.seed,
+            n_hidden=self.n_hidden,
+            mode=self.mode,
+            init="paper",
+            max_steps=self.max_steps,
+            mean_interval=self.mean_interval,
+            rate_scope=self.rate_scope,
+            target_accuracy=self.target_accuracy,
+            analyse=False,
+        )
+
+
+#: Names of the settings of a curriculum, in order.
+CURRICULUM_FIELDS = tuple(f.name for f in dataclasses.fields(CurriculumConfig))
+
+
+@validate_params({"config": InstanceOf(CurriculumConfig)})
+def curriculum_key(config: CurriculumConfig) -> str:
+    """Key of a curriculum: :func:`~rnnmem_helpers.experiment.kind_key` of ``"curriculum"``, its schema and config."""
+    return kind_key(KIND, CURRICULUM_SCHEMA_VERSION, config)
+
+
+@dataclass(frozen=True)
+@validate_fields(
+    {
+        "delay": field_constraint(TaskConfig, "delay"),
+        "converged": Boolean(),
+        "steps": Integer(1),
+        "seconds": Real(0.0),
+        "accuracy": Real(0.0, 1.0),
+        "wrong_flips": Integer(0),
+        "n_rotations": Integer(0),
+        "n_real_outliers": Integer(0),
+        "history": InstanceOf(History),
+    }
+)
+class Rung:
+    """One rung of a curriculum.
+
+    Attributes
+    ----------
+    delay : int
+    converged : bool
+        Whether training met the criterion and confirmed it on fresh data.
+    steps : int
+        Adam updates of this rung.
+    seconds : float
+        Wall time of this rung's training, rounded to 0.01 s.
+    accuracy : float
+        On a fresh stream of 100 000 steps, independent of training.
+    wrong_flips : int
+        Output flips to the wrong sign on that stream.
+    n_rotations, n_real_outliers : int
+        Rotation pairs and real outliers of W after the rung
+        (:func:`rnnmem_helpers.analysis.spectrum_summary`).
+    history : History
+        Held-out evaluations during this rung's training.
+    """
+
+    delay: int
+    converged: bool
+    steps: int
+    seconds: float
+    accuracy: float
+    wrong_flips: int
+    n_rotations: int
+    n_real_outliers: int
+    history: History
+
+    def __post_init__(self):
+        if self.history.step and self.history.step[-1] > self.steps:
+            raise ValueError(f"history must end at or before steps ({self.steps}), got step {self.history.step[-1]}")
+
+
+@dataclass(frozen=True)
+@validate_fields(
+    {
+        "schema_version": Integer(CURRICULUM_SCHEMA_VERSION, CURRICULUM_SCHEMA_VERSION),
+        "config": InstanceOf(CurriculumConfig),
+        "rungs": SequenceOf(InstanceOf(Rung), "Rung records"),
+        "longest_delay": Optional(Integer(0)),
+    }
+)
+class CurriculumResult:
+    """What one curriculum gave.
+
+    Attributes
+    ----------
+    schema_version : int
+        :data:`CURRICULUM_SCHEMA_VERSION`.
+    config : CurriculumConfig
+    rungs : tuple of Rung
+        The rungs trained, at ``config.delays[:len(rungs)]``: every one but
+        the last converged, and the last either failed or was at the last delay.
+    longest_delay : int or None
+        Delay of the last converged rung; None if rung 0 failed.
+    """
+
+    schema_version: int
+    config: CurriculumConfig
+    rungs: tuple
+    longest_delay: int | None
+
+    def __post_init__(self):
+        delays = self.config.delays
+        if not 1 <= len(self.rungs) <= len(delays):
+            raise ValueError(f"rungs must hold 1 to {len(delays)} rungs (one per delay), got {len(self.rungs)}")
+        got = [r.delay for r in self.rungs]
+        if got != list(delays[: len(got)]):
+            raise ValueError(f"rungs must be at the delays {list(delays[: len(got)])}, got {got}")
+        for rung in self.rungs:
+            if rung.steps > self.config.max_steps:
+                raise ValueError(f"rungs must each take <= max_steps ({self.config.max_steps}) steps, got {rung.steps}")
+        if not all(r.converged for r in self.rungs[:-1]):
+            raise ValueError("rungs must stop at the first that did not converge")
+        if self.rungs[-1].converged and len(self.rungs) < len(delays):
+            raise ValueError(f"rungs must go on to max_delay ({self.config.max_delay}) while they converge")
+        converged = [r.delay for r in self.rungs if r.converged]
+        want = converged[-1] if converged else None
+        if self.longest_delay != want:
+            raise ValueError(f"longest_delay must be {want} (the last converged rung), got {self.longest_delay}")
+
+    @property
+    def converged(self) -> bool:
+        """Whether every delay up to ``max_delay`` was learned."""
+        return self.rungs[-1].converged
+
+
+@validate_params({"config": InstanceOf(CurriculumConfig)})
+def run_curriculum(config: CurriculumConfig) -> CurriculumResult:
+    """Train a curriculum as ``config`` says (see the module docstring for the draws)."""
+    rungs, weights = [], None
+    for r, delay in enumerate(config.delays):
+        run = config.run_config(delay)
+        if r == 0:
+            res, test = train_run(run)
+        else:
+            res = train(
+                run.task_config,
+                run.model_config,
+                run.train_config,
+                rng=np.random.default_rng([config.seed, r]),
+                init=weights,
+                progress=False,
+            )
+            test = evaluate(res.weights, run.task_config, rng=np.random.default_rng([config.seed, r, _TEST_STREAM]))
+        spec = spectrum_summary(res.weights.W)
+        rungs.append(
+            Rung(
+                delay=delay,
+                converged=res.converged,
+                steps=res.steps,
+                seconds=round(res.seconds, 2),
+                accuracy=test.accuracy,
+                wrong_flips=test.wrong_flips,
+                n_rotations=int(spec.rotation_eigvals.size),
+                n_real_outliers=int(spec.real_outliers.size),
+                history=History(**res.history),
+            )
+        )
+        if not res.converged:
+            break
+        weights = res.weights
+    converged = [r.delay for r in rungs if r.converged]
+    return CurriculumResult(
+        schema_version=CURRICULUM_SCHEMA_VERSION,
+        config=config,
+        rungs=tuple(rungs),
+        longest_delay=converged[-1] if converged else None,
+    )
+
+
+# ----------------------------------------------------------------------------- to and from JSON
+
+_RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(CurriculumResult))
+_FILE_KEYS = ("key", "kind", *_RESULT_FIELDS)
+
+
+@validate_params({"result": InstanceOf(CurriculumResult)})
+def curriculum_to_dict(result: CurriculumResult) -> dict:
+    """The JSON-ready form of a curriculum result: ``key``, ``kind`` and the fields of :class:`CurriculumResult`."""
+    obj = {"key": curriculum_key(result.config), "kind": KIND, **dataclasses.asdict(result)}
+    return json.loads(json.dumps(obj, allow_nan=False))
+
+
+def curriculum_from_dict(obj) -> CurriculumResult:
+    """Read and validate a curriculum result in the form of :func:`curriculum_to_dict`.
+
+    Raises
+    ------
+    ResultError
+        Naming the field at fault.
+    """
+    if not isinstance(obj, dict):
+        raise ResultError(f"a result must be a JSON object, got {json_type(obj)}")
+    check_record_keys(obj, _FILE_KEYS, "")
+    if obj["kind"] != KIND:
+        raise ResultError(f"kind must be {KIND!r}, got {obj['kind']!r}", "kind")
+    if obj["schema_version"] != CURRICULUM_SCHEMA_VERSION:
+        raise ResultError(
+            f"schema_version must be {CURRICULUM_SCHEMA_VERSION}, got {obj['schema_version']!r}", "schema_version"
+        )
+    config = build_record(CurriculumConfig, obj["config"], "config")
+    if not isinstance(obj["rungs"], list):
+        raise ResultError(f"rungs must be an array, got {json_type(obj['rungs'])}", "rungs")
+    rungs = []
+    for i, rung in enumerate(obj["rungs"]):
+        where = f"rungs.{i}"
+        if isinstance(rung, dict) and "history" in rung:
+            rung = {**rung, "history": build_record(History, rung["history"], f"{where}.history")}
+        rungs.append(build_record(Rung, rung, where))
+    result = build_record(
+        CurriculumResult,
+        {
+            "schema_version": obj["schema_version"],
+            "config": config,
+            "rungs": rungs,
+            "longest_delay": obj["longest_delay"],
+        },
+        "",
+    )
+    key = curriculum_key(config)
+    if obj["key"] != key:
+        raise ResultError(f"key must be {key!r}, the key of config, got {obj['key']!r}", "key")
+    return result
+
+
+@validate_params({"result": InstanceOf(CurriculumResult)})
+def save_curriculum(path, result: CurriculumResult) -> None:
+    """Write ``result`` to ``path`` as JSON, atomically, after checking that it loads back."""
+    obj = curriculum_to_dict(result)
+    curriculum_from_dict(obj)
+    write_json(path, obj)
+
+
+def load_curriculum(path) -> CurriculumResult:
+    """Read and validate the curriculum result file at ``path``; a ResultError names the file and field."""
+    return read_json(path, curriculum_from_dict)
