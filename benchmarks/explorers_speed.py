@@ -41,6 +41,7 @@ _spec = importlib.util.spec_from_file_location(
     "browser_check", Path(__file__).resolve().parent.parent / "scripts" / "browser_check.py"
 )
 browser_check = importlib.util.module_from_spec(_spec)
+sys.modules["browser_check"] = browser_check  # its dataclasses look their module up while being defined
 _spec.loader.exec_module(browser_check)
 CHROMIUM_ARGS, INLINE_SCHEMES, ROOT = browser_check.CHROMIUM_ARGS, browser_check.INLINE_SCHEMES, browser_check.ROOT
 WAIT_FOR_MATHJAX, local_file = browser_check.WAIT_FOR_MATHJAX, browser_check.local_file
