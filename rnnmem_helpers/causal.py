@@ -33,7 +33,6 @@ that does not apply) is stored as None.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from dataclasses import dataclass
 
@@ -47,15 +46,18 @@ from .experiment import (
     ResultError,
     RunConfig,
     build_record,
+    check_file_key,
+    check_kind_file,
     check_record_keys,
     field_constraint,
     field_default,
     json_type,
     kind_key,
+    kind_to_dict,
     read_json,
     run_key,
+    save_kind,
     train_run,
-    write_json,
 )
 from .fixed_points import find_fixed_points
 from .mechanism import loop_overshoot, pulse_visibility, rotation_plane_angles
@@ -518,8 +520,7 @@ _MEASURE_RECORDS = {
 @validate_params({"result": InstanceOf(CausalResult)})
 def causal_to_dict(result: CausalResult) -> dict:
     """The JSON-ready form of a causal result: ``key``, ``kind`` and the fields of :class:`CausalResult`."""
-    obj = {"key": causal_key(result.config), "kind": KIND, **dataclasses.asdict(result)}
-    return json.loads(json.dumps(obj, allow_nan=False))
+    return kind_to_dict(result, KIND, causal_key(result.config))
 
 
 def causal_from_dict(obj) -> CausalResult:
@@ -530,15 +531,7 @@ def causal_from_dict(obj) -> CausalResult:
     ResultError
         Naming the field at fault.
     """
-    if not isinstance(obj, dict):
-        raise ResultError(f"a result must be a JSON object, got {json_type(obj)}")
-    check_record_keys(obj, _FILE_KEYS, "")
-    if obj["kind"] != KIND:
-        raise ResultError(f"kind must be {KIND!r}, got {obj['kind']!r}", "kind")
-    if obj["schema_version"] != CAUSAL_SCHEMA_VERSION:
-        raise ResultError(
-            f"schema_version must be {CAUSAL_SCHEMA_VERSION}, got {obj['schema_version']!r}", "schema_version"
-        )
+    check_kind_file(obj, KIND, CAUSAL_SCHEMA_VERSION, _FILE_KEYS)
     config = build_record(CausalConfig, obj["config"], "config")
     history = build_record(History, obj["history"], "history")
     measures = obj["measures"]
@@ -552,18 +545,14 @@ def causal_from_dict(obj) -> CausalResult:
     built = build_record(CausalMeasures, {**measures, **records}, "measures")
     scalars = {k: obj[k] for k in _RESULT_FIELDS if k not in ("config", "history", "measures")}
     result = build_record(CausalResult, {**scalars, "config": config, "history": history, "measures": built}, "")
-    key = causal_key(config)
-    if obj["key"] != key:
-        raise ResultError(f"key must be {key!r}, the key of config, got {obj['key']!r}", "key")
+    check_file_key(obj, causal_key(config))
     return result
 
 
 @validate_params({"result": InstanceOf(CausalResult)})
 def save_causal(path, result: CausalResult) -> None:
     """Write ``result`` to ``path`` as JSON, atomically, after checking that it loads back."""
-    obj = causal_to_dict(result)
-    causal_from_dict(obj)
-    write_json(path, obj)
+    save_kind(path, causal_to_dict(result), causal_from_dict)
 
 
 def load_causal(path) -> CausalResult:

@@ -22,7 +22,6 @@ Results are JSON files like run results (:func:`save_curriculum`,
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,14 +33,16 @@ from .experiment import (
     ResultError,
     RunConfig,
     build_record,
-    check_record_keys,
+    check_file_key,
+    check_kind_file,
     field_constraint,
     field_default,
     json_type,
     kind_key,
+    kind_to_dict,
     read_json,
+    save_kind,
     train_run,
-    write_json,
 )
 from .metrics import evaluate
 from .model import ModelConfig
@@ -304,8 +305,7 @@ _FILE_KEYS = ("key", "kind", *_RESULT_FIELDS)
 @validate_params({"result": InstanceOf(CurriculumResult)})
 def curriculum_to_dict(result: CurriculumResult) -> dict:
     """The JSON-ready form of a curriculum result: ``key``, ``kind`` and the fields of :class:`CurriculumResult`."""
-    obj = {"key": curriculum_key(result.config), "kind": KIND, **dataclasses.asdict(result)}
-    return json.loads(json.dumps(obj, allow_nan=False))
+    return kind_to_dict(result, KIND, curriculum_key(result.config))
 
 
 def curriculum_from_dict(obj) -> CurriculumResult:
@@ -316,15 +316,7 @@ def curriculum_from_dict(obj) -> CurriculumResult:
     ResultError
         Naming the field at fault.
     """
-    if not isinstance(obj, dict):
-        raise ResultError(f"a result must be a JSON object, got {json_type(obj)}")
-    check_record_keys(obj, _FILE_KEYS, "")
-    if obj["kind"] != KIND:
-        raise ResultError(f"kind must be {KIND!r}, got {obj['kind']!r}", "kind")
-    if obj["schema_version"] != CURRICULUM_SCHEMA_VERSION:
-        raise ResultError(
-            f"schema_version must be {CURRICULUM_SCHEMA_VERSION}, got {obj['schema_version']!r}", "schema_version"
-        )
+    check_kind_file(obj, KIND, CURRICULUM_SCHEMA_VERSION, _FILE_KEYS)
     config = build_record(CurriculumConfig, obj["config"], "config")
     if not isinstance(obj["rungs"], list):
         raise ResultError(f"rungs must be an array, got {json_type(obj['rungs'])}", "rungs")
@@ -344,18 +336,14 @@ def curriculum_from_dict(obj) -> CurriculumResult:
         },
         "",
     )
-    key = curriculum_key(config)
-    if obj["key"] != key:
-        raise ResultError(f"key must be {key!r}, the key of config, got {obj['key']!r}", "key")
+    check_file_key(obj, curriculum_key(config))
     return result
 
 
 @validate_params({"result": InstanceOf(CurriculumResult)})
 def save_curriculum(path, result: CurriculumResult) -> None:
     """Write ``result`` to ``path`` as JSON, atomically, after checking that it loads back."""
-    obj = curriculum_to_dict(result)
-    curriculum_from_dict(obj)
-    write_json(path, obj)
+    save_kind(path, curriculum_to_dict(result), curriculum_from_dict)
 
 
 def load_curriculum(path) -> CurriculumResult:

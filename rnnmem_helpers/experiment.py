@@ -637,6 +637,40 @@ def kind_key(kind: str, schema_version: int, config) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def kind_to_dict(result, kind: str, key: str) -> dict:
+    """The JSON-ready form of a result of another kind than a run: ``key``, ``kind`` and its fields."""
+    return json.loads(json.dumps({"key": key, "kind": kind, **dataclasses.asdict(result)}, allow_nan=False))
+
+
+def check_kind_file(obj, kind: str, schema_version: int, file_keys) -> None:
+    """Check the top level of a stored result of ``kind``: exactly ``file_keys``, this kind and this schema.
+
+    Raises
+    ------
+    ResultError
+        Naming the field at fault.
+    """
+    if not isinstance(obj, dict):
+        raise ResultError(f"a result must be a JSON object, got {json_type(obj)}")
+    check_record_keys(obj, file_keys, "")
+    if obj["kind"] != kind:
+        raise ResultError(f"kind must be {kind!r}, got {obj['kind']!r}", "kind")
+    if obj["schema_version"] != schema_version:
+        raise ResultError(f"schema_version must be {schema_version}, got {obj['schema_version']!r}", "schema_version")
+
+
+def check_file_key(obj: dict, key: str) -> None:
+    """Raise a ResultError unless the stored ``key`` is ``key``, the key of the file's own config."""
+    if obj["key"] != key:
+        raise ResultError(f"key must be {key!r}, the key of config, got {obj['key']!r}", "key")
+
+
+def save_kind(path, obj: dict, from_dict) -> None:
+    """Write a result object atomically after checking, with ``from_dict``, that it loads back."""
+    from_dict(obj)
+    write_json(path, obj)
+
+
 def write_json(path, obj: dict) -> None:
     """Write a JSON-ready result object to ``path`` atomically, as every result file is written."""
     with atomic_write(Path(path), "w", encoding="utf-8") as fh:
