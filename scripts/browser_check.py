@@ -325,6 +325,25 @@ def summary(rel: str, served: Visit, disk: Visit) -> str:
     )
 
 
+def offline_context(pw, chromium: str, html: Path, base: str | None):
+    """A headless Chromium context whose requests outside the build ``html`` (or server ``base``) are aborted."""
+    browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # Outside requests are already recorded as failures by each page; aborting them keeps a
+    # machine with network from hiding the defect and one without from waiting on DNS.
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if urlparse(route.request.url).scheme in INLINE_SCHEMES
+            or local_file(route.request.url, html, base) is not None
+            or local_file(route.request.url, html, None) is not None
+            else route.abort()
+        ),
+    )
+    return context
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
@@ -341,20 +360,7 @@ def main() -> int:
     server, base = serve(html)
     passed = failed = 0
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        # Outside requests are already recorded as failures by each page; aborting them keeps a
-        # machine with network from hiding the defect and one without from waiting on DNS.
-        context.route(
-            "**/*",
-            lambda route: (
-                route.continue_()
-                if urlparse(route.request.url).scheme in INLINE_SCHEMES
-                or local_file(route.request.url, html, base) is not None
-                or local_file(route.request.url, html, None) is not None
-                else route.abort()
-            ),
-        )
+        context = offline_context(pw, args.chromium, html, base)
         for rel in toc_pages():
             stem = rel.replace("/", "_").removesuffix(".html")
             served = visit(context, f"{base}/{rel}", html, base, args.shots, f"{stem}_http")
@@ -365,7 +371,7 @@ def main() -> int:
                     print(f"     [{mode}] {problem}")
             failed += bool(served.problems or disk.problems)
             passed += not (served.problems or disk.problems)
-        browser.close()
+        context.browser.close()
     server.shutdown()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -13,8 +13,8 @@
  * It needs plotly.js (window.Plotly), forward.js (window.rnnmem) and the explorer data written at build time by
  * book/_ext/rnnmem_sphinx.py: data/index.js sets window.rnnmem_shipped (the shipped delays) and
  * data/network_delay{Δt}.js adds window.rnnmem_data[Δt], the network's export by rnnmem_helpers.explorer_data.
- * A network's script is injected when an explorer first needs it: a script tag loads from file://, where
- * fetch() is refused. The data folder is found next to this script (or at window.rnnmem_data_base).
+ * A network's script is injected when an explorer first needs it, and every other one once the page is idle: a
+ * script tag loads from file://, where fetch() is refused. The data folder is found next to this script (or at window.rnnmem_data_base).
  *
  * Each explorer element gets the markup scripts/browser_check.py checks: native labelled controls and one
  * [data-explorer-figure] element, whose caption states in words what the figure shows. After each redraw the
@@ -745,6 +745,16 @@
         make(host);
       }
     });
+    // Once the page is idle, fetch every shipped network, so that choosing one later redraws at once instead of
+    // waiting for its file. A failure here is not reported: loadNetwork tries again, and reports, when a figure
+    // needs that network.
+    if (rnnmem && doc.querySelector("[data-explorer]")) {
+      var preload = function () {
+        shipped().forEach(function (delay) { loadNetwork(delay).catch(function () { return null; }); });
+      };
+      if (root.requestIdleCallback) root.requestIdleCallback(preload, { timeout: 2000 });
+      else root.setTimeout(preload, 1000);
+    }
   }
 
   if (rnnmem) {
