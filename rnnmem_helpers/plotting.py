@@ -482,3 +482,55 @@ def plot_unit_states(ax, states_txn, units, *, t0: int = 0):
     ax.set_xlabel("time step")
     ax.set_ylabel("position in units")
     return ax
+
+
+def plot_paired(ax, values, labels, *, low=None, high=None, color=None):
+    """One measure of several networks under several conditions: a line per network, the median per condition.
+
+    Parameters
+    ----------
+    ax : Axes
+    values : array_like of shape (n_networks, n_conditions)
+        E.g. the delayed accuracy of each network intact and under each
+        ablation; a NaN entry (a condition that does not apply to a network)
+        is left out of its line and of the median.
+    labels : sequence of str, length n_conditions
+        Tick labels of the conditions, placed at x = 0, 1, ...
+    low, high : array_like of shape (n_conditions,), optional
+        Ends of an interval of each median (e.g. from
+        :func:`rnnmem_helpers.stats.bootstrap_ci`), given together; a bar is
+        drawn where both are finite.
+    color : matplotlib colour, optional
+        Of the medians and their bars; black if omitted. The per-network
+        lines are grey.
+
+    Returns
+    -------
+    ax
+    """
+    v = check_array("values", values, ndim=2, finite=False).astype(np.float64)
+    labels = [str(s) for s in labels]
+    if len(labels) != v.shape[1]:
+        raise ValueError(f"labels must hold one entry per column of values ({v.shape[1]}), got {len(labels)}")
+    if (low is None) != (high is None):
+        raise ValueError("low and high must be given together")
+    color = "black" if color is None else color
+    x = np.arange(v.shape[1], dtype=np.float64)
+    for row in v:
+        ok = ~np.isnan(row)
+        ax.plot(x[ok], row[ok], color=UNDEFINED_COLOR, lw=0.6, alpha=0.5, marker=".", ms=3)
+    defined = ~np.all(np.isnan(v), axis=0)
+    # nanmedian warns on an all-NaN column; those columns get no median marker.
+    medians = np.full(v.shape[1], np.nan)
+    medians[defined] = np.nanmedian(v[:, defined], axis=0)
+    ax.scatter(x[defined], medians[defined], color=color, marker="D", s=36, zorder=3)
+    if low is not None:
+        lo = check_array("low", low, ndim=1, shape=(v.shape[1],), finite=False).astype(np.float64)
+        hi = check_array("high", high, ndim=1, shape=(v.shape[1],), finite=False).astype(np.float64)
+        bar = np.isfinite(lo) & np.isfinite(hi)
+        if np.any(lo[bar] > hi[bar]):
+            raise ValueError("low must not exceed high")
+        ax.vlines(x[bar], lo[bar], hi[bar], color=color, lw=2, zorder=3)
+    ax.set_xticks(x, labels)
+    ax.set_xlim(-0.5, v.shape[1] - 0.5)
+    return ax

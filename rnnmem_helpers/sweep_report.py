@@ -1,7 +1,9 @@
 """Sweep results as tables: one row per run, and the sweep-specific summaries per group of runs.
 
 The results are those of :func:`rnnmem_helpers.sweep.load_sweep`, typed and
-validated :class:`rnnmem_helpers.experiment.RunResult`. :func:`run_table` decodes them into a table of
+validated :class:`rnnmem_helpers.experiment.RunResult` (or, for the causal kind,
+:class:`rnnmem_helpers.causal.CausalResult`, which :func:`causal_table` decodes).
+:func:`run_table` decodes them into a table of
 :mod:`rnnmem_helpers.table` (a dict of equal-length 1-D numpy arrays), whose
 generic tools (``select``, ``group_median``, ``format_table``, ...) work on it.
 
@@ -25,7 +27,9 @@ import math
 import numpy as np
 
 from ._validate import InstanceOf, SequenceOf, check_float, check_int, validate_params
+from .ablation import ABLATION_KINDS
 from .analysis import MIN_ANGLE
+from .causal import CAUSAL_FIELDS, LATENCY_PERCENTILES, CausalConfig, CausalResult
 from .experiment import Analysis, RunConfig, RunResult
 from .stats import bootstrap_ci, wilson_ci
 from .table import by_columns, check_columns, collect, groups, per_group_rng
@@ -369,3 +373,126 @@ def completeness(results, runs, by=("n_hidden", "delay")) -> dict:
     out["expected"] = np.array([expected[k] for k in keys], dtype=np.int64)
     out["finished"] = np.array([finished.get(k, 0) for k in keys], dtype=np.int64)
     return out
+
+
+# ----------------------------------------------------------------------------- causal results
+
+#: The networks a causal experiment times: the intact one, then one per ablation.
+CAUSAL_VARIANTS = ("intact", *ABLATION_KINDS)
+#: Names of the stored latency quantiles in the columns of :func:`causal_table`, in the order of LATENCY_PERCENTILES.
+_LATENCY_NAMES = tuple("median" if p == 50 else f"p{p}" for p in LATENCY_PERCENTILES)
+_SWITCH_STATS = ("median", "mean", "max", "p10", "p90")
+_PLANE_STATS = (
+    ("statistic", "statistic"),
+    ("null_quantile", "null_quantile"),
+    ("p_less", "p_less_orthogonal"),
+    ("p_more", "p_more_orthogonal"),
+)
+_PLANES = (("readout", "readout_angles"), ("attractor", "attractor_angles"))
+
+
+def _causal_float_columns() -> tuple[str, ...]:
+    cols = []
+    for v in CAUSAL_VARIANTS:
+        cols += [f"{v}_accuracy", f"{v}_undelayed", *(f"{v}_latency_{q}" for q in _LATENCY_NAMES)]
+        cols += [f"{v}_n_removed", f"{v}_n_flips", f"{v}_censored_frac"]
+    for name in ("overshoot", "visibility"):
+        cols += [f"{name}_n", f"{name}_n_unswitched", *(f"{name}_{s}" for s in _SWITCH_STATS)]
+    for prefix, _ in _PLANES:
+        cols += [f"{prefix}_n_planes", f"{prefix}_reference_rank", *(f"{prefix}_{c}" for c, _ in _PLANE_STATS)]
+    return tuple(cols)
+
+
+#: Float columns of :func:`causal_table` taken from the measures; NaN where a record (or a value in it) is None.
+CAUSAL_MEASURE_COLUMNS = _causal_float_columns()
+
+
+def _nan_if_none(value) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _causal_row(result: CausalResult) -> dict:
+    m = result.measures
+    row = dict.fromkeys(CAUSAL_MEASURE_COLUMNS, math.nan)
+    for v in CAUSAL_VARIANTS:
+        rec = getattr(m, v)
+        if rec is None:
+            continue
+        row.update({f"{v}_accuracy": rec.accuracy, f"{v}_undelayed": rec.undelayed_accuracy})
+        row.update({f"{v}_n_removed": rec.n_removed, f"{v}_n_flips": rec.n_flips})
+        row.update(
+            {f"{v}_latency_{q}": _nan_if_none(x) for q, x in zip(_LATENCY_NAMES, rec.latency_quantiles, strict=True)}
+        )
+        if rec.n_flips:
+            row[f"{v}_censored_frac"] = rec.n_censored / rec.n_flips
+    for name in ("overshoot", "visibility"):
+        rec = getattr(m, name)
+        if rec is None:
+            continue
+        row.update({f"{name}_n": rec.n, f"{name}_n_unswitched": rec.n_unswitched})
+        row.update({f"{name}_{s}": _nan_if_none(getattr(rec, s)) for s in _SWITCH_STATS})
+    for prefix, attr in _PLANES:
+        rec = getattr(m, attr)
+        if rec is None:
+            continue
+        row.update({f"{prefix}_n_planes": rec.n_planes, f"{prefix}_reference_rank": rec.reference_rank})
+        row.update({f"{prefix}_{col}": getattr(rec, field) for col, field in _PLANE_STATS})
+    return row
+
+
+@validate_params({"results": SequenceOf(InstanceOf(CausalResult), "CausalResult (from load_sweep of a causal sweep)")})
+def causal_table(results) -> dict:
+    """One row per causal experiment: its config, the network's outcome and every measure taken of it.
+
+    Parameters
+    ----------
+    results : sequence of CausalResult
+        As returned by :func:`rnnmem_helpers.sweep.load_sweep` for a sweep of
+        kind ``"causal"`` (e.g. ``"causal"`` and ``"causal_delays"``, concatenated).
+
+    Returns
+    -------
+    dict of str to ndarray of shape (n_results,)
+        - The config columns, one per field of
+          :class:`rnnmem_helpers.causal.CausalConfig` (``delay``, ``seed``,
+          ``n_hidden``, ``max_steps``, ``n_time``, ``n_null`` as int; ``mode``,
+          ``rate_scope`` as str; ``mean_interval``, ``target_accuracy`` as float).
+        - ``converged`` (bool), ``steps``, ``wrong_flips`` (int) and
+          ``accuracy`` (float) of the trained network, as in :func:`run_table`;
+          ``n_rotations``, ``n_real_outliers``, ``n_attractors`` (int).
+        - Per variant v of :data:`CAUSAL_VARIANTS` (``intact``, ``rotations``,
+          ``bulk``, ``real_outliers``): ``{v}_accuracy`` (delayed target),
+          ``{v}_undelayed`` (undelayed target: the memory whatever the timing),
+          ``{v}_latency_p10``, ``_p25``, ``_median``, ``_p75``, ``_p90`` (quantiles
+          of the switch latencies, uncensored switches only), ``{v}_n_removed``
+          (eigenvalues removed), ``{v}_n_flips`` and ``{v}_censored_frac``
+          (fraction of the flips with no switch of the output).
+        - ``overshoot_*`` and ``visibility_*``: ``n``, ``n_unswitched``,
+          ``median``, ``mean``, ``max``, ``p10``, ``p90`` of
+          :func:`~rnnmem_helpers.mechanism.loop_overshoot` and
+          :func:`~rnnmem_helpers.mechanism.pulse_visibility`.
+        - ``readout_*`` and ``attractor_*``: ``n_planes``, ``reference_rank``,
+          ``statistic`` (mean smallest angle, rad), ``null_quantile``,
+          ``p_less`` and ``p_more`` (p-values of planes less / more orthogonal
+          than random ones) of the rotation planes against the readout and
+          against the attractor differences.
+
+        Every measure column is float (:data:`CAUSAL_MEASURE_COLUMNS`), NaN
+        where its record is None (an ablation that does not apply, no
+        visibility at Δt = 0, no rotation plane) or the value is undefined
+        (a latency when every switch is censored).
+    """
+    table = {}
+    for name in CAUSAL_FIELDS:
+        values = [getattr(r.config, name) for r in results]
+        table[name] = np.array(values, dtype=_dtype_of(getattr(CausalConfig(), name)))
+    table["converged"] = np.array([r.converged for r in results], dtype=bool)
+    table["steps"] = np.array([r.steps for r in results], dtype=np.int64)
+    table["accuracy"] = np.array([r.accuracy for r in results], dtype=np.float64)
+    table["wrong_flips"] = np.array([r.wrong_flips for r in results], dtype=np.int64)
+    for name in ("n_rotations", "n_real_outliers", "n_attractors"):
+        table[name] = np.array([getattr(r.measures, name) for r in results], dtype=np.int64)
+    rows = [_causal_row(r) for r in results]
+    for col in CAUSAL_MEASURE_COLUMNS:
+        table[col] = np.array([row[col] for row in rows], dtype=np.float64)
+    return table

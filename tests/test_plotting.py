@@ -393,3 +393,35 @@ def test_network_explorer_gives_run_and_fixed_points_the_same_start(monkeypatch,
     ui.children[0].value = delays[0]  # the Δt selector: a redraw
     first = np.random.default_rng(3).integers(1 << 62)
     assert runs == searches == [first, first]
+
+
+def test_plot_paired_draws_a_line_per_network_and_the_median_per_condition():
+    from rnnmem_helpers.plotting import plot_paired
+
+    _, ax = plt.subplots()
+    values = np.array([[1.0, 0.5, np.nan], [0.9, 0.7, np.nan], [0.8, np.nan, np.nan]])
+    assert plot_paired(ax, values, ["a", "b", "c"], low=[0.7, np.nan, 0.0], high=[1.0, np.nan, 1.0]) is ax
+    assert len(ax.lines) == 3
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), [0, 1])
+    np.testing.assert_allclose(ax.lines[2].get_ydata(), [0.8])
+    # Medians by hand: 0.9 of (1, 0.9, 0.8), 0.6 of (0.5, 0.7); none for the all-NaN column.
+    np.testing.assert_allclose(ax.collections[0].get_offsets(), [[0, 0.9], [1, 0.6]])
+    segments = [tuple(np.ravel(s)) for s in ax.collections[1].get_segments()]
+    np.testing.assert_allclose(segments, [[0, 0.7, 0, 1.0], [2, 0.0, 2, 1.0]])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+
+
+def test_plot_paired_rejects_bad_input():
+    from rnnmem_helpers.plotting import plot_paired
+
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="labels"):
+        plot_paired(ax, np.zeros((2, 3)), ["a", "b"])
+    with pytest.raises(ValueError, match="values"):
+        plot_paired(ax, np.zeros(3), ["a", "b", "c"])
+    with pytest.raises(ValueError, match="together"):
+        plot_paired(ax, np.zeros((2, 2)), ["a", "b"], low=[0, 0])
+    with pytest.raises(ValueError, match="exceed"):
+        plot_paired(ax, np.zeros((2, 2)), ["a", "b"], low=[0, 2], high=[1, 1])
+    with pytest.raises(ValueError, match="low"):
+        plot_paired(ax, np.zeros((2, 2)), ["a", "b"], low=[0, 0, 0], high=[1, 1, 1])

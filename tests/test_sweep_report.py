@@ -5,6 +5,14 @@ import math
 import numpy as np
 import pytest
 
+from rnnmem_helpers.causal import (
+    CausalConfig,
+    CausalMeasures,
+    CausalResult,
+    PlaneRecord,
+    SwitchRecord,
+    TimingRecord,
+)
 from rnnmem_helpers.experiment import (
     SCHEMA_VERSION,
     Analysis,
@@ -13,11 +21,14 @@ from rnnmem_helpers.experiment import (
     RunConfig,
     RunResult,
     SpectrumRecord,
+    run_key,
 )
 from rnnmem_helpers.stats import bootstrap_ci, wilson_ci
 from rnnmem_helpers.sweep_report import (
     ANALYSIS_COLUMNS,
+    CAUSAL_MEASURE_COLUMNS,
     OBJECT_COLUMNS,
+    causal_table,
     completeness,
     convergence_table,
     delay_limits,
@@ -206,3 +217,85 @@ def test_run_table_training_progress():
     t = run_table([rec, record()])
     assert t["best_eval"][0] == 0.9 and t["best_eval_half"][0] == 0.7 and t["last_eval"][0] == 0.8
     assert np.isnan(t["best_eval"][1]) and np.isnan(t["best_eval_half"][1]) and np.isnan(t["last_eval"][1])
+
+
+# ----------------------------------------------------------------------------- causal_table
+
+
+SWITCH_NONE = SwitchRecord(0, 0, None, None, None, None, None)
+
+
+def _causal(measures, *, delay=8, seed=0, converged=True, steps=3000):
+    config = CausalConfig(delay=delay, seed=seed, n_time=1000, n_null=10)
+    return CausalResult(1, config, run_key(config.run_config), converged, steps, 1.0, 0.99, 3, History(), measures)
+
+
+def test_causal_table_reads_every_record_and_gives_nan_where_one_is_none():
+    intact = TimingRecord(0, 0.99, 0.97, (8.0, 8.0, 8.0, 9.0, 10.0), 10, 3)
+    rotations = TimingRecord(6, 0.7, 0.72, (0.0, 1.0, 2.0, 3.0, 4.0), 10, 1)
+    all_censored = TimingRecord(4, 0.5, 0.5, (None,) * 5, 8, 8)
+    switch = SwitchRecord(5, 1, 0.02, 0.03, 0.09, 0.01, 0.08)
+    plane = PlaneRecord(3, 3, 0.9, 0.0, 0.001, 1.0)
+    full = CausalMeasures(3, 4, 8, intact, rotations, rotations, all_censored, switch, switch, plane, plane)
+    bare = CausalMeasures(0, 3, 1, intact, None, None, None, switch, None, None, None)
+    t = causal_table([_causal(full, seed=2), _causal(bare, delay=0, converged=False, steps=8000)])
+    assert t["delay"].tolist() == [8, 0] and t["seed"].tolist() == [2, 0] and t["n_time"].tolist() == [1000, 1000]
+    assert t["mode"].tolist() == ["bptt", "bptt"] and t["converged"].tolist() == [True, False]
+    assert t["steps"].tolist() == [3000, 8000] and t["n_rotations"].tolist() == [3, 0]
+    assert t["n_real_outliers"].tolist() == [4, 3] and t["n_attractors"].tolist() == [8, 1]
+    np.testing.assert_array_equal(t["accuracy"], [0.99, 0.99])
+    np.testing.assert_array_equal(t["intact_accuracy"], [0.99, 0.99])
+    np.testing.assert_array_equal(t["intact_censored_frac"], [0.3, 0.3])
+    np.testing.assert_array_equal(t["intact_latency_median"], [8.0, 8.0])
+    np.testing.assert_array_equal(t["intact_latency_p90"], [10.0, 10.0])
+    np.testing.assert_array_equal(t["rotations_undelayed"], [0.72, np.nan])
+    np.testing.assert_array_equal(t["rotations_latency_p10"], [0.0, np.nan])
+    np.testing.assert_array_equal(t["rotations_latency_median"], [2.0, np.nan])
+    np.testing.assert_array_equal(t["rotations_n_removed"], [6.0, np.nan])
+    np.testing.assert_array_equal(t["bulk_censored_frac"], [0.1, np.nan])
+    # Every switch censored: the latencies are undefined, the fraction is 1.
+    np.testing.assert_array_equal(t["real_outliers_latency_median"], [np.nan, np.nan])
+    np.testing.assert_array_equal(t["real_outliers_censored_frac"], [1.0, np.nan])
+    np.testing.assert_array_equal(t["overshoot_median"], [0.02, 0.02])
+    np.testing.assert_array_equal(t["overshoot_mean"], [0.03, 0.03])
+    np.testing.assert_array_equal(t["visibility_p10"], [0.01, np.nan])
+    np.testing.assert_array_equal(t["visibility_p90"], [0.08, np.nan])
+    np.testing.assert_array_equal(t["readout_statistic"], [0.9, np.nan])
+    np.testing.assert_array_equal(t["readout_p_less"], [0.001, np.nan])
+    np.testing.assert_array_equal(t["attractor_p_more"], [1.0, np.nan])
+    np.testing.assert_array_equal(t["attractor_null_quantile"], [0.0, np.nan])
+    assert all(t[c].dtype == np.float64 for c in CAUSAL_MEASURE_COLUMNS)
+    assert {len(v) for v in t.values()} == {2}
+
+
+def test_causal_table_of_no_results_has_every_column_and_no_row():
+    t = causal_table([])
+    assert {"delay", "converged", "intact_accuracy", "readout_p_more"} <= set(t)
+    assert {len(v) for v in t.values()} == {0}
+
+
+def test_causal_table_rejects_what_is_not_a_causal_result():
+    with pytest.raises(TypeError, match="results"):
+        causal_table([record()])
+    timing = TimingRecord(0, 1.0, 1.0, (0.0,) * 5, 1, 0)
+    one = _causal(CausalMeasures(0, 0, 0, timing, timing, timing, timing, SWITCH_NONE, None, None, None))
+    with pytest.raises(TypeError, match="results"):
+        causal_table(one)
+
+
+def test_causal_table_of_the_shipped_sweeps():
+    from rnnmem_helpers.sweep import load_sweep
+
+    results = load_sweep("causal")[0] + load_sweep("causal_delays")[0]
+    t = causal_table(results)
+    assert {len(v) for v in t.values()} == {40}
+    for v in ("intact", "rotations", "bulk", "real_outliers"):
+        for c in ("accuracy", "undelayed", "n_removed", "censored_frac"):
+            assert np.all(np.isfinite(t[f"{v}_{c}"])), f"{v}_{c}"
+    assert np.all(np.isfinite(t["intact_latency_median"]))
+    assert np.all(np.isfinite(t["overshoot_median"]))
+    # Defined exactly where their measure applies: visibility needs a delay, plane angles a rotation.
+    np.testing.assert_array_equal(np.isfinite(t["visibility_median"]), t["delay"] > 0)
+    np.testing.assert_array_equal(np.isfinite(t["readout_statistic"]), t["n_rotations"] > 0)
+    np.testing.assert_array_equal(t["rotations_n_removed"], 2 * t["n_rotations"])
+    np.testing.assert_array_equal(t["bulk_n_removed"], 2 * t["n_rotations"])
