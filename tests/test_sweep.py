@@ -383,7 +383,7 @@ def test_the_causal_sweeps_measure_the_networks_of_the_shipped_run_sweeps():
     assert {run_key(c.run_config) for c in expand_grid(shipped_config("causal")[0])} <= seeds
     assert {run_key(c.run_config) for c in expand_grid(shipped_config("causal_delays")[0])} <= delays
     ladder = expand_grid(shipped_config("curriculum")[0])
-    assert {(c.start_delay, c.delay_step, c.max_steps) for c in ladder} == {(8, 2, 8000)}
+    assert {(c.start_delay, c.delay_step, c.max_steps) for c in ladder} == {(4, 2, 8000)}
 
 
 def test_keys_of_kinds_follow_their_configs():
