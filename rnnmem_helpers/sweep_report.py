@@ -30,6 +30,7 @@ from ._validate import InstanceOf, SequenceOf, check_float, check_int, validate_
 from .ablation import ABLATION_KINDS
 from .analysis import MIN_ANGLE
 from .causal import CAUSAL_FIELDS, LATENCY_PERCENTILES, CausalConfig, CausalResult
+from .curriculum import CURRICULUM_FIELDS, CurriculumConfig, CurriculumResult
 from .experiment import Analysis, RunConfig, RunResult
 from .stats import bootstrap_ci, wilson_ci
 from .table import by_columns, check_columns, collect, groups, per_group_rng
@@ -495,4 +496,49 @@ def causal_table(results) -> dict:
     rows = [_causal_row(r) for r in results]
     for col in CAUSAL_MEASURE_COLUMNS:
         table[col] = np.array([row[col] for row in rows], dtype=np.float64)
+    return table
+
+
+@validate_params(
+    {"results": SequenceOf(InstanceOf(CurriculumResult), "CurriculumResult (from load_sweep of a curriculum sweep)")}
+)
+def curriculum_table(results) -> dict:
+    """One row per curriculum: its config, how far its ladder of delays climbed and what it cost.
+
+    Parameters
+    ----------
+    results : sequence of CurriculumResult
+        As returned by :func:`rnnmem_helpers.sweep.load_sweep` for a sweep of kind ``"curriculum"``.
+
+    Returns
+    -------
+    dict of str to ndarray of shape (n_results,)
+        - The config columns, one per field of
+          :class:`rnnmem_helpers.curriculum.CurriculumConfig`.
+        - ``longest_delay`` (float): the last delay whose rung converged, NaN
+          if rung 0 did not; ``failed_delay`` (float): the delay of the rung
+          that did not converge, NaN if the ladder reached ``max_delay``.
+        - ``n_rungs`` (int); ``steps_total`` (int): updates over all rungs,
+          the failed one included; ``steps_converged_max`` (float): the most
+          updates any converged rung needed (NaN if none).
+        - ``rungs`` (object): the :class:`~rnnmem_helpers.curriculum.Rung`
+          records, for anything else.
+    """
+    table = {}
+    for name in CURRICULUM_FIELDS:
+        values = [getattr(r.config, name) for r in results]
+        table[name] = np.array(values, dtype=_dtype_of(getattr(CurriculumConfig(), name)))
+    nan = float("nan")
+    table["longest_delay"] = np.array(
+        [nan if r.longest_delay is None else r.longest_delay for r in results], dtype=np.float64
+    )
+    table["failed_delay"] = np.array(
+        [next((g.delay for g in r.rungs if not g.converged), nan) for r in results], dtype=np.float64
+    )
+    table["n_rungs"] = np.array([len(r.rungs) for r in results], dtype=np.int64)
+    table["steps_total"] = np.array([sum(g.steps for g in r.rungs) for r in results], dtype=np.int64)
+    table["steps_converged_max"] = np.array(
+        [max((g.steps for g in r.rungs if g.converged), default=nan) for r in results], dtype=np.float64
+    )
+    table["rungs"] = _objects([r.rungs for r in results])
     return table

@@ -13,6 +13,7 @@ from rnnmem_helpers.causal import (
     SwitchRecord,
     TimingRecord,
 )
+from rnnmem_helpers.curriculum import CURRICULUM_SCHEMA_VERSION, CurriculumConfig, CurriculumResult, Rung
 from rnnmem_helpers.experiment import (
     SCHEMA_VERSION,
     Analysis,
@@ -31,6 +32,7 @@ from rnnmem_helpers.sweep_report import (
     causal_table,
     completeness,
     convergence_table,
+    curriculum_table,
     delay_limits,
     run_table,
 )
@@ -299,3 +301,38 @@ def test_causal_table_of_the_shipped_sweeps():
     np.testing.assert_array_equal(np.isfinite(t["readout_statistic"]), t["n_rotations"] > 0)
     np.testing.assert_array_equal(t["rotations_n_removed"], 2 * t["n_rotations"])
     np.testing.assert_array_equal(t["bulk_n_removed"], 2 * t["n_rotations"])
+
+
+def _ladder(seed, outcomes, n_hidden=100):
+    """A curriculum from Δt = 4 in steps of 2 whose rungs converge (or not) as ``outcomes`` says: (converged, steps)."""
+    config = CurriculumConfig(seed=seed, n_hidden=n_hidden, start_delay=4, delay_step=2, max_delay=10)
+    rungs = tuple(
+        Rung(delay=4 + 2 * i, converged=ok, steps=steps, seconds=1.0, accuracy=0.999 if ok else 0.6,
+             wrong_flips=0, n_rotations=0, n_real_outliers=3, history=History())
+        for i, (ok, steps) in enumerate(outcomes)
+    )
+    done = [g.delay for g in rungs if g.converged]
+    return CurriculumResult(CURRICULUM_SCHEMA_VERSION, config, rungs, done[-1] if done else None)
+
+
+def test_curriculum_table_reads_how_far_each_ladder_climbed():
+    results = [
+        _ladder(0, [(True, 750), (True, 250), (False, 8000)]),  # fails at Δt = 8
+        _ladder(1, [(True, 500), (True, 1500), (True, 250), (True, 500)]),  # reaches max_delay 10
+        _ladder(2, [(False, 8000)], n_hidden=200),  # rung 0 fails
+    ]
+    t = curriculum_table(results)
+    assert t["seed"].tolist() == [0, 1, 2] and t["n_hidden"].tolist() == [100, 100, 200]
+    np.testing.assert_array_equal(t["longest_delay"], [6, 10, np.nan])
+    np.testing.assert_array_equal(t["failed_delay"], [8, np.nan, 4])
+    assert t["n_rungs"].tolist() == [3, 4, 1]
+    assert t["steps_total"].tolist() == [9000, 2750, 8000]
+    np.testing.assert_array_equal(t["steps_converged_max"], [750, 1500, np.nan])
+    assert [len(r) for r in t["rungs"]] == [3, 4, 1]
+
+
+def test_curriculum_table_of_nothing_and_of_the_wrong_records():
+    empty = curriculum_table([])
+    assert "longest_delay" in empty and all(len(v) == 0 for v in empty.values())
+    with pytest.raises(TypeError, match="^results"):
+        curriculum_table([RunConfig()])

@@ -108,7 +108,7 @@ from rnnmem_helpers.stats import (
     spearman,
     wilson_ci,
 )
-from rnnmem_helpers.sweep_report import causal_table, completeness, run_table
+from rnnmem_helpers.sweep_report import causal_table, completeness, curriculum_table, run_table
 from rnnmem_helpers.widgets import network_explorer, task_explorer
 
 # Import every module so that REGISTRY holds every decorated target, whatever ran before.
@@ -208,6 +208,7 @@ BASELINES = {
     run_table: (([RESULT],), {}),
     completeness: (([RESULT], [RESULT.config]), {"by": "delay"}),
     causal_table: (([CAUSAL],), {}),
+    curriculum_table: (([LADDER],), {}),
     export_network: ((load_pretrained(0),), {"n_time": 100, "rng": 0, "n_shown": 10}),
     export_all: (("never-written",), {"n_time": 100, "rng": 0, "max_bytes": 1000}),
     train_run: ((RunConfig(),), {}),
