@@ -54,6 +54,7 @@ from .experiment import (
     json_type,
     kind_key,
     kind_to_dict,
+    paper_run_config,
     read_json,
     run_key,
     save_kind,
@@ -131,18 +132,7 @@ class CausalConfig:
     @property
     def run_config(self) -> RunConfig:
         """The sweep run whose network this experiment measures (analysed, as the shipped sweeps run it)."""
-        return RunConfig(
-            delay=self.delay,
-            seed=self.seed,
-            n_hidden=self.n_hidden,
-            mode=self.mode,
-            init="paper",
-            max_steps=self.max_steps,
-            mean_interval=self.mean_interval,
-            rate_scope=self.rate_scope,
-            target_accuracy=self.target_accuracy,
-            analyse=True,
-        )
+        return paper_run_config(self, delay=self.delay, analyse=True)
 
 
 #: Names of the settings of a causal experiment, in order.

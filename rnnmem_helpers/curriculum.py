@@ -40,6 +40,7 @@ from .experiment import (
     json_type,
     kind_key,
     kind_to_dict,
+    paper_run_config,
     read_json,
     save_kind,
     train_run,
@@ -122,18 +123,7 @@ class CurriculumConfig:
 
     def run_config(self, delay: int) -> RunConfig:
         """The sweep run with this curriculum's settings at ``delay`` (unanalysed); rung 0 is this run."""
-        return RunConfig(
-            delay=delay,
-            seed=self.seed,
-            n_hidden=self.n_hidden,
-            mode=self.mode,
-            init="paper",
-            max_steps=self.max_steps,
-            mean_interval=self.mean_interval,
-            rate_scope=self.rate_scope,
-            target_accuracy=self.target_accuracy,
-            analyse=False,
-        )
+        return paper_run_config(self, delay=delay, analyse=False)
 
 
 #: Names of the settings of a curriculum, in order.

@@ -261,6 +261,15 @@ class RunConfig:
 
 #: Names of the settings of a run, in the order of :class:`RunConfig`.
 RUN_FIELDS = tuple(f.name for f in dataclasses.fields(RunConfig))
+#: The run settings that the configs of other kinds (curriculum, causal) carry under the same names.
+SHARED_RUN_SETTINGS = ("seed", "n_hidden", "mode", "max_steps", "mean_interval", "rate_scope", "target_accuracy")
+
+
+def paper_run_config(settings, *, delay: int, analyse: bool) -> RunConfig:
+    """The run from the paper's initialisation with the :data:`SHARED_RUN_SETTINGS` of ``settings`` at ``delay``."""
+    return RunConfig(
+        delay=delay, init="paper", analyse=analyse, **{name: getattr(settings, name) for name in SHARED_RUN_SETTINGS}
+    )
 
 
 @validate_params({"config": InstanceOf(RunConfig)})
