@@ -42,6 +42,8 @@ from ._validate import Boolean, InstanceOf, Integer, Optional, Real, SequenceOf,
 from .ablation import ABLATION_KINDS, ablate, timing_measures
 from .analysis import MAX_TEST_STATE_ENTRIES, MAX_TEST_STEPS, run_test, spectrum_summary
 from .experiment import (
+    SHARED_RUN_CONSTRAINTS,
+    SWEEP_BUDGET,
     History,
     ResultError,
     RunConfig,
@@ -80,13 +82,7 @@ _TIMING, _BULK, _TEST_RUN, _NULL_READOUT, _NULL_ATTRACTORS = 1, 2, 3, 4, 5
 @validate_fields(
     {
         "delay": field_constraint(TaskConfig, "delay"),
-        "seed": Integer(0),
-        "n_hidden": field_constraint(ModelConfig, "n_hidden"),
-        "mode": field_constraint(TrainConfig, "mode"),
-        "max_steps": field_constraint(TrainConfig, "max_steps"),
-        "mean_interval": field_constraint(TaskConfig, "mean_interval"),
-        "rate_scope": field_constraint(TaskConfig, "rate_scope"),
-        "target_accuracy": field_constraint(TrainConfig, "target_accuracy"),
+        **SHARED_RUN_CONSTRAINTS,
         "n_time": Integer(2, MAX_TEST_STEPS),
         "n_null": Integer(1),
     }
@@ -114,7 +110,7 @@ class CausalConfig:
     seed: int = 0
     n_hidden: int = field_default(ModelConfig, "n_hidden")
     mode: str = field_default(TrainConfig, "mode")
-    max_steps: int = 8000
+    max_steps: int = SWEEP_BUDGET
     mean_interval: float = field_default(TaskConfig, "mean_interval")
     rate_scope: str = field_default(TaskConfig, "rate_scope")
     target_accuracy: float = field_default(TrainConfig, "target_accuracy")

@@ -29,6 +29,8 @@ import numpy as np
 from ._validate import Boolean, InstanceOf, Integer, Optional, Real, SequenceOf, validate_fields, validate_params
 from .analysis import spectrum_summary
 from .experiment import (
+    SHARED_RUN_CONSTRAINTS,
+    SWEEP_BUDGET,
     History,
     ResultError,
     RunConfig,
@@ -64,13 +66,7 @@ _TEST_STREAM = 1_000_003
         "start_delay": field_constraint(TaskConfig, "delay"),
         "delay_step": Integer(1),
         "max_delay": field_constraint(TaskConfig, "delay"),
-        "seed": Integer(0),
-        "n_hidden": field_constraint(ModelConfig, "n_hidden"),
-        "mode": field_constraint(TrainConfig, "mode"),
-        "max_steps": field_constraint(TrainConfig, "max_steps"),
-        "mean_interval": field_constraint(TaskConfig, "mean_interval"),
-        "rate_scope": field_constraint(TaskConfig, "rate_scope"),
-        "target_accuracy": field_constraint(TrainConfig, "target_accuracy"),
+        **SHARED_RUN_CONSTRAINTS,
     }
 )
 class CurriculumConfig:
@@ -107,7 +103,7 @@ class CurriculumConfig:
     seed: int = 0
     n_hidden: int = field_default(ModelConfig, "n_hidden")
     mode: str = field_default(TrainConfig, "mode")
-    max_steps: int = 8000
+    max_steps: int = SWEEP_BUDGET
     mean_interval: float = field_default(TaskConfig, "mean_interval")
     rate_scope: str = field_default(TaskConfig, "rate_scope")
     target_accuracy: float = field_default(TrainConfig, "target_accuracy")

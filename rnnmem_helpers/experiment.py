@@ -22,6 +22,7 @@ import math
 import numbers
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
@@ -263,6 +264,10 @@ class RunConfig:
 RUN_FIELDS = tuple(f.name for f in dataclasses.fields(RunConfig))
 #: The run settings that the configs of other kinds (curriculum, causal) carry under the same names.
 SHARED_RUN_SETTINGS = ("seed", "n_hidden", "mode", "max_steps", "mean_interval", "rate_scope", "target_accuracy")
+#: Their constraints, :class:`RunConfig`'s own, for the other kinds' ``validate_fields``.
+SHARED_RUN_CONSTRAINTS = MappingProxyType({name: RunConfig.__rnnmem_params__[name] for name in SHARED_RUN_SETTINGS})
+#: Adam updates per run in the shipped sweeps; the default budget of the other kinds.
+SWEEP_BUDGET = 8000
 
 
 def paper_run_config(settings, *, delay: int, analyse: bool) -> RunConfig:
