@@ -29,8 +29,8 @@ import numpy as np
 from ._validate import InstanceOf, SequenceOf, check_float, check_int, validate_params
 from .ablation import ABLATION_KINDS
 from .analysis import MIN_ANGLE
-from .causal import CAUSAL_FIELDS, LATENCY_PERCENTILES, CausalConfig, CausalResult
-from .curriculum import CURRICULUM_FIELDS, CurriculumConfig, CurriculumResult
+from .causal import LATENCY_PERCENTILES, CausalConfig, CausalResult
+from .curriculum import CurriculumConfig, CurriculumResult
 from .experiment import Analysis, RunConfig, RunResult
 from .stats import bootstrap_ci, wilson_ci
 from .table import by_columns, check_columns, collect, groups, per_group_rng
@@ -182,14 +182,7 @@ def run_table(results) -> dict:
         - ``history``: the held-out evaluations during training
           (:class:`rnnmem_helpers.experiment.History`).
     """
-    table = {}
-    for name in _CONFIG_FIELDS:
-        values = [getattr(r.config, name) for r in results]
-        table[name] = np.array(values, dtype=_dtype_of(getattr(RunConfig(), name)))
-    table["converged"] = np.array([r.converged for r in results], dtype=bool)
-    table["steps"] = np.array([r.steps for r in results], dtype=np.int64)
-    table["accuracy"] = np.array([r.accuracy for r in results], dtype=np.float64)
-    table["wrong_flips"] = np.array([r.wrong_flips for r in results], dtype=np.int64)
+    table = {**_config_columns(results, RunConfig), **_training_columns(results)}
     table["analysed"] = np.array([r.analysis is not None for r in results], dtype=bool)
     progress = [_history_row(r) for r in results]
     table["best_eval"] = np.array([p[0] for p in progress], dtype=np.float64)
@@ -202,6 +195,24 @@ def run_table(results) -> dict:
         table[col] = _objects([row[col] for row in rows])
     table["history"] = _objects([r.history for r in results])
     return table
+
+
+def _config_columns(results, cls) -> dict:
+    """One column per field of the config dataclass ``cls`` of ``results``, typed as its default."""
+    return {
+        f.name: np.array([getattr(r.config, f.name) for r in results], dtype=_dtype_of(getattr(cls(), f.name)))
+        for f in dataclasses.fields(cls)
+    }
+
+
+def _training_columns(results) -> dict:
+    """``converged``, ``steps``, ``accuracy`` and ``wrong_flips`` of results that trained one network."""
+    return {
+        "converged": np.array([r.converged for r in results], dtype=bool),
+        "steps": np.array([r.steps for r in results], dtype=np.int64),
+        "accuracy": np.array([r.accuracy for r in results], dtype=np.float64),
+        "wrong_flips": np.array([r.wrong_flips for r in results], dtype=np.int64),
+    }
 
 
 def _dtype_of(default):
@@ -483,14 +494,7 @@ def causal_table(results) -> dict:
         visibility at Δt = 0, no rotation plane) or the value is undefined
         (a latency when every switch is censored).
     """
-    table = {}
-    for name in CAUSAL_FIELDS:
-        values = [getattr(r.config, name) for r in results]
-        table[name] = np.array(values, dtype=_dtype_of(getattr(CausalConfig(), name)))
-    table["converged"] = np.array([r.converged for r in results], dtype=bool)
-    table["steps"] = np.array([r.steps for r in results], dtype=np.int64)
-    table["accuracy"] = np.array([r.accuracy for r in results], dtype=np.float64)
-    table["wrong_flips"] = np.array([r.wrong_flips for r in results], dtype=np.int64)
+    table = {**_config_columns(results, CausalConfig), **_training_columns(results)}
     for name in ("n_rotations", "n_real_outliers", "n_attractors"):
         table[name] = np.array([getattr(r.measures, name) for r in results], dtype=np.int64)
     rows = [_causal_row(r) for r in results]
@@ -524,10 +528,7 @@ def curriculum_table(results) -> dict:
         - ``rungs`` (object): the :class:`~rnnmem_helpers.curriculum.Rung`
           records, for anything else.
     """
-    table = {}
-    for name in CURRICULUM_FIELDS:
-        values = [getattr(r.config, name) for r in results]
-        table[name] = np.array(values, dtype=_dtype_of(getattr(CurriculumConfig(), name)))
+    table = _config_columns(results, CurriculumConfig)
     nan = float("nan")
     table["longest_delay"] = np.array(
         [nan if r.longest_delay is None else r.longest_delay for r in results], dtype=np.float64
