@@ -15,8 +15,10 @@ first animation frame after the explorer's redraw promise
 (``host.rnnmemRedrawn``) settles, so the time counts what the explorer
 computes and what plotly draws, not the round trips of the browser driver.
 The first choice of a network also fetches its data file; those moves are
-reported apart ("first load") and count towards the target too. Each control is moved ``--moves`` times, back
-and forth across its range.
+reported apart ("first load") and count towards the target too. Moves start once
+the explorer's first draw has settled and the page has been idle, as a reader
+moves a control after seeing the figure. Each control is moved ``--moves``
+times, back and forth across its range.
 
 Prints one line per page and per control (median and maximum in ms), then
 one line per target with its verdict; exits 1 if a target is missed. The
@@ -67,6 +69,14 @@ TIMED_MOVE = """async ([control, host, direction]) => {
     await new Promise(resolve => requestAnimationFrame(resolve));
     return performance.now() - t0;
 }"""
+# A reader moves a control after seeing the figure, not in the frame it appears: moves start once the first
+# draw has settled and the page has been idle (a few hundred ms at most), which is also when the network
+# explorer warms its WebGL scene up.
+SETTLE = """async (host) => {
+    await host.rnnmemRedrawn;
+    await new Promise(resolve => requestIdleCallback(resolve, {timeout: 2000}));
+    await host.rnnmemRedrawn;
+}"""
 AT_END = """([control, direction]) => control.tagName !== 'SELECT'
     && (direction > 0 ? Number(control.value) >= Number(control.max) : Number(control.value) <= Number(control.min))"""
 N_LOADED = "() => Object.keys(window.rnnmem_data || {}).length"
@@ -92,8 +102,8 @@ def bench_page(context, html: Path, rel: str, moves: int) -> tuple[list[str], di
         explorer = explorers.nth(i)
         explorer.scroll_into_view_if_needed()
         host = explorer.element_handle()
-        page.wait_for_function("h => h.rnnmemRedrawn !== undefined", arg=host)
-        page.evaluate("h => h.rnnmemRedrawn", host)
+        page.wait_for_function("h => h.rnnmemState !== undefined", arg=host)
+        page.evaluate(SETTLE, host)
         controls = explorer.locator("input[type=range], select")
         for j in range(controls.count()):
             control = controls.nth(j).element_handle()
