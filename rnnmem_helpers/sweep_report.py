@@ -299,6 +299,55 @@ def convergence_table(table, by=("n_hidden", "delay"), *, level: float = 0.95, n
     return collect(rows, columns, table)
 
 
+#: Config fields that do not change what a run computes over its first updates: its budget and whether it is analysed.
+_NOT_TRAINING = ("max_steps", "analyse")
+
+
+def budget_twins(short, long) -> dict:
+    """Runs of a larger budget against their twins of a smaller one: do they agree over the smaller budget?
+
+    A run and its twin have the same config but for ``max_steps`` (and
+    ``analyse``). Training draws everything from the seed, so on one machine
+    the longer run repeats its twin update for update until the twin stops;
+    two machines' kernels may differ (see the book's delay-sweep chapter).
+
+    Parameters
+    ----------
+    short, long : dict of ndarray
+        From :func:`run_table`.
+
+    Returns
+    -------
+    dict of ndarray, one row per run of ``long`` that has a twin in ``short``
+        ``n_hidden``, ``delay``, ``seed``; ``budget``: the twin's
+        ``max_steps``; ``agrees`` (bool): either both converged at the same
+        update, or the twin did not converge and the long run did not
+        converge within ``budget`` updates.
+    """
+    fields = [f.name for f in dataclasses.fields(RunConfig) if f.name not in _NOT_TRAINING]
+    check_columns(short, (*fields, "max_steps", "converged", "steps"))
+    check_columns(long, (*fields, "converged", "steps"))
+    twin = {tuple(short[f][i].item() for f in fields): i for i in range(len(short["seed"]))}
+    rows = []
+    for j in range(len(long["seed"])):
+        i = twin.get(tuple(long[f][j].item() for f in fields))
+        if i is None:
+            continue
+        budget = int(short["max_steps"][i])
+        early = bool(long["converged"][j]) and int(long["steps"][j]) <= budget
+        agrees = early == bool(short["converged"][i]) and (not early or long["steps"][j] == short["steps"][i])
+        rows.append(
+            {
+                "n_hidden": int(long["n_hidden"][j]),
+                "delay": int(long["delay"][j]),
+                "seed": int(long["seed"][j]),
+                "budget": budget,
+                "agrees": bool(agrees),
+            }
+        )
+    return collect(rows, ["n_hidden", "delay", "seed", "budget", "agrees"], long)
+
+
 def delay_limits(conv, group: str = "n_hidden") -> dict:
     """Per ``group`` value: up to which delay the runs converged.
 

@@ -29,6 +29,7 @@ from rnnmem_helpers.sweep_report import (
     ANALYSIS_COLUMNS,
     CAUSAL_MEASURE_COLUMNS,
     OBJECT_COLUMNS,
+    budget_twins,
     causal_table,
     completeness,
     convergence_table,
@@ -178,6 +179,31 @@ def test_summaries_of_an_empty_table_are_empty():
     c = convergence_table(t, by=("rate_scope", "delay"), rng=0)
     assert c["n"].shape == (0,) and "steps_median" in c and c["rate_scope"].dtype.kind == "U"
     assert delay_limits(c, "rate_scope")["max_all"].shape == (0,)
+
+
+def test_budget_twins_compares_runs_over_the_shorter_budget():
+    short = run_table([
+        record(delay=10, seed=0, steps=4500),
+        record(delay=10, seed=1, converged=False, steps=8000),
+        record(delay=10, seed=2, steps=6000),
+        record(delay=10, seed=3, converged=False, steps=8000),
+        record(delay=10, seed=5, converged=False, steps=8000, mean_interval=20.0),  # another task: no twin
+    ])
+    long = run_table([
+        record(delay=10, seed=0, steps=4500, max_steps=32000),  # same update: agrees
+        record(delay=10, seed=1, steps=10000, max_steps=32000),  # converged only after 8000: agrees
+        record(delay=10, seed=2, steps=6250, max_steps=32000),  # another update: differs
+        record(delay=10, seed=3, steps=7000, max_steps=32000, analysed=True),  # converged where the twin did not
+        record(delay=10, seed=4, converged=False, steps=32000, max_steps=32000),  # no twin
+        record(delay=10, seed=5, converged=False, steps=32000, max_steps=32000),  # its seed-5 twin differs in task
+    ])
+    t = budget_twins(short, long)
+    assert t["seed"].tolist() == [0, 1, 2, 3]
+    assert t["agrees"].tolist() == [True, True, False, False]
+    assert t["budget"].tolist() == [8000] * 4 and t["delay"].tolist() == [10] * 4
+    assert budget_twins(short, run_table([]))["seed"].size == 0
+    with pytest.raises(ValueError, match="steps"):
+        budget_twins({k: v for k, v in short.items() if k != "steps"}, long)
 
 
 def test_delay_limits():
