@@ -40,10 +40,14 @@
     { symbol: "diamond", color: "#e6550d", size: 5 },
     { symbol: "square", color: "#756bb1", size: 4 },
   ];
-  var MANY_UNSTABLE_STYLE = { symbol: "x", color: "#c51b8a", size: 5 };
+  // plotly draws 3-D symbols as text glyphs, and its "x" (U+274C) came out as a hollow box in Chromium here.
+  var MANY_UNSTABLE_STYLE = { symbol: "cross", color: "#c51b8a", size: 6 };
   // Fixed points are grouped by number of unstable modes; the last group holds that many or more.
   var MODE_GROUPS = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  var PLOT_CONFIG = { displaylogo: false, responsive: true };
+  // plotly renders WebGL at twice the screen's resolution by default; at the screen's own (1 or 2), a screen shows
+  // the same picture, and on a display of ratio 1 the 3-D redraws do a quarter of the pixel work.
+  var PLOT_CONFIG = { displaylogo: false, responsive: true,
+    plotGlPixelRatio: Math.min(2, Math.max(1, root.devicePixelRatio || 1)) };
 
   // ---- data ---------------------------------------------------------------------------------------------
 
@@ -609,7 +613,7 @@
     parts.plot.appendChild(spacePlot);
     parts.plot.appendChild(timePlot);
     var state = { delay: firstDelay(), channel: 0, step: 0 };
-    var response = null, background = null, timer = null, redraws = 0;
+    var response = null, background = null, timer = null, redraws = 0, warmed = false;
     control(parts.controls, { label: "Δt", options: delayOptions(), value: state.delay }, function (v) {
       state.delay = Number(v);
       recompute();
@@ -761,7 +765,12 @@
           y: row === 0 ? 0.47 : 0.19, xref: "paper", yref: "paper", showarrow: false, font: { size: 10 } });
       });
       // Two plots: a time step then redraws the 2-D panels without rebuilding the WebGL scene's layout.
-      draw(host, [[spacePlot, space, spaceLayout], [timePlot, traces, layout]]);
+      var figures = [[spacePlot, space, spaceLayout], [timePlot, traces, layout]];
+      draw(host, figures);
+      if (!warmed) {
+        warmed = true;
+        warmUp(host, figures, function () { return response === r && state.step === t; });
+      }
     }
 
     whenVisible(host, parts, recompute);
