@@ -17,7 +17,10 @@ way the page fails if
   ``pre`` and ``code`` is left out: MathJax never typesets it, by design;
 - a piece of math (an element Sphinx marked ``.math``) holds no rendered
   ``mjx-container``, or MathJax rendered a TeX error. A page with math but no
-  MathJax therefore fails on both counts.
+  MathJax therefore fails on both counts;
+- a MyST role (``{doc}``, ``{numref}``, ``{glue:md}``, ...) remains as raw
+  text outside ``pre`` and ``code``: e.g. one inside glued Markdown, which
+  myst-nb inserts without resolving roles (its target then shows as code).
 
 Explorer contract. The book's interactive figures are checked through this
 markup, which every explorer must follow:
@@ -68,6 +71,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 RAW_TEX = ("\\(", "\\)", "\\[", "\\]", "$$")
+RAW_ROLE = re.compile(r"\{(?:doc|ref|numref|eq|math|cite(?::[a-z]+)?|glue(?::[a-z]+)?)\}")
 # Schemes whose content is inside the page itself, not fetched from anywhere.
 INLINE_SCHEMES = {"data", "blob", "about"}
 MATHJAX_TIMEOUT_MS = 30_000
@@ -186,6 +190,12 @@ def raw_tex(text: str) -> list[str]:
     return found
 
 
+def raw_roles(text: str) -> list[str]:
+    """Return a snippet around each MyST role left unrendered in ``text``."""
+    snippets = (re.sub(r"\s+", " ", text[max(0, m.start() - 30) : m.end() + 30]) for m in RAW_ROLE.finditer(text))
+    return [f"raw MyST role in the visible text: ...{snippet}..." for snippet in snippets]
+
+
 def visit(context, url: str, html: Path, base: str | None, shots: Path, tag: str) -> Visit:
     """Open one page and check it; ``base`` is the server origin, or None for a ``file://`` visit."""
     result = Visit()
@@ -250,7 +260,8 @@ def check_images(page, html: Path, base: str | None, result: Visit) -> None:
 
 
 def check_math(page, result: Visit) -> None:
-    result.problems += raw_tex(page.evaluate(VISIBLE_TEXT))
+    text = page.evaluate(VISIBLE_TEXT)
+    result.problems += raw_tex(text) + raw_roles(text)
     state = page.evaluate(MATH_STATE)
     result.math_total, result.math_rendered = state["total"], state["rendered"]
     if state["rendered"] < state["total"]:
