@@ -228,10 +228,11 @@
     return host.rnnmemRedrawn;
   }
 
-  // Plotly's first update of a WebGL scene with new data is 30-50 ms slower than later ones (code paths and GL
-  // state set up on first use), which put a reader's first change of network over 100 ms. Drawing the same figure
-  // once more from fresh copies of its arrays, once it is drawn and the page is idle, pays that cost before the
-  // reader moves anything; the picture does not change. `current` says whether the figure is still the one drawn.
+  // Plotly's first updates of a WebGL scene are slower than later ones (code paths and GL state set up on first
+  // use), which put a reader's first change of network over 100 ms. Drawing the same figure once more from fresh
+  // copies of its arrays, once it is drawn and the page is idle, pays about 40 ms of that before the reader moves
+  // anything (measured in software WebGL; the first update with new data still costs 20-30 ms more than later
+  // ones); the picture does not change. `current` says whether the figure is still the one drawn.
   function warmUp(host, figures, current) {
     host.rnnmemRedrawn.then(function () {
       var again = function () {
@@ -438,8 +439,8 @@
 
   function networkExplorer(host) {
     var parts = frame(host, "Network explorer");
-    // Two plots: with the eigenvalues in the WebGL figure, each redraw also rebuilt the 2-D panel's share of
-    // it, 20-25 ms more.
+    // Two plots, as in the pulse explorer: each has its own legend, so the WebGL figure's fixed margin only has
+    // to hold the trajectory and fixed-point entries.
     parts.plot.classList.add("rnnmem-split");
     var spacePlot = element("div", "rnnmem-space");
     var spectrumPlot = element("div", "rnnmem-spectrum");
