@@ -232,14 +232,29 @@
   // use), which put a reader's first change of network over 100 ms. Drawing the same figure once more from fresh
   // copies of its arrays, once it is drawn and the page is idle, pays about 40 ms of that before the reader moves
   // anything (measured in software WebGL; the first update with new data still costs 20-30 ms more than later
-  // ones); the picture does not change. `current` says whether the figure is still the one drawn.
+  // ones); the picture does not change. Only an explorer's first drawn figure is warmed up. `current` says
+  // whether the figure is still the one drawn.
   function warmUp(host, figures, current) {
+    if (host.rnnmemWarmed) return;
+    host.rnnmemWarmed = true;
     host.rnnmemRedrawn.then(function () {
       var again = function () {
         if (current()) draw(host, figures.map(function (f) { return [f[0], JSON.parse(JSON.stringify(f[1])), f[2]]; }));
       };
       if (root.requestIdleCallback) root.requestIdleCallback(again, { timeout: 1000 });
       else root.setTimeout(again, 200);
+    });
+  }
+
+  // Loads the shipped Δt = `delay` network, then calls `again` unless a later redraw has taken over (`current()`
+  // false). The explorer's redraw promise settles once `again` has drawn, so that it covers the loading too.
+  function redrawWhenLoaded(host, parts, delay, current, again) {
+    host.rnnmemRedrawn = loadNetwork(delay).then(function () {
+      if (!current()) return null;
+      again();
+      return host.rnnmemRedrawn;
+    }, function (error) {
+      if (current()) failed(host, parts, error);
     });
   }
 
@@ -375,14 +390,7 @@
         yaxis3: axis("channel 3", [0.02, 0.32]),
       }]]);
       if (!r.network && shipped().indexOf(r.delay) >= 0) {
-        // Settles once the network is drawn, so that rnnmemRedrawn covers the loading too.
-        host.rnnmemRedrawn = loadNetwork(r.delay).then(function () {
-          if (mine !== redraws) return null;
-          redraw();
-          return host.rnnmemRedrawn;
-        }, function (error) {
-          if (mine === redraws) failed(host, parts, error);
-        });
+        redrawWhenLoaded(host, parts, r.delay, function () { return mine === redraws; }, redraw);
       }
     }
 
@@ -447,7 +455,7 @@
     parts.plot.appendChild(spacePlot);
     parts.plot.appendChild(spectrumPlot);
     var delay = firstDelay();
-    var redraws = 0, warmed = false;
+    var redraws = 0;
     control(parts.controls, { label: "Δt", options: delayOptions(), value: delay }, function (v) {
       delay = Number(v);
       redraw();
@@ -523,14 +531,7 @@
       var net = loaded(delay);
       if (!net) {
         parts.caption.textContent = "Loading the shipped Δt = " + delay + " network\u2026";
-        // Settles once the network is drawn, so that rnnmemRedrawn covers the loading too.
-        host.rnnmemRedrawn = loadNetwork(delay).then(function () {
-          if (mine !== redraws) return null;
-          redraw();
-          return host.rnnmemRedrawn;
-        }, function (error) {
-          if (mine === redraws) failed(host, parts, error);
-        });
+        redrawWhenLoaded(host, parts, delay, function () { return mine === redraws; }, redraw);
         return;
       }
       host.rnnmemState = { delay: delay, network: net };
@@ -555,10 +556,7 @@
       }];
       var figures = [[spacePlot].concat(space), [spectrumPlot].concat(spectrum)];
       draw(host, figures);
-      if (!warmed) {
-        warmed = true;
-        warmUp(host, figures, function () { return mine === redraws; });
-      }
+      warmUp(host, figures, function () { return mine === redraws; });
     }
 
     whenVisible(host, parts, redraw);
@@ -614,7 +612,7 @@
     parts.plot.appendChild(spacePlot);
     parts.plot.appendChild(timePlot);
     var state = { delay: firstDelay(), channel: 0, step: 0 };
-    var response = null, background = null, timer = null, redraws = 0, warmed = false;
+    var response = null, background = null, timer = null, redraws = 0;
     control(parts.controls, { label: "Δt", options: delayOptions(), value: state.delay }, function (v) {
       state.delay = Number(v);
       recompute();
@@ -664,14 +662,7 @@
       var net = loaded(state.delay);
       if (!net) {
         parts.caption.textContent = "Loading the shipped Δt = " + state.delay + " network\u2026";
-        // Settles once the network is drawn, so that rnnmemRedrawn covers the loading too.
-        host.rnnmemRedrawn = loadNetwork(state.delay).then(function () {
-          if (mine !== redraws) return null;
-          recompute();
-          return host.rnnmemRedrawn;
-        }, function (error) {
-          if (mine === redraws) failed(host, parts, error);
-        });
+        redrawWhenLoaded(host, parts, state.delay, function () { return mine === redraws; }, recompute);
         return;
       }
       try {
@@ -768,10 +759,7 @@
       // Two plots: a time step then redraws the 2-D panels without rebuilding the WebGL scene's layout.
       var figures = [[spacePlot, space, spaceLayout], [timePlot, traces, layout]];
       draw(host, figures);
-      if (!warmed) {
-        warmed = true;
-        warmUp(host, figures, function () { return response === r && state.step === t; });
-      }
+      warmUp(host, figures, function () { return response === r && state.step === t; });
     }
 
     whenVisible(host, parts, recompute);
