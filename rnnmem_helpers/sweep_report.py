@@ -324,7 +324,7 @@ def budget_twins(short, long) -> dict:
         update, or the twin did not converge and the long run did not
         converge within ``budget`` updates.
     """
-    fields = [f.name for f in dataclasses.fields(RunConfig) if f.name not in _NOT_TRAINING]
+    fields = [name for name in _CONFIG_FIELDS if name not in _NOT_TRAINING]
     check_columns(short, (*fields, "max_steps", "converged", "steps"))
     check_columns(long, (*fields, "converged", "steps"))
     twin = {tuple(short[f][i].item() for f in fields): i for i in range(len(short["seed"]))}

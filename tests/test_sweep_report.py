@@ -271,27 +271,31 @@ def test_causal_table_reads_every_record_and_gives_nan_where_one_is_none():
     assert t["mode"].tolist() == ["bptt", "bptt"] and t["converged"].tolist() == [True, False]
     assert t["steps"].tolist() == [3000, 8000] and t["n_rotations"].tolist() == [3, 0]
     assert t["n_real_outliers"].tolist() == [4, 3] and t["n_attractors"].tolist() == [8, 1]
-    np.testing.assert_array_equal(t["accuracy"], [0.99, 0.99])
-    np.testing.assert_array_equal(t["intact_accuracy"], [0.99, 0.99])
-    np.testing.assert_array_equal(t["intact_censored_frac"], [0.3, 0.3])
-    np.testing.assert_array_equal(t["intact_latency_median"], [8.0, 8.0])
-    np.testing.assert_array_equal(t["intact_latency_p90"], [10.0, 10.0])
-    np.testing.assert_array_equal(t["rotations_undelayed"], [0.72, np.nan])
-    np.testing.assert_array_equal(t["rotations_latency_p10"], [0.0, np.nan])
-    np.testing.assert_array_equal(t["rotations_latency_median"], [2.0, np.nan])
-    np.testing.assert_array_equal(t["rotations_n_removed"], [6.0, np.nan])
-    np.testing.assert_array_equal(t["bulk_censored_frac"], [0.1, np.nan])
-    # Every switch censored: the latencies are undefined, the fraction is 1.
-    np.testing.assert_array_equal(t["real_outliers_latency_median"], [np.nan, np.nan])
-    np.testing.assert_array_equal(t["real_outliers_censored_frac"], [1.0, np.nan])
-    np.testing.assert_array_equal(t["overshoot_median"], [0.02, 0.02])
-    np.testing.assert_array_equal(t["overshoot_mean"], [0.03, 0.03])
-    np.testing.assert_array_equal(t["visibility_p10"], [0.01, np.nan])
-    np.testing.assert_array_equal(t["visibility_p90"], [0.08, np.nan])
-    np.testing.assert_array_equal(t["readout_statistic"], [0.9, np.nan])
-    np.testing.assert_array_equal(t["readout_p_less"], [0.001, np.nan])
-    np.testing.assert_array_equal(t["attractor_p_more"], [1.0, np.nan])
-    np.testing.assert_array_equal(t["attractor_null_quantile"], [0.0, np.nan])
+    expected = {
+        "accuracy": [0.99, 0.99],
+        "intact_accuracy": [0.99, 0.99],
+        "intact_censored_frac": [0.3, 0.3],
+        "intact_latency_median": [8.0, 8.0],
+        "intact_latency_p90": [10.0, 10.0],
+        "rotations_undelayed": [0.72, np.nan],
+        "rotations_latency_p10": [0.0, np.nan],
+        "rotations_latency_median": [2.0, np.nan],
+        "rotations_n_removed": [6.0, np.nan],
+        "bulk_censored_frac": [0.1, np.nan],
+        # Every switch censored: the latencies are undefined, the fraction is 1.
+        "real_outliers_latency_median": [np.nan, np.nan],
+        "real_outliers_censored_frac": [1.0, np.nan],
+        "overshoot_median": [0.02, 0.02],
+        "overshoot_mean": [0.03, 0.03],
+        "visibility_p10": [0.01, np.nan],
+        "visibility_p90": [0.08, np.nan],
+        "readout_statistic": [0.9, np.nan],
+        "readout_p_less": [0.001, np.nan],
+        "attractor_p_more": [1.0, np.nan],
+        "attractor_null_quantile": [0.0, np.nan],
+    }
+    for column, values in expected.items():
+        np.testing.assert_array_equal(t[column], values, err_msg=column)
     assert all(t[c].dtype == np.float64 for c in CAUSAL_MEASURE_COLUMNS)
     assert {len(v) for v in t.values()} == {2}
 
