@@ -221,8 +221,13 @@
   }
 
   // Draws each figure, given as [plot element, traces, layout]; the explorer's redraw promise settles once all are.
+  // Plotly measures each tick label of a 2-D axis (a forced layout per label) to hide those that overflow the
+  // figure, 5-10 ms per redraw of the eigenvalue panel; the explorers' margins hold their labels, so it is off.
   function draw(host, figures) {
     host.rnnmemRedrawn = Promise.all(figures.map(function (f) {
+      Object.keys(f[2]).forEach(function (key) {
+        if (/^[xy]axis\d*$/.test(key)) f[2][key].ticklabeloverflow = "allow";
+      });
       return root.Plotly.react(f[0], f[1], f[2], PLOT_CONFIG);
     }));
     return host.rnnmemRedrawn;
@@ -230,10 +235,10 @@
 
   // Plotly's first updates of a WebGL scene are slower than later ones (code paths and GL state set up on first
   // use), which put a reader's first change of network over 100 ms. Drawing the same figure once more from fresh
-  // copies of its arrays, once it is drawn and the page is idle, pays about 40 ms of that before the reader moves
-  // anything (measured in software WebGL; the first update with new data still costs 20-30 ms more than later
-  // ones); the picture does not change. Only an explorer's first drawn figure is warmed up. `current` says
-  // whether the figure is still the one drawn.
+  // copies of its arrays, once it is drawn and the page is idle, pays about 25 ms of that before the reader moves
+  // anything (measured in software WebGL: a first change of network took 90 ms without it, 64 ms with it, and later
+  // changes 50 ms, medians of six page loads); the picture does not change. Only an explorer's first drawn figure
+  // is warmed up. `current` says whether the figure is still the one drawn.
   function warmUp(host, figures, current) {
     if (host.rnnmemWarmed) return;
     host.rnnmemWarmed = true;
@@ -411,37 +416,56 @@
   // A trace with no points in a WebGL scene: plotly disposes of a scatter3d trace that has none and rebuilds it
   // when points return, 10-20 ms per redraw, so an empty group holds one invisible point at `at` (a point the
   // figure already shows), with no legend entry and no hover.
-  function placeholder(scene, name, at) {
-    return { type: "scatter3d", mode: "markers", scene: scene, name: name, showlegend: false, hoverinfo: "skip",
-      x: [at[0]], y: [at[1]], z: [at[2]], marker: { size: 1, color: "rgba(0, 0, 0, 0)", line: { width: 0 } } };
+  // The placeholder has the mode of the group it stands in for: plotly also rebuilds a trace whose mode changes.
+  function placeholder(scene, name, at, mode) {
+    var none = "rgba(0, 0, 0, 0)";
+    return { type: "scatter3d", mode: mode, scene: scene, name: name, showlegend: false, hoverinfo: "skip",
+      x: [at[0]], y: [at[1]], z: [at[2]], marker: { size: 1, color: none, line: { width: 0 } },
+      line: { color: none, width: 1 } };
   }
 
   function unstableStyle(n) {
     return UNSTABLE_STYLE[n] || MANY_UNSTABLE_STYLE;
   }
 
-  // The test trajectory, one trace per output sign pattern; every `every`-th state only when given.
-  function trajectoryTraces(net, scene, opacity, every) {
-    var pc = rows(net.trajectory.pc);
-    var groups = {};
-    net.trajectory.signs.forEach(function (signs, i) {
-      if (i % (every || 1) === 0) (groups[signs] = groups[signs] || []).push(pc[i]);
+  // The test trajectory as a path, one line per output sign pattern. A run of states with a pattern is drawn from
+  // the state before it, so the path stays connected where its colour changes; a gap separates runs. A line shows
+  // the order in which the states came, which 2000 markers hid, and costs 5-10 ms less per redraw: plotly's WebGL
+  // scene builds every marker from a glyph of triangles.
+  function trajectoryTraces(net, scene, opacity) {
+    var pc = rows(net.trajectory.pc), signs = net.trajectory.signs, paths = {};
+    var add = function (path, p) {
+      path.x.push(p ? p[0] : null);
+      path.y.push(p ? p[1] : null);
+      path.z.push(p ? p[2] : null);
+    };
+    signs.forEach(function (s, i) {
+      var path = paths[s] = paths[s] || { x: [], y: [], z: [] };
+      if (i > 0 && signs[i - 1] !== s) {
+        if (path.x.length) add(path, null);
+        add(path, pc[i - 1]);
+      }
+      add(path, pc[i]);
     });
     // All eight patterns, present or not: the same traces for every network let plotly keep its WebGL scene.
     return CORNER_COLOURS.map(function (colour, corner) {
       var s = "";
       for (var c = N_BITS - 1; c >= 0; c--) s += corner & (1 << c) ? "+" : "-";
-      if (!groups[s]) return placeholder(scene, "output " + signText(s), pc[0]);
-      return { type: "scatter3d", mode: "markers", scene: scene, name: "output " + signText(s),
-        x: column(groups[s], 0), y: column(groups[s], 1), z: column(groups[s], 2),
-        marker: { size: 1.8, color: colour, opacity: opacity }, hoverinfo: "name" };
+      var name = "output " + signText(s), path = paths[s];
+      if (!path) return placeholder(scene, name, pc[0], "lines");
+      return { type: "scatter3d", mode: "lines", scene: scene, name: name, x: path.x, y: path.y, z: path.z,
+        connectgaps: false, line: { color: colour, width: 2 }, opacity: opacity, hoverinfo: "name" };
     });
   }
 
-  // Principal-component coordinates have no unit a reader needs, and plotly's WebGL scene turns every new tick
-  // label into triangles, which made a redraw take over 100 ms; the axes keep their titles and grid.
+  // Principal-component coordinates have no unit a reader needs, so the axes have neither tick labels nor grid:
+  // plotly's WebGL scene turns every new tick label into triangles, hidden or not, and the new ranges of another
+  // network cost 10-20 ms of them on each change of network. Tick labels stay off as well: with labels on and no
+  // ticks, the scene drew only part of an axis title ("3" for "PC3").
   function pcAxes() {
-    var axis = function (title) { return { title: { text: title }, showticklabels: false }; };
+    var axis = function (title) {
+      return { title: { text: title }, showticklabels: false, tickmode: "array", tickvals: [] };
+    };
     return { xaxis: axis("PC1"), yaxis: axis("PC2"), zaxis: axis("PC3"), aspectmode: "cube" };
   }
 
@@ -473,7 +497,7 @@
         var points = byUnstable[n], style = unstableStyle(n);
         var name = n === 0 ? "attractors (0 unstable modes)" : n === 1 ? "1 unstable mode" :
           n + (n === MODE_GROUPS[MODE_GROUPS.length - 1] ? " or more" : "") + " unstable modes";
-        if (!points) return placeholder("scene", name, anchor);
+        if (!points) return placeholder("scene", name, anchor, "markers");
         return { type: "scatter3d", mode: "markers", scene: "scene", name: name,
           x: points.map(function (p) { return p.pc[0]; }), y: points.map(function (p) { return p.pc[1]; }),
           z: points.map(function (p) { return p.pc[2]; }),
@@ -671,7 +695,7 @@
         failed(host, parts, error);
         return;
       }
-      background = trajectoryTraces(net, "scene", 0.15, 5).map(function (t) {
+      background = trajectoryTraces(net, "scene", 0.15).map(function (t) {
         t.showlegend = false;
         t.hoverinfo = "skip";
         return t;
