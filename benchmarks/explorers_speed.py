@@ -70,8 +70,8 @@ TIMED_MOVE = """async ([control, host, direction]) => {
     return performance.now() - t0;
 }"""
 # A reader moves a control after seeing the figure, not in the frame it appears: moves start once the first
-# draw has settled and the page has been idle (a few hundred ms at most), which is also when the network
-# explorer warms its WebGL scene up.
+# draw has settled and the page has been idle (a few hundred ms at most), which is also when the network and
+# pulse explorers warm their WebGL scenes up.
 SETTLE = """async (host) => {
     await host.rnnmemRedrawn;
     await new Promise(resolve => requestIdleCallback(resolve, {timeout: 2000}));

@@ -415,8 +415,8 @@
 
   // A trace with no points in a WebGL scene: plotly disposes of a scatter3d trace that has none and rebuilds it
   // when points return, 10-20 ms per redraw, so an empty group holds one invisible point at `at` (a point the
-  // figure already shows), with no legend entry and no hover.
-  // The placeholder has the mode of the group it stands in for: plotly also rebuilds a trace whose mode changes.
+  // figure already shows), with no legend entry and no hover. It has the mode of the group it stands in for:
+  // plotly also rebuilds a trace whose mode changes.
   function placeholder(scene, name, at, mode) {
     var none = "rgba(0, 0, 0, 0)";
     return { type: "scatter3d", mode: mode, scene: scene, name: name, showlegend: false, hoverinfo: "skip",
