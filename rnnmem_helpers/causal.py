@@ -1,10 +1,11 @@
 """The causal kind of experiment: train a run's network, then ablate its spectrum and measure the paper's claims.
 
-The trained weights of sweep runs are not stored, so every measure is taken
-inside the run that trains the network. A :class:`CausalConfig` names a
-sweep run (:attr:`CausalConfig.run_config`, whose :func:`run_key` is recorded
-as ``network_key``); :func:`run_causal` trains and tests it exactly as
-:func:`~rnnmem_helpers.experiment.run_experiment` does, and
+A :class:`CausalConfig` names a sweep run (:attr:`CausalConfig.run_config`,
+whose :func:`run_key` is recorded as ``network_key``); :func:`run_causal`
+trains and tests it exactly as
+:func:`~rnnmem_helpers.experiment.run_experiment` does, stores its weights
+in the same file a run would (named by its
+:func:`~rnnmem_helpers.experiment.training_key`), and
 :func:`causal_measures` measures the trained weights:
 
 - :func:`~rnnmem_helpers.ablation.timing_measures` of the intact network and
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +49,7 @@ from .experiment import (
     History,
     ResultError,
     RunConfig,
+    WeightsRecord,
     build_record,
     check_file_key,
     check_kind_file,
@@ -56,22 +59,30 @@ from .experiment import (
     json_type,
     kind_key,
     kind_to_dict,
+    legacy_key,
+    legacy_kind_key,
     paper_run_config,
     read_json,
     run_key,
     save_kind,
     train_run,
+    utc_now,
+    weights_file,
+    weights_record,
 )
 from .fixed_points import find_fixed_points
 from .mechanism import loop_overshoot, pulse_visibility, rotation_plane_angles
 from .model import ModelConfig, RNNWeights
+from .provenance import Provenance, collect
 from .task import TaskConfig
 from .train import TrainConfig
 
 #: Name of this kind in a sweep config's ``"kind"``.
 KIND = "causal"
-#: Version of the causal result format.
-CAUSAL_SCHEMA_VERSION = 1
+#: Version of the causal result format (2: provenance and the network's weights; key of the resolved run).
+CAUSAL_SCHEMA_VERSION = 2
+#: The first format, without weights or provenance; read, never written, until the evidence is recomputed.
+LEGACY_CAUSAL_SCHEMA_VERSION = 1
 #: Quantiles of the switch latencies that are stored, in percent.
 LATENCY_PERCENTILES = (10, 25, 50, 75, 90)
 # The second word of the seed of each derived stream (see the module docstring).
@@ -137,8 +148,14 @@ CAUSAL_FIELDS = tuple(f.name for f in dataclasses.fields(CausalConfig))
 
 @validate_params({"config": InstanceOf(CausalConfig)})
 def causal_key(config: CausalConfig) -> str:
-    """Key of a causal experiment: :func:`~rnnmem_helpers.experiment.kind_key` of "causal", its schema and config."""
-    return kind_key(KIND, CAUSAL_SCHEMA_VERSION, config)
+    """Key of a causal experiment: :func:`~rnnmem_helpers.experiment.kind_key` of its config and its run."""
+    return kind_key(KIND, CAUSAL_SCHEMA_VERSION, config, [config.run_config])
+
+
+@validate_params({"config": InstanceOf(CausalConfig)})
+def legacy_causal_key(config: CausalConfig) -> str:
+    """The key of ``config``'s result in the first format (:data:`LEGACY_CAUSAL_SCHEMA_VERSION`)."""
+    return legacy_kind_key(KIND, LEGACY_CAUSAL_SCHEMA_VERSION, config)
 
 
 # ----------------------------------------------------------------------------- records
@@ -417,7 +434,7 @@ def causal_measures(
 @dataclass(frozen=True)
 @validate_fields(
     {
-        "schema_version": Integer(CAUSAL_SCHEMA_VERSION, CAUSAL_SCHEMA_VERSION),
+        "schema_version": Integer(LEGACY_CAUSAL_SCHEMA_VERSION, CAUSAL_SCHEMA_VERSION),
         "config": InstanceOf(CausalConfig),
         "network_key": InstanceOf(str),
         "converged": Boolean(),
@@ -427,6 +444,8 @@ def causal_measures(
         "wrong_flips": Integer(0),
         "history": InstanceOf(History),
         "measures": InstanceOf(CausalMeasures),
+        "weights": Optional(InstanceOf(WeightsRecord)),
+        "provenance": Optional(InstanceOf(Provenance)),
     }
 )
 class CausalResult:
@@ -444,6 +463,10 @@ class CausalResult:
         As in :class:`~rnnmem_helpers.experiment.RunResult`, for that network.
     measures : CausalMeasures
         Taken whether or not training converged.
+    weights : WeightsRecord or None
+        The measured network; None only in a legacy result.
+    provenance : Provenance or None
+        Machine, kernels, versions and code; None only in a legacy result.
     """
 
     schema_version: int
@@ -456,9 +479,17 @@ class CausalResult:
     wrong_flips: int
     history: History
     measures: CausalMeasures
+    weights: WeightsRecord | None = None
+    provenance: Provenance | None = None
 
     def __post_init__(self):
-        want = run_key(self.config.run_config)
+        legacy = self.schema_version == LEGACY_CAUSAL_SCHEMA_VERSION
+        if (self.weights is None) != legacy or (self.provenance is None) != legacy:
+            raise ValueError(
+                f"weights and provenance must be present in a schema-{CAUSAL_SCHEMA_VERSION} result and absent "
+                f"in a legacy (schema-{LEGACY_CAUSAL_SCHEMA_VERSION}) one"
+            )
+        want = (legacy_key if legacy else run_key)(self.config.run_config)
         if self.network_key != want:
             raise ValueError(
                 f"network_key must be {want!r}, the run key of config.run_config, got {self.network_key!r}"
@@ -472,9 +503,17 @@ class CausalResult:
 @validate_params({"config": InstanceOf(CausalConfig)})
 def run_causal(config: CausalConfig) -> CausalResult:
     """Train the network of ``config.run_config`` as its run does, test it, and take :func:`causal_measures`."""
+    return compute_causal(config)[0]
+
+
+@validate_params({"config": InstanceOf(CausalConfig)})
+def compute_causal(config: CausalConfig) -> tuple[CausalResult, dict[str, bytes]]:
+    """:func:`run_causal`'s result and the weights file of its network (see :func:`compute_run`)."""
+    started, clock = utc_now(), time.perf_counter()
     run = config.run_config
     res, test = train_run(run)
-    return CausalResult(
+    name, data = weights_file(run, res)
+    result = CausalResult(
         schema_version=CAUSAL_SCHEMA_VERSION,
         config=config,
         network_key=run_key(run),
@@ -487,13 +526,17 @@ def run_causal(config: CausalConfig) -> CausalResult:
         measures=causal_measures(
             res.weights, run.task_config, rng=config.seed, n_time=config.n_time, n_null=config.n_null
         ),
+        weights=weights_record(name, data),
+        provenance=collect(started=started, wall_seconds=time.perf_counter() - clock),
     )
+    return result, {name: data}
 
 
 # ----------------------------------------------------------------------------- to and from JSON
 
 _RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(CausalResult))
 _FILE_KEYS = ("key", "kind", *_RESULT_FIELDS)
+_LEGACY_FILE_KEYS = tuple(k for k in _FILE_KEYS if k not in ("weights", "provenance"))
 _MEASURE_RECORDS = {
     **dict.fromkeys(_TIMINGS, TimingRecord),
     "overshoot": SwitchRecord,
@@ -506,6 +549,10 @@ _MEASURE_RECORDS = {
 @validate_params({"result": InstanceOf(CausalResult)})
 def causal_to_dict(result: CausalResult) -> dict:
     """The JSON-ready form of a causal result: ``key``, ``kind`` and the fields of :class:`CausalResult`."""
+    if result.schema_version == LEGACY_CAUSAL_SCHEMA_VERSION:
+        obj = kind_to_dict(result, KIND, legacy_causal_key(result.config))
+        del obj["weights"], obj["provenance"]
+        return obj
     return kind_to_dict(result, KIND, causal_key(result.config))
 
 
@@ -517,7 +564,9 @@ def causal_from_dict(obj) -> CausalResult:
     ResultError
         Naming the field at fault.
     """
-    check_kind_file(obj, KIND, CAUSAL_SCHEMA_VERSION, _FILE_KEYS)
+    legacy = isinstance(obj, dict) and obj.get("schema_version") == LEGACY_CAUSAL_SCHEMA_VERSION
+    version = LEGACY_CAUSAL_SCHEMA_VERSION if legacy else CAUSAL_SCHEMA_VERSION
+    check_kind_file(obj, KIND, version, _LEGACY_FILE_KEYS if legacy else _FILE_KEYS)
     config = build_record(CausalConfig, obj["config"], "config")
     history = build_record(History, obj["history"], "history")
     measures = obj["measures"]
@@ -529,9 +578,14 @@ def causal_from_dict(obj) -> CausalResult:
         for name, cls in _MEASURE_RECORDS.items()
     }
     built = build_record(CausalMeasures, {**measures, **records}, "measures")
-    scalars = {k: obj[k] for k in _RESULT_FIELDS if k not in ("config", "history", "measures")}
-    result = build_record(CausalResult, {**scalars, "config": config, "history": history, "measures": built}, "")
-    check_file_key(obj, causal_key(config))
+    nested = {"config": config, "history": history, "measures": built}
+    if not legacy:
+        nested["weights"] = build_record(WeightsRecord, obj["weights"], "weights")
+        nested["provenance"] = build_record(Provenance, obj["provenance"], "provenance")
+    scalars = {k: obj[k] for k in _RESULT_FIELDS if k in obj and k not in nested}
+    fields = {**scalars, **nested}
+    result = build_record(CausalResult, fields, "", list(fields))
+    check_file_key(obj, legacy_causal_key(config) if legacy else causal_key(config))
     return result
 
 

@@ -23,6 +23,7 @@ refuses a constructed network instead of taking it for a trained one.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import zipfile
@@ -129,6 +130,36 @@ def save_checkpoint(path, weights: RNNWeights, metadata: dict) -> Path:
     FileNotFoundError
         If the folder does not exist.
     """
+    members = _checked_members(weights, metadata)
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise ValueError(f"path must end in .npz, got {str(path)!r}")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"folder {str(path.parent)!r} does not exist")
+    with atomic_write(path, "wb") as fh:
+        np.savez(fh, **members)
+    return path
+
+
+def checkpoint_bytes(weights: RNNWeights, metadata: dict) -> bytes:
+    """The bytes of the checkpoint file that :func:`save_checkpoint` would write, checked the same way.
+
+    For results computed on one machine (a Dask worker) and written on
+    another (the client): the worker sends these bytes, and the client writes
+    them atomically and checks them with :func:`load_checkpoint`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`save_checkpoint`.
+    """
+    buffer = io.BytesIO()
+    np.savez(buffer, **_checked_members(weights, metadata))
+    return buffer.getvalue()
+
+
+def _checked_members(weights: RNNWeights, metadata: dict) -> dict:
+    """The members of a checkpoint file of ``weights`` and ``metadata``, after the check that load applies."""
     if not isinstance(weights, RNNWeights):
         raise TypeError(f"weights must be RNNWeights, got {type(weights).__name__}")
     if not isinstance(metadata, dict):
@@ -145,19 +176,12 @@ def save_checkpoint(path, weights: RNNWeights, metadata: dict) -> Path:
         text = json.dumps(meta, sort_keys=True)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"metadata must be JSON-serialisable ({exc})") from exc
-    path = Path(path)
-    if path.suffix != ".npz":
-        raise ValueError(f"path must end in .npz, got {str(path)!r}")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"folder {str(path.parent)!r} does not exist")
     # Overflow to inf is what the check below reports; numpy's own warning would only repeat it.
     with np.errstate(over="ignore"):
         arrays = {k: np.asarray(getattr(weights, k), dtype=np.float32) for k in ARRAY_KEYS}
     members = {"metadata": np.array(text), **arrays}
     check_contents(members)
-    with atomic_write(path, "wb") as fh:
-        np.savez(fh, **members)
-    return path
+    return members
 
 
 def load_checkpoint(path) -> Checkpoint:

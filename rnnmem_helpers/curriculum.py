@@ -22,6 +22,7 @@ Results are JSON files like run results (:func:`save_curriculum`,
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ from .experiment import (
     History,
     ResultError,
     RunConfig,
+    WeightsRecord,
     build_record,
     check_file_key,
     check_kind_file,
@@ -42,20 +44,27 @@ from .experiment import (
     json_type,
     kind_key,
     kind_to_dict,
+    legacy_kind_key,
     paper_run_config,
     read_json,
     save_kind,
     train_run,
+    utc_now,
+    weights_file,
+    weights_record,
 )
 from .metrics import evaluate
 from .model import ModelConfig
+from .provenance import Provenance, collect
 from .task import TaskConfig
 from .train import TrainConfig, train
 
 #: Name of this kind in a sweep config's ``"kind"``.
 KIND = "curriculum"
-#: Version of the curriculum result format.
-CURRICULUM_SCHEMA_VERSION = 1
+#: Version of the curriculum result format (2: provenance, and each rung's weights; key of the resolved runs).
+CURRICULUM_SCHEMA_VERSION = 2
+#: The first format, without weights or provenance; read, never written, until the evidence is recomputed.
+LEGACY_CURRICULUM_SCHEMA_VERSION = 1
 # Keeps each rung's test stream apart from the streams its training drew from, as for a run.
 _TEST_STREAM = 1_000_003
 
@@ -128,8 +137,14 @@ CURRICULUM_FIELDS = tuple(f.name for f in dataclasses.fields(CurriculumConfig))
 
 @validate_params({"config": InstanceOf(CurriculumConfig)})
 def curriculum_key(config: CurriculumConfig) -> str:
-    """Key of a curriculum: :func:`~rnnmem_helpers.experiment.kind_key` of ``"curriculum"``, its schema and config."""
-    return kind_key(KIND, CURRICULUM_SCHEMA_VERSION, config)
+    """Key of a curriculum: :func:`~rnnmem_helpers.experiment.kind_key` of its config and the run of every rung."""
+    return kind_key(KIND, CURRICULUM_SCHEMA_VERSION, config, [config.run_config(d) for d in config.delays])
+
+
+@validate_params({"config": InstanceOf(CurriculumConfig)})
+def legacy_curriculum_key(config: CurriculumConfig) -> str:
+    """The key of ``config``'s result in the first format (:data:`LEGACY_CURRICULUM_SCHEMA_VERSION`)."""
+    return legacy_kind_key(KIND, LEGACY_CURRICULUM_SCHEMA_VERSION, config)
 
 
 @dataclass(frozen=True)
@@ -144,6 +159,7 @@ def curriculum_key(config: CurriculumConfig) -> str:
         "n_rotations": Integer(0),
         "n_real_outliers": Integer(0),
         "history": InstanceOf(History),
+        "weights": Optional(InstanceOf(WeightsRecord)),
     }
 )
 class Rung:
@@ -167,6 +183,9 @@ class Rung:
         (:func:`rnnmem_helpers.analysis.spectrum_summary`).
     history : History
         Held-out evaluations during this rung's training.
+    weights : WeightsRecord or None
+        The rung's final network; rung 0's is the file of the sweep run it
+        equals. None only in a legacy result.
     """
 
     delay: int
@@ -178,6 +197,7 @@ class Rung:
     n_rotations: int
     n_real_outliers: int
     history: History
+    weights: WeightsRecord | None = None
 
     def __post_init__(self):
         if self.history.step and self.history.step[-1] > self.steps:
@@ -187,10 +207,11 @@ class Rung:
 @dataclass(frozen=True)
 @validate_fields(
     {
-        "schema_version": Integer(CURRICULUM_SCHEMA_VERSION, CURRICULUM_SCHEMA_VERSION),
+        "schema_version": Integer(LEGACY_CURRICULUM_SCHEMA_VERSION, CURRICULUM_SCHEMA_VERSION),
         "config": InstanceOf(CurriculumConfig),
         "rungs": SequenceOf(InstanceOf(Rung), "Rung records"),
         "longest_delay": Optional(Integer(0)),
+        "provenance": Optional(InstanceOf(Provenance)),
     }
 )
 class CurriculumResult:
@@ -206,14 +227,23 @@ class CurriculumResult:
         the last converged, and the last either failed or was at the last delay.
     longest_delay : int or None
         Delay of the last converged rung; None if rung 0 failed.
+    provenance : Provenance or None
+        Machine, kernels, versions and code; None only in a legacy result.
     """
 
     schema_version: int
     config: CurriculumConfig
     rungs: tuple
     longest_delay: int | None
+    provenance: Provenance | None = None
 
     def __post_init__(self):
+        legacy = self.schema_version == LEGACY_CURRICULUM_SCHEMA_VERSION
+        if (self.provenance is None) != legacy or any((r.weights is None) != legacy for r in self.rungs):
+            raise ValueError(
+                f"provenance and every rung's weights must be present in a schema-{CURRICULUM_SCHEMA_VERSION} "
+                f"result and absent in a legacy (schema-{LEGACY_CURRICULUM_SCHEMA_VERSION}) one"
+            )
         delays = self.config.delays
         if not 1 <= len(self.rungs) <= len(delays):
             raise ValueError(f"rungs must hold 1 to {len(delays)} rungs (one per delay), got {len(self.rungs)}")
@@ -241,7 +271,15 @@ class CurriculumResult:
 @validate_params({"config": InstanceOf(CurriculumConfig)})
 def run_curriculum(config: CurriculumConfig) -> CurriculumResult:
     """Train a curriculum as ``config`` says (see the module docstring for the draws)."""
-    rungs, weights = [], None
+    return compute_curriculum(config)[0]
+
+
+@validate_params({"config": InstanceOf(CurriculumConfig)})
+def compute_curriculum(config: CurriculumConfig) -> tuple[CurriculumResult, dict[str, bytes]]:
+    """Train a curriculum; return its result and the weights files of its rungs (see :func:`compute_run`)."""
+    started, clock = utc_now(), time.perf_counter()
+    rungs, weights, files = [], None, {}
+    key = curriculum_key(config)
     for r, delay in enumerate(config.delays):
         run = config.run_config(delay)
         if r == 0:
@@ -256,6 +294,9 @@ def run_curriculum(config: CurriculumConfig) -> CurriculumResult:
                 progress=False,
             )
             test = evaluate(res.weights, run.task_config, rng=np.random.default_rng([config.seed, r, _TEST_STREAM]))
+        # Rung 0 is the sweep run's network; later rungs depend on the whole ladder below them.
+        name, data = weights_file(run, res, name=None if r == 0 else f"{key}-rung{r:02d}")
+        files[name] = data
         spec = spectrum_summary(res.weights.W)
         rungs.append(
             Rung(
@@ -268,61 +309,75 @@ def run_curriculum(config: CurriculumConfig) -> CurriculumResult:
                 n_rotations=int(spec.rotation_eigvals.size),
                 n_real_outliers=int(spec.real_outliers.size),
                 history=History(**res.history),
+                weights=weights_record(name, data),
             )
         )
         if not res.converged:
             break
         weights = res.weights
     converged = [r.delay for r in rungs if r.converged]
-    return CurriculumResult(
+    result = CurriculumResult(
         schema_version=CURRICULUM_SCHEMA_VERSION,
         config=config,
         rungs=tuple(rungs),
         longest_delay=converged[-1] if converged else None,
+        provenance=collect(started=started, wall_seconds=time.perf_counter() - clock),
     )
+    return result, files
 
 
 # ----------------------------------------------------------------------------- to and from JSON
 
 _RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(CurriculumResult))
 _FILE_KEYS = ("key", "kind", *_RESULT_FIELDS)
+_LEGACY_FILE_KEYS = tuple(k for k in _FILE_KEYS if k != "provenance")
 
 
 @validate_params({"result": InstanceOf(CurriculumResult)})
 def curriculum_to_dict(result: CurriculumResult) -> dict:
     """The JSON-ready form of a curriculum result: ``key``, ``kind`` and the fields of :class:`CurriculumResult`."""
+    if result.schema_version == LEGACY_CURRICULUM_SCHEMA_VERSION:
+        obj = kind_to_dict(result, KIND, legacy_curriculum_key(result.config))
+        del obj["provenance"]
+        for rung in obj["rungs"]:
+            del rung["weights"]
+        return obj
     return kind_to_dict(result, KIND, curriculum_key(result.config))
 
 
 def curriculum_from_dict(obj) -> CurriculumResult:
-    """Read and validate a curriculum result in the form of :func:`curriculum_to_dict`.
+    """Read and validate a curriculum result in the form of :func:`curriculum_to_dict` (current or legacy).
 
     Raises
     ------
     ResultError
         Naming the field at fault.
     """
-    check_kind_file(obj, KIND, CURRICULUM_SCHEMA_VERSION, _FILE_KEYS)
+    legacy = isinstance(obj, dict) and obj.get("schema_version") == LEGACY_CURRICULUM_SCHEMA_VERSION
+    version = LEGACY_CURRICULUM_SCHEMA_VERSION if legacy else CURRICULUM_SCHEMA_VERSION
+    check_kind_file(obj, KIND, version, _LEGACY_FILE_KEYS if legacy else _FILE_KEYS)
     config = build_record(CurriculumConfig, obj["config"], "config")
     if not isinstance(obj["rungs"], list):
         raise ResultError(f"rungs must be an array, got {json_type(obj['rungs'])}", "rungs")
+    rung_fields = [f.name for f in dataclasses.fields(Rung) if not (legacy and f.name == "weights")]
     rungs = []
     for i, rung in enumerate(obj["rungs"]):
         where = f"rungs.{i}"
         if isinstance(rung, dict) and "history" in rung:
             rung = {**rung, "history": build_record(History, rung["history"], f"{where}.history")}
-        rungs.append(build_record(Rung, rung, where))
-    result = build_record(
-        CurriculumResult,
-        {
-            "schema_version": obj["schema_version"],
-            "config": config,
-            "rungs": rungs,
-            "longest_delay": obj["longest_delay"],
-        },
-        "",
-    )
-    check_file_key(obj, curriculum_key(config))
+        if isinstance(rung, dict) and not legacy and "weights" in rung:
+            rung = {**rung, "weights": build_record(WeightsRecord, rung["weights"], f"{where}.weights")}
+        rungs.append(build_record(Rung, rung, where, rung_fields))
+    fields = {
+        "schema_version": obj["schema_version"],
+        "config": config,
+        "rungs": rungs,
+        "longest_delay": obj["longest_delay"],
+    }
+    if not legacy:
+        fields["provenance"] = build_record(Provenance, obj["provenance"], "provenance")
+    result = build_record(CurriculumResult, fields, "", list(fields))
+    check_file_key(obj, legacy_curriculum_key(config) if legacy else curriculum_key(config))
     return result
 
 

@@ -1,26 +1,36 @@
 """One experiment: a run config in, a trained, tested and analysed result out; and its file format.
 
-A :class:`RunConfig` names everything a run depends on; :func:`run_experiment`
+A :class:`RunConfig` names everything a run depends on; :func:`compute_run`
 trains the network it describes, scores it on a stream independent of
 training and, if asked, analyses it (:func:`analyse`), returning a
-:class:`RunResult`. Both are frozen and validate themselves on construction.
+:class:`RunResult` and the checkpoint of the trained network. Both are
+frozen and validate themselves on construction.
+
+Keys are honest: :func:`run_key` hashes :func:`resolved_config`, every task,
+model, training, test and analysis setting with its defaults resolved, the
+schema version and :data:`~rnnmem_helpers.train.TRAINER_VERSION`; the weights
+file is named by :func:`training_key`, the hash of the training part alone.
 
 Result files are JSON (:func:`save_result`, :func:`load_result`), versioned by
-:data:`SCHEMA_VERSION`. Schema 1 (the files written before versioning, with
-top-level keys ``key``, ``config`` and ``result``) is no longer loaded;
-:func:`migrate` converts it explicitly. A run is identified by
-:func:`run_key`, a hash of the schema version and the canonical config, so two
-equivalent configs are one run and a change of schema gives new keys.
+:data:`SCHEMA_VERSION`; each carries its :class:`~rnnmem_helpers.provenance.Provenance`
+and the :class:`WeightsRecord` of its network. Results of
+:data:`LEGACY_SCHEMA_VERSION` (written before weights and provenance were
+kept, under :func:`legacy_key`, which hashed ten settings only) are read,
+never written, until the evidence is recomputed.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import json
 import math
 import numbers
+import re
+import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
 
@@ -41,15 +51,21 @@ from ._validate import (
     validate_params,
 )
 from .analysis import MIN_ANGLE, spectrum_summary
+from .checkpoints import checkpoint_bytes
 from .fixed_points import DEFAULT_MARGIN, count_unstable, find_fixed_points
 from .init import DEFAULT_PLANES, INITS, start_weights
-from .metrics import EvalResult, evaluate
+from .metrics import DEFAULT_TEST_STEPS, EvalResult, evaluate
 from .model import ModelConfig, RNNWeights
+from .provenance import Provenance, collect
 from .task import TaskConfig
-from .train import TrainConfig, TrainResult, train
+from .train import TRAINER_VERSION, TrainConfig, TrainResult, train
 
-#: Version of the result format written by :func:`save_result`; schema 1 is the unversioned format before it.
-SCHEMA_VERSION = 2
+#: Version of the result format written by :func:`save_result`.
+SCHEMA_VERSION = 3
+#: The format before weights and provenance were kept; read (never written) until the evidence is recomputed.
+LEGACY_SCHEMA_VERSION = 2
+#: Longest test stream a run may ask for: 10^8 steps take 10-15 minutes at N = 100.
+MAX_TEST_STEPS = 10**8
 # Keeps the test stream of a run apart from every stream that training drew from
 # the same seed, so the reported accuracy is measured on unseen data.
 _TEST_SEED_OFFSET = 1_000_003
@@ -174,6 +190,20 @@ def field_constraint(cls, name: str) -> Constraint:
     return cls.__rnnmem_params__[name]
 
 
+#: The settings of :class:`TrainConfig` that a run may set besides ``mode``, ``max_steps`` and ``target_accuracy``.
+TRAINING_SETTINGS = (
+    "lr",
+    "batch_size",
+    "seq_len",
+    "tbptt_len",
+    "stream_len",
+    "clip_norm",
+    "eval_every",
+    "eval_steps",
+    "confirm_steps",
+)
+
+
 @dataclass(frozen=True)
 @validate_fields(
     {
@@ -187,16 +217,18 @@ def field_constraint(cls, name: str) -> Constraint:
         "rate_scope": field_constraint(TaskConfig, "rate_scope"),
         "target_accuracy": field_constraint(TrainConfig, "target_accuracy"),
         "analyse": Boolean(),
+        **{name: field_constraint(TrainConfig, name) for name in TRAINING_SETTINGS},
+        "test_steps": Integer(100, MAX_TEST_STEPS),
     }
 )
 class RunConfig:
     """Everything one run of a sweep depends on.
 
     Defaults and allowed ranges are those of :class:`TaskConfig`,
-    :class:`ModelConfig` and :class:`TrainConfig`, read from them; every
-    other setting of those configs keeps its default. Fields are stored
-    normalised (``int``, ``float``, ``bool``, ``str``), so equal settings give
-    equal configs and equal :func:`run_key` (``mean_interval`` 50 and 50.0).
+    :class:`ModelConfig` and :class:`TrainConfig`, read from them. Fields are
+    stored normalised (``int``, ``float``, ``bool``, ``str``), so equal
+    settings give equal configs and equal :func:`run_key` (``mean_interval``
+    50 and 50.0).
 
     Parameters
     ----------
@@ -222,6 +254,14 @@ class RunConfig:
         Stopping criterion, in [0, 1].
     analyse : bool
         Also compute the spectrum of W and the fixed points (:func:`analyse`).
+    lr, batch_size, seq_len, tbptt_len, stream_len, clip_norm, eval_every, eval_steps, confirm_steps
+        The :class:`TrainConfig` settings of the same names (Adam's learning
+        rate, sequences per update, their length, the truncation window and
+        stream of ``tbptt``, the gradient-norm clip, and the early-stopping
+        evaluation: every ``eval_every`` updates on ``eval_steps`` held-out
+        steps, confirmed on ``confirm_steps`` fresh ones).
+    test_steps : int
+        Length of the unseen test stream that gives ``accuracy``.
     """
 
     delay: int = field_default(TaskConfig, "delay")
@@ -234,6 +274,16 @@ class RunConfig:
     rate_scope: str = field_default(TaskConfig, "rate_scope")
     target_accuracy: float = field_default(TrainConfig, "target_accuracy")
     analyse: bool = True
+    lr: float = field_default(TrainConfig, "lr")
+    batch_size: int = field_default(TrainConfig, "batch_size")
+    seq_len: int = field_default(TrainConfig, "seq_len")
+    tbptt_len: int = field_default(TrainConfig, "tbptt_len")
+    stream_len: int = field_default(TrainConfig, "stream_len")
+    clip_norm: float = field_default(TrainConfig, "clip_norm")
+    eval_every: int = field_default(TrainConfig, "eval_every")
+    eval_steps: int = field_default(TrainConfig, "eval_steps")
+    confirm_steps: int = field_default(TrainConfig, "confirm_steps")
+    test_steps: int = DEFAULT_TEST_STEPS
 
     def __post_init__(self):
         if self.init == "transverse":
@@ -243,6 +293,9 @@ class RunConfig:
                     f"n_hidden must be >= {least} with init 'transverse' ({DEFAULT_PLANES} rotation planes "
                     f"orthogonal to {self.task_config.n_bits} input and readout directions each), got {self.n_hidden}"
                 )
+        if self.test_steps < self.delay + 2:
+            raise ValueError(f"test_steps must be an integer >= delay + 2 ({self.delay + 2}), got {self.test_steps}")
+        self.train_config  # noqa: B018 -- settings valid one by one can still clash (stream_len < tbptt_len)
 
     @property
     def task_config(self) -> TaskConfig:
@@ -257,12 +310,18 @@ class RunConfig:
     @property
     def train_config(self) -> TrainConfig:
         """The optimisation settings of this run."""
-        return TrainConfig(mode=self.mode, max_steps=self.max_steps, target_accuracy=self.target_accuracy)
+        return TrainConfig(
+            mode=self.mode,
+            max_steps=self.max_steps,
+            target_accuracy=self.target_accuracy,
+            **{name: getattr(self, name) for name in TRAINING_SETTINGS},
+        )
 
 
 #: Names of the settings of a run, in the order of :class:`RunConfig`.
 RUN_FIELDS = tuple(f.name for f in dataclasses.fields(RunConfig))
-#: The run settings that the configs of other kinds (curriculum, causal) carry under the same names.
+#: The run settings that the configs of other kinds (curriculum, causal) carry under the same names; their
+#: other training settings keep :class:`TrainConfig`'s defaults, which their keys hash (:func:`kind_key`).
 SHARED_RUN_SETTINGS = ("seed", "n_hidden", "mode", "max_steps", "mean_interval", "rate_scope", "target_accuracy")
 #: Their constraints, :class:`RunConfig`'s own, for the other kinds' ``validate_fields``.
 SHARED_RUN_CONSTRAINTS = MappingProxyType({name: RunConfig.__rnnmem_params__[name] for name in SHARED_RUN_SETTINGS})
@@ -277,18 +336,70 @@ def paper_run_config(settings, *, delay: int, analyse: bool) -> RunConfig:
     )
 
 
+def analysis_settings() -> dict:
+    """Every setting of :func:`analyse` that can change its result, defaults resolved (hashed into keys)."""
+    search = inspect.signature(find_fixed_points).parameters
+    return {
+        "min_angle": MIN_ANGLE,
+        "margin": DEFAULT_MARGIN,
+        "fixed_points": {
+            name: p.default
+            for name, p in search.items()
+            if p.kind is p.KEYWORD_ONLY and isinstance(p.default, (bool, int, float, str))
+        },
+    }
+
+
+@validate_params({"config": InstanceOf(RunConfig)})
+def training_settings(config: RunConfig) -> dict:
+    """What the trained network of ``config`` depends on, fully resolved: task, model, training, start, trainer."""
+    return {
+        "trainer_version": TRAINER_VERSION,
+        "task": dataclasses.asdict(config.task_config),
+        "model": dataclasses.asdict(config.model_config),
+        "train": dataclasses.asdict(config.train_config),
+        "init": config.init,
+        "seed": config.seed,
+    }
+
+
+@validate_params({"config": InstanceOf(RunConfig)})
+def resolved_config(config: RunConfig) -> dict:
+    """Everything a run's result depends on, defaults resolved: training, the test stream and the analysis."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "training": training_settings(config),
+        "test": {"steps": config.test_steps, "seed_offset": _TEST_SEED_OFFSET},
+        "analysis": analysis_settings() if config.analyse else None,
+    }
+
+
+def hash_key(obj) -> str:
+    """16 hex digits of the SHA-256 of ``obj`` as canonical JSON (sorted keys, no spaces)."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 @validate_params({"config": InstanceOf(RunConfig)})
 def run_key(config: RunConfig) -> str:
-    """Key of a run: 16 hex digits of the SHA-256 of the schema version and the canonical config.
+    """Key of a run: :func:`hash_key` of :func:`resolved_config`.
 
-    The config's fields are normalised on construction, so equivalent configs
-    share a key; :data:`SCHEMA_VERSION` is hashed along, so a new schema gives
-    every run a new key.
+    The key covers every task, model, training, test and analysis setting,
+    defaults included, the schema version and :data:`TRAINER_VERSION`: a
+    change of any default, or of the training numerics, gives new keys, so a
+    cached result is never taken for the result of other settings.
     """
-    text = json.dumps(
-        {"schema_version": SCHEMA_VERSION, **dataclasses.asdict(config)}, sort_keys=True, separators=(",", ":")
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hash_key(resolved_config(config))
+
+
+@validate_params({"config": InstanceOf(RunConfig)})
+def training_key(config: RunConfig) -> str:
+    """Key of a run's trained network: :func:`hash_key` of :func:`training_settings`; names its weights file.
+
+    Runs that differ only in their test or analysis settings share it, so a
+    new analysis reuses the stored network instead of training it again.
+    """
+    return hash_key({"weights": training_settings(config)})
 
 
 # ----------------------------------------------------------------------------- the result
@@ -411,9 +522,8 @@ class FixedPointRecord:
     attractor_angles : tuple of float
         |arg λ| of the dominant complex mode of each attractor that has one.
     attractor_moduli : tuple of float or None
-        |λ| of those modes, one per angle. ``None`` only in results migrated
-        from schema 1 whose run did not record them: the trained weights are
-        not stored, and retraining on another machine gives another network.
+        |λ| of those modes, one per angle. ``None`` only in some legacy
+        results, migrated from a format that did not record them.
     """
 
     summary: dict
@@ -453,10 +563,60 @@ class Analysis:
     fixed_points: FixedPointRecord
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_WEIGHTS_FILE = re.compile(r"weights/[0-9a-z_-]{1,80}\.npz")
+
+
+class _Matching(Constraint):
+    """A string matching ``pattern`` in full."""
+
+    def __init__(self, pattern, what: str):
+        self.pattern, self.what = pattern, what
+
+    def describe(self) -> str:
+        return self.what
+
+    def _check(self, name, value, allowed):
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be {allowed}, got {json_type(value)}")
+        if not self.pattern.fullmatch(value):
+            raise ValueError(f"{name} must be {allowed}, got {value!r}")
+        return value
+
+    def invalid_examples(self):
+        return [(None, TypeError), (1, TypeError), ("", ValueError)]
+
+
 @dataclass(frozen=True)
 @validate_fields(
     {
-        "schema_version": OneOf((SCHEMA_VERSION,)),
+        "file": _Matching(_WEIGHTS_FILE, "a path weights/NAME.npz relative to the result's folder"),
+        "sha256": _Matching(_SHA256, "64 lowercase hex digits"),
+        "n_bytes": Integer(1),
+    }
+)
+class WeightsRecord:
+    """The stored final weights of a network: a checkpoint file next to its result.
+
+    Attributes
+    ----------
+    file : str
+        ``weights/NAME.npz``, relative to the folder of the result file.
+    sha256 : str
+        SHA-256 of the file's bytes, checked when the weights are loaded.
+    n_bytes : int
+        Size of the file (about 42 KB at N = 100, 165 KB at N = 200).
+    """
+
+    file: str
+    sha256: str
+    n_bytes: int
+
+
+@dataclass(frozen=True)
+@validate_fields(
+    {
+        "schema_version": OneOf((SCHEMA_VERSION, LEGACY_SCHEMA_VERSION)),
         "config": InstanceOf(RunConfig),
         "converged": Boolean(),
         "steps": Integer(1),
@@ -465,6 +625,8 @@ class Analysis:
         "wrong_flips": Integer(0),
         "history": InstanceOf(History),
         "analysis": Optional(InstanceOf(Analysis)),
+        "weights": Optional(InstanceOf(WeightsRecord)),
+        "provenance": Optional(InstanceOf(Provenance)),
     }
 )
 class RunResult:
@@ -473,7 +635,8 @@ class RunResult:
     Attributes
     ----------
     schema_version : int
-        :data:`SCHEMA_VERSION`.
+        :data:`SCHEMA_VERSION`; :data:`LEGACY_SCHEMA_VERSION` for a result
+        read from a file written before weights and provenance were kept.
     config : RunConfig
     converged : bool
         Whether training met the criterion and confirmed it on fresh data.
@@ -482,13 +645,17 @@ class RunResult:
     seconds : float
         Wall time of training, rounded to 0.01 s.
     accuracy : float
-        Accuracy on a stream of :data:`rnnmem_helpers.metrics.DEFAULT_TEST_STEPS` steps, independent of training.
+        Accuracy on a stream of ``config.test_steps`` steps, independent of training.
     wrong_flips : int
         Output flips to the wrong sign on that stream.
     history : History
         Held-out evaluations during training, all at or before ``steps``.
     analysis : Analysis or None
         Present exactly when ``config.analyse``.
+    weights : WeightsRecord or None
+        The stored final network; None only in a legacy result.
+    provenance : Provenance or None
+        Machine, kernels, versions and code of the run; None only in a legacy result.
     """
 
     schema_version: int
@@ -500,6 +667,8 @@ class RunResult:
     wrong_flips: int
     history: History
     analysis: Analysis | None
+    weights: WeightsRecord | None = None
+    provenance: Provenance | None = None
 
     def __post_init__(self):
         if self.steps > self.config.max_steps:
@@ -511,31 +680,31 @@ class RunResult:
             raise ValueError(
                 f"analysis must be present exactly when config.analyse, got {state} with {self.config.analyse}"
             )
-
-
-@validate_params({"result": InstanceOf(RunResult)})
-def missing_fields(result: RunResult) -> tuple[str, ...]:
-    """Values that the current :func:`analyse` computes but ``result`` lacks.
-
-    Only a result migrated from schema 1 can lack any: its
-    ``analysis.fixed_points.attractor_moduli`` is None because the weights
-    that would give it were never stored. The sweep runner reruns such runs
-    (see :func:`rnnmem_helpers.sweep.pending_runs`).
-
-    Returns
-    -------
-    tuple of str
-        Dotted names of the missing values; empty for a complete result.
-    """
-    if result.analysis is not None and result.analysis.fixed_points.attractor_moduli is None:
-        return ("analysis.fixed_points.attractor_moduli",)
-    return ()
+        legacy = self.schema_version == LEGACY_SCHEMA_VERSION
+        for name in ("weights", "provenance"):
+            if (getattr(self, name) is None) != legacy:
+                raise ValueError(
+                    f"{name} must be present in a schema-{SCHEMA_VERSION} result and absent in a legacy "
+                    f"(schema-{LEGACY_SCHEMA_VERSION}) one"
+                )
+        if legacy and self.config != RunConfig(**{k: getattr(self.config, k) for k in _LEGACY_CONFIG_FIELDS}):
+            raise ValueError("config of a legacy result must leave every setting added after schema 2 at its default")
+        if not legacy and self.analysis is not None and self.analysis.fixed_points.attractor_moduli is None:
+            raise ValueError("analysis.fixed_points.attractor_moduli must be recorded in a current result")
 
 
 # ----------------------------------------------------------------------------- to and from JSON
 
 _RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(RunResult))
 _FILE_KEYS = ("key", *_RESULT_FIELDS)
+# A legacy (schema-2) file: no weights, no provenance, and a config of the first ten settings only.
+_LEGACY_FILE_KEYS = tuple(k for k in _FILE_KEYS if k not in ("weights", "provenance"))
+_LEGACY_CONFIG_FIELDS = RUN_FIELDS[: RUN_FIELDS.index("analyse") + 1]
+
+
+def legacy_key(config: RunConfig) -> str:
+    """The key under which schema 2 stored a run: the hash of its first ten settings only (it ignored the rest)."""
+    return hash_key({"schema_version": LEGACY_SCHEMA_VERSION, **{k: getattr(config, k) for k in _LEGACY_CONFIG_FIELDS}})
 
 
 @validate_params({"result": InstanceOf(RunResult)})
@@ -544,9 +713,14 @@ def result_to_dict(result: RunResult) -> dict:
 
     Top-level keys: ``key`` (:func:`run_key` of the config) and the fields of
     :class:`RunResult`; nested dataclasses become objects, tuples lists, and
-    the census keys of ``fixed_points`` strings.
+    the census keys of ``fixed_points`` strings. A legacy result keeps its
+    legacy form (no ``weights``, no ``provenance``, ten config settings).
     """
     obj = {"key": run_key(result.config), **dataclasses.asdict(result)}
+    if result.schema_version == LEGACY_SCHEMA_VERSION:
+        obj = {k: obj[k] for k in _LEGACY_FILE_KEYS}
+        obj["key"] = legacy_key(result.config)
+        obj["config"] = {k: obj["config"][k] for k in _LEGACY_CONFIG_FIELDS}
     if result.analysis is not None:
         fps = obj["analysis"]["fixed_points"]
         for name in ("summary", "summary_naive"):
@@ -555,31 +729,26 @@ def result_to_dict(result: RunResult) -> dict:
 
 
 def result_from_dict(obj) -> RunResult:
-    """Read and validate a result in the form of :func:`result_to_dict`.
+    """Read and validate a result in the form of :func:`result_to_dict` (current or legacy schema).
 
     Raises
     ------
     ResultError
-        Naming the field at fault; for a schema-1 object (written before
-        results were versioned), saying to :func:`migrate` it.
+        Naming the field at fault.
     """
     if not isinstance(obj, dict):
         raise ResultError(f"a result must be a JSON object, got {json_type(obj)}")
     version = obj.get("schema_version")
-    if version is None and set(obj) == set(_SCHEMA1_KEYS):
-        version = 1
-    if isinstance(version, int) and not isinstance(version, bool) and 1 <= version < SCHEMA_VERSION:
-        raise ResultError(
-            f"schema_version: this result is in schema {version}; the current one is {SCHEMA_VERSION}: convert it "
-            "with rnnmem_helpers.experiment.migrate (scripts/migrate_results.py for a folder)",
-            "schema_version",
-        )
     if version is None:
         raise ResultError(f"schema_version is missing; a result has the keys {list(_FILE_KEYS)}", "schema_version")
-    if version != SCHEMA_VERSION:
-        raise ResultError(f"schema_version must be {SCHEMA_VERSION}, got {version!r}", "schema_version")
-    check_record_keys(obj, _FILE_KEYS, "")
-    config = build_record(RunConfig, obj["config"], "config")
+    if version not in (SCHEMA_VERSION, LEGACY_SCHEMA_VERSION) or isinstance(version, bool):
+        raise ResultError(
+            f"schema_version must be {SCHEMA_VERSION} (or {LEGACY_SCHEMA_VERSION}, read-only), got {version!r}",
+            "schema_version",
+        )
+    legacy = version == LEGACY_SCHEMA_VERSION
+    check_record_keys(obj, _LEGACY_FILE_KEYS if legacy else _FILE_KEYS, "")
+    config = build_record(RunConfig, obj["config"], "config", _LEGACY_CONFIG_FIELDS if legacy else None)
     history = build_record(History, obj["history"], "history")
     analysis = None
     if obj["analysis"] is not None:
@@ -591,9 +760,13 @@ def result_from_dict(obj) -> RunResult:
             spectrum=build_record(SpectrumRecord, ana["spectrum"], "analysis.spectrum"),
             fixed_points=build_record(FixedPointRecord, ana["fixed_points"], "analysis.fixed_points"),
         )
-    scalars = {k: obj[k] for k in _RESULT_FIELDS if k not in ("config", "history", "analysis")}
-    result = build_record(RunResult, {**scalars, "config": config, "history": history, "analysis": analysis}, "")
-    key = run_key(config)
+    nested = {"config": config, "history": history, "analysis": analysis}
+    if not legacy:
+        nested["weights"] = build_record(WeightsRecord, obj["weights"], "weights")
+        nested["provenance"] = build_record(Provenance, obj["provenance"], "provenance")
+    scalars = {k: obj[k] for k in _RESULT_FIELDS if k in obj and k not in nested}
+    result = build_record(RunResult, {**scalars, **nested}, "", _LEGACY_FILE_KEYS[1:] if legacy else None)
+    key = legacy_key(config) if legacy else run_key(config)
     if obj["key"] != key:
         raise ResultError(f"key must be {key!r}, the run key of config, got {obj['key']!r}", "key")
     return result
@@ -621,12 +794,15 @@ def check_record_keys(obj: dict, allowed, where: str) -> None:
         raise ResultError(f"{prefix}{missing[0]} is missing", prefix + missing[0])
 
 
-def build_record(cls, fields, where: str):
-    """``cls(**fields)`` for a validated dataclass, with any error as a ResultError naming the dotted field."""
+def build_record(cls, fields, where: str, names=None):
+    """``cls(**fields)`` for a validated dataclass, with any error as a ResultError naming the dotted field.
+
+    ``fields`` must hold exactly ``names`` (default: every field of ``cls``; others keep their defaults).
+    """
     prefix = f"{where}." if where else ""
     if not isinstance(fields, dict):
         raise ResultError(f"{where} must be an object, got {json_type(fields)}", where)
-    names = [f.name for f in dataclasses.fields(cls)]
+    names = [f.name for f in dataclasses.fields(cls)] if names is None else list(names)
     check_record_keys(fields, names, where)
     try:
         return cls(**fields)
@@ -636,19 +812,29 @@ def build_record(cls, fields, where: str):
         raise ResultError(prefix + text, prefix + field if field else where) from None
 
 
-def kind_key(kind: str, schema_version: int, config) -> str:
-    """Key of an experiment of another kind than a run: 16 hex digits of the SHA-256 of kind, schema and config.
+def kind_key(kind: str, schema_version: int, config, runs) -> str:
+    """Key of an experiment of another kind than a run: :func:`hash_key` of its kind, schema, config and runs.
 
-    The hashed object has the keys ``kind``, ``schema_version`` and
-    ``config``, which a :func:`run_key` object never has all of (a run
-    config has no field ``kind``), so no such key equals a run key.
+    ``runs`` are the :class:`RunConfig` of the networks it trains (one per
+    rung of a curriculum); their :func:`resolved_config` is hashed along, so
+    every default the kind leaves to :class:`TrainConfig`, the test stream,
+    the analysis and :data:`TRAINER_VERSION` are in the key. The hashed
+    object has the key ``kind``, which a run's never has, so no such key
+    equals a run key.
     """
-    text = json.dumps(
-        {"kind": kind, "schema_version": schema_version, "config": dataclasses.asdict(config)},
-        sort_keys=True,
-        separators=(",", ":"),
+    return hash_key(
+        {
+            "kind": kind,
+            "schema_version": schema_version,
+            "config": dataclasses.asdict(config),
+            "runs": [resolved_config(run) for run in runs],
+        }
     )
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def legacy_kind_key(kind: str, schema_version: int, config) -> str:
+    """The key under which a kind's first schema stored a result: the hash of its own config only."""
+    return hash_key({"kind": kind, "schema_version": schema_version, "config": dataclasses.asdict(config)})
 
 
 def kind_to_dict(result, kind: str, key: str) -> dict:
@@ -742,99 +928,6 @@ def load_result(path) -> RunResult:
     return read_json(path, result_from_dict)
 
 
-# ----------------------------------------------------------------------------- migration
-
-
-def _schema1_key(config: dict) -> str:
-    """The key that the unversioned sweep runner gave a config (hash of its JSON as written)."""
-    text = json.dumps(config, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def migrate(obj) -> dict:
-    """Convert a stored result to the current schema, without retraining.
-
-    Schema 1 (``{"key", "config", "result"}``, written before versioning)
-    becomes schema 2 thus: the config is filled in and normalised as a
-    :class:`RunConfig` and keyed anew by :func:`run_key`; ``spectrum`` and
-    ``fixed_points`` move into ``analysis``; the old ``spectrum.n_unstable``,
-    which counted |λ| > 1, becomes ``n_unstable_naive``, and ``n_unstable``
-    (|λ| > 1 + ``DEFAULT_MARGIN``) is counted from the stored eigenvalues;
-    a missing ``fixed_points.attractor_moduli`` becomes ``None`` (the weights
-    that would give it are not stored). Every other value is carried over
-    unchanged. A schema-2 object is validated and returned as it is.
-
-    Parameters
-    ----------
-    obj : dict
-        A result as read from its JSON file.
-
-    Returns
-    -------
-    dict
-        The result in the form of :func:`result_to_dict`; it passes
-        :func:`result_from_dict`.
-
-    Raises
-    ------
-    ResultError
-        If ``obj`` is neither a valid schema-1 nor a valid schema-2 result.
-    """
-    if isinstance(obj, dict) and "schema_version" in obj:
-        return result_to_dict(result_from_dict(obj))
-    if not isinstance(obj, dict):
-        raise ResultError(f"a result must be a JSON object, got {json_type(obj)}")
-    check_record_keys(obj, _SCHEMA1_KEYS, "")
-    old_config, old = obj["config"], obj["result"]
-    for name, value in (("config", old_config), ("result", old)):
-        if not isinstance(value, dict):
-            raise ResultError(f"{name} must be an object, got {json_type(value)}", name)
-    if obj["key"] != _schema1_key(old_config):
-        raise ResultError(f"key {obj['key']!r} is not the schema-1 key of its config: the file was altered", "key")
-    config = build_record(RunConfig, old_config, "config")
-    scalars = ("converged", "steps", "seconds", "accuracy", "wrong_flips", "history")
-    analysed = "spectrum" in old or "fixed_points" in old
-    check_record_keys(old, (*scalars, "spectrum", "fixed_points") if analysed else scalars, "result")
-    analysis = None
-    if analysed:
-        spec, fps = old["spectrum"], old["fixed_points"]
-        for name, value in (("spectrum", spec), ("fixed_points", fps)):
-            if not isinstance(value, dict):
-                raise ResultError(f"result.{name} must be an object, got {json_type(value)}", f"result.{name}")
-        check_record_keys(spec, _SCHEMA1_SPECTRUM, "result.spectrum")
-        try:
-            pairs = _Pairs().check("result.spectrum.eigvals", spec["eigvals"])
-        except (TypeError, ValueError) as exc:
-            raise ResultError(str(exc), "result.spectrum.eigvals") from None
-        analysis = {
-            "spectrum": {
-                **spec,
-                "n_unstable": int(
-                    count_unstable(np.array(pairs).reshape(-1, 2) @ np.array([1.0, 1.0j]), DEFAULT_MARGIN)
-                ),
-                "n_unstable_naive": spec["n_unstable"],
-            },
-            "fixed_points": {"attractor_moduli": None, **fps},
-        }
-    new = {
-        "schema_version": SCHEMA_VERSION,
-        "key": run_key(config),
-        "config": dataclasses.asdict(config),
-        **{k: old[k] for k in scalars},
-        "analysis": analysis,
-    }
-    try:
-        result_from_dict(new)
-    except ResultError as exc:
-        raise ResultError(f"after migration: {exc}", exc.field) from None
-    return new
-
-
-# The top-level keys of schema 1, and its spectrum record, whose n_unstable counted |λ| > 1.
-_SCHEMA1_KEYS = ("key", "config", "result")
-_SCHEMA1_SPECTRUM = ("eigvals", "n_unstable", "n_real_outliers", "rotation_angles", "rotation_periods")
-
-
 # ----------------------------------------------------------------------------- running
 
 
@@ -842,14 +935,33 @@ _SCHEMA1_SPECTRUM = ("eigvals", "n_unstable", "n_real_outliers", "rotation_angle
 def run_experiment(config: RunConfig) -> RunResult:
     """Train one network as ``config`` says, test it on unseen data and, if asked, analyse it.
 
+    The result of :func:`compute_run`, without the bytes of its weights file.
+    """
+    return compute_run(config)[0]
+
+
+@validate_params({"config": InstanceOf(RunConfig)})
+def compute_run(config: RunConfig) -> tuple[RunResult, dict[str, bytes]]:
+    """Train, test and analyse one run; return its result and the files to store beside it.
+
     Everything is drawn from ``config.seed``: training (``train(..., rng=seed)``,
     from :func:`rnnmem_helpers.init.start_weights` for ``init``), the test
     stream (``seed + 1_000_003``, apart from every training stream) and the
     fixed-point search (``analyse(..., rng=seed)``).
+
+    Returns
+    -------
+    result : RunResult
+        With its :class:`Provenance` and the :class:`WeightsRecord` of the file below.
+    files : dict of str to bytes
+        ``{result.weights.file: checkpoint bytes}``: the final network, for
+        the caller to write next to the result file (see :mod:`rnnmem_helpers.sweep`).
     """
+    started, clock = utc_now(), time.perf_counter()
     res, test = train_run(config)
-    seed = config.seed
-    return RunResult(
+    analysis = analyse(res.weights, rng=config.seed) if config.analyse else None
+    name, data = weights_file(config, res)
+    result = RunResult(
         schema_version=SCHEMA_VERSION,
         config=config,
         converged=res.converged,
@@ -858,8 +970,44 @@ def run_experiment(config: RunConfig) -> RunResult:
         accuracy=test.accuracy,
         wrong_flips=test.wrong_flips,
         history=History(**res.history),
-        analysis=analyse(res.weights, rng=seed) if config.analyse else None,
+        analysis=analysis,
+        weights=weights_record(name, data),
+        provenance=collect(started=started, wall_seconds=time.perf_counter() - clock),
     )
+    return result, {name: data}
+
+
+def weights_file(config: RunConfig, trained: TrainResult, *, name: str | None = None) -> tuple[str, bytes]:
+    """The stored checkpoint of a run's trained network: its path relative to the results folder, and its bytes.
+
+    The metadata records the fully resolved training settings and how
+    training ended, so the file alone says what network it holds. ``name``
+    defaults to the run's :func:`training_key`.
+    """
+    settings = training_settings(config)
+    metadata = {
+        "task": settings["task"],
+        "model": settings["model"],
+        "train": settings["train"],
+        "seed": config.seed,
+        "init": config.init,
+        "trainer_version": TRAINER_VERSION,
+        "training_key": training_key(config),
+        "converged": trained.converged,
+        "steps": trained.steps,
+        "confirm": dataclasses.asdict(trained.test),
+    }
+    return f"weights/{name or training_key(config)}.npz", checkpoint_bytes(trained.weights, metadata)
+
+
+def weights_record(name: str, data: bytes) -> WeightsRecord:
+    """The :class:`WeightsRecord` of checkpoint ``data`` stored at ``name``."""
+    return WeightsRecord(file=name, sha256=hashlib.sha256(data).hexdigest(), n_bytes=len(data))
+
+
+def utc_now() -> str:
+    """The current UTC time, ISO 8601 to the second, as provenance records it."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @validate_params({"config": InstanceOf(RunConfig)})
@@ -875,12 +1023,12 @@ def train_run(config: RunConfig) -> tuple[TrainResult, EvalResult]:
     trained : TrainResult
         ``train(task, model, train_config, rng=seed, init=start_weights(init, model, rng=seed))``.
     test : EvalResult
-        ``evaluate(trained.weights, task, rng=seed + 1_000_003)``.
+        ``evaluate(trained.weights, task, n_time=test_steps, rng=seed + 1_000_003)``.
     """
     seed, model = config.seed, config.model_config
     init = start_weights(config.init, model, rng=seed)
     res = train(config.task_config, model, config.train_config, rng=seed, init=init, progress=False)
-    return res, evaluate(res.weights, config.task_config, rng=seed + _TEST_SEED_OFFSET)
+    return res, evaluate(res.weights, config.task_config, n_time=config.test_steps, rng=seed + _TEST_SEED_OFFSET)
 
 
 @validate_params({"weights": InstanceOf(RNNWeights), "rng": RNG()})

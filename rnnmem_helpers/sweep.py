@@ -12,12 +12,14 @@ whole config is checked (:func:`validate_sweep_config`) before any work
 starts. ``results`` (optional) names the folder of result files, relative to
 the config file; sweeps that share a folder share identical runs.
 
-A run's result is a JSON file named by its :func:`~rnnmem_helpers.experiment.run_key` (:func:`experiment_key`)
-and written atomically, so a rerun skips finished runs and a crashed worker
-loses only the run it was doing. A file that does not load as a valid result
-of the current schema is reported and its run done again; so is a result that
-lacks a value the current analysis computes (a run migrated from schema 1
-without its weights, see :func:`rnnmem_helpers.experiment.missing_fields`).
+A run's result is a JSON file named by its :func:`~rnnmem_helpers.experiment.run_key` (:func:`experiment_key`),
+beside the checkpoint of every network it trained under ``weights/`` (named
+in the result with its SHA-256). Workers compute and return both; the client
+writes them, atomically, weights first (:func:`store_result`), so results
+come home even from workers that do not share the client's filesystem, a
+rerun skips finished runs, and a crashed worker loses only the run it was
+doing. A file that does not load as a valid result of the current schema, or
+whose weights are missing or altered, is reported and its run done again.
 
 A config may name its ``"kind"`` of experiment (:data:`KINDS`): ``"run"``
 (the default: one :class:`~rnnmem_helpers.experiment.RunConfig` gives one
@@ -31,6 +33,7 @@ kind's configs, and the other functions recognise a config's kind by its type.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import json
 import re
@@ -40,18 +43,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from ._io import remove_stale_temporaries
+from ._io import atomic_write, remove_stale_temporaries
 from ._validate import check_int
-from .causal import CausalConfig, causal_key, load_causal, run_causal, save_causal
-from .curriculum import CurriculumConfig, curriculum_key, load_curriculum, run_curriculum, save_curriculum
+from .causal import (
+    CausalConfig,
+    causal_from_dict,
+    causal_key,
+    causal_to_dict,
+    compute_causal,
+    legacy_causal_key,
+)
+from .checkpoints import CheckpointError, load_checkpoint
+from .curriculum import (
+    CurriculumConfig,
+    compute_curriculum,
+    curriculum_from_dict,
+    curriculum_key,
+    curriculum_to_dict,
+    legacy_curriculum_key,
+)
 from .experiment import (
     ResultError,
     RunConfig,
-    load_result,
-    missing_fields,
-    run_experiment,
+    compute_run,
+    legacy_key,
+    read_json,
+    result_from_dict,
+    result_to_dict,
     run_key,
-    save_result,
+    write_json,
 )
 
 
@@ -66,39 +86,40 @@ class Kind:
     config : type
         The frozen, validated config dataclass; its ``__rnnmem_params__`` are
         the settings a sweep may give.
-    key, run, save, load, missing : callable
-        ``key(config)`` names its result file; ``run(config)`` computes the
-        result; ``save(path, result)`` and ``load(path)`` write and read it;
-        ``missing(result)`` lists values the current code computes but the
-        result lacks (a non-empty tuple makes the run pending).
+    key, legacy_key : callable
+        ``key(config)`` names its result file; ``legacy_key(config)`` the file
+        of the format before weights and provenance were kept.
+    compute : callable
+        ``compute(config)`` returns ``(result, files)``: the result and the
+        weights files (relative path to bytes) that it names.
+    to_dict, from_dict : callable
+        The result's JSON form and its validating reader.
     """
 
     name: str
     config: type
     key: Callable
-    run: Callable
-    save: Callable
-    load: Callable
-    missing: Callable
+    legacy_key: Callable
+    compute: Callable
+    to_dict: Callable
+    from_dict: Callable
 
     @property
     def fields(self) -> tuple[str, ...]:
         return tuple(f.name for f in dataclasses.fields(self.config))
 
 
-def _nothing_missing(result) -> tuple[str, ...]:
-    return ()
-
-
 #: The kinds of experiment a sweep may run, by name; ``"run"`` is the default.
 KINDS = MappingProxyType(
     {
-        "run": Kind("run", RunConfig, run_key, run_experiment, save_result, load_result, missing_fields),
+        "run": Kind("run", RunConfig, run_key, legacy_key, compute_run, result_to_dict, result_from_dict),
         "curriculum": Kind(
-            "curriculum", CurriculumConfig, curriculum_key, run_curriculum, save_curriculum, load_curriculum,
-            _nothing_missing,
+            "curriculum", CurriculumConfig, curriculum_key, legacy_curriculum_key, compute_curriculum,
+            curriculum_to_dict, curriculum_from_dict,
         ),
-        "causal": Kind("causal", CausalConfig, causal_key, run_causal, save_causal, load_causal, _nothing_missing),
+        "causal": Kind(
+            "causal", CausalConfig, causal_key, legacy_causal_key, compute_causal, causal_to_dict, causal_from_dict
+        ),
     }
 )  # fmt: skip
 _BY_CONFIG = {kind.config: kind for kind in KINDS.values()}
@@ -271,40 +292,65 @@ def check_scheduler_address(address) -> str:
     return address
 
 
-def _result_or_reason(config, out_dir: Path):
-    """The valid result of ``config`` (of any kind) in ``out_dir``; else None and why (None if there is no file)."""
+def weight_records(result) -> list:
+    """The :class:`~rnnmem_helpers.experiment.WeightsRecord` of every network a result of any kind names."""
+    rungs = getattr(result, "rungs", None)
+    if rungs is not None:
+        return [r.weights for r in rungs if r.weights is not None]
+    return [] if result.weights is None else [result.weights]
+
+
+def check_weights(result, out_dir) -> None:
+    """Check that every weights file ``result`` names is in ``out_dir`` with its recorded SHA-256.
+
+    Raises
+    ------
+    ResultError
+        Naming the file that is missing or differs.
+    """
+    for record in weight_records(result):
+        path = Path(out_dir) / record.file
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ResultError(f"{path}: the weights file the result names cannot be read ({exc.strerror})") from None
+        if hashlib.sha256(data).hexdigest() != record.sha256:
+            raise ResultError(f"{path}: the weights file differs from the SHA-256 its result records")
+
+
+def _result_or_reason(config, out_dir: Path, *, legacy: bool = False):
+    """The valid result of ``config`` (of any kind) in ``out_dir``; else None and why (None if there is no file).
+
+    A current result counts only with every weights file it names, intact;
+    with ``legacy`` the file of the format before weights were kept is read instead.
+    """
     kind = kind_of(config)
-    path = out_dir / f"{kind.key(config)}.json"
+    path = out_dir / f"{(kind.legacy_key if legacy else kind.key)(config)}.json"
     if not path.exists():
         return None, None
     try:
-        result = kind.load(path)
+        result = read_json(path, kind.from_dict)
+        if result.config != config:
+            return None, f"{path}: holds the run {result.config}, not {config}"
+        if not legacy:
+            check_weights(result, out_dir)
     except (ResultError, OSError) as exc:
         return None, " ".join(str(exc).split())
-    if result.config != config:
-        return None, f"{path}: holds the run {result.config}, not {config}"
     return result, None
 
 
 def pending_runs(runs, out_dir) -> list:
-    """Runs (configs of any kind) without a valid, complete result file in ``out_dir``.
+    """Runs (configs of any kind) without a valid result file, with its intact weights, in ``out_dir``.
 
     A file that exists but does not load as a valid result of the current
-    schema of the run's kind (truncated, ``{}``, a schema-1 file, another
-    run's, another kind's) is reported on stderr, one line naming it, and its
-    run counts as pending. So does a valid result that lacks a value the
-    current analysis computes (:func:`rnnmem_helpers.experiment.missing_fields`):
-    it was migrated without its weights, and only a new run can give the value.
+    schema of the run's kind (truncated, ``{}``, another run's, another
+    kind's, or naming a weights file that is missing or altered) is reported
+    on stderr, one line naming it, and its run counts as pending.
     """
     out_dir = Path(out_dir)
     todo = []
     for config in runs:
         result, reason = _result_or_reason(config, out_dir)
-        kind = kind_of(config)
-        if result is not None and kind.missing(result):
-            path = out_dir / f"{kind.key(config)}.json"
-            reason = f"{path}: lacks {', '.join(kind.missing(result))} (migrated without weights)"
-            result = None
         if result is None:
             if reason is not None:
                 print(f"warning: {reason}; the run will be done again", file=sys.stderr)
@@ -312,22 +358,61 @@ def pending_runs(runs, out_dir) -> list:
     return todo
 
 
-def load_results(runs, out_dir) -> list:
-    """The valid results of ``runs`` found in ``out_dir``, in the order of ``runs``; others are skipped silently."""
+def load_results(runs, out_dir, *, legacy: bool = False) -> list:
+    """The valid results of ``runs`` found in ``out_dir``, in the order of ``runs``; others are skipped silently.
+
+    With ``legacy``, the results of the format before weights and provenance
+    were kept (the evidence not yet recomputed).
+    """
     out_dir = Path(out_dir)
-    return [r for r in (_result_or_reason(config, out_dir)[0] for config in runs) if r is not None]
+    return [r for r in (_result_or_reason(c, out_dir, legacy=legacy)[0] for c in runs) if r is not None]
 
 
-def execute_run(config, out_dir: str) -> str:
-    """Run one experiment of any kind and write its result file; return its key.
+def execute_run(config) -> tuple[str, dict, dict]:
+    """Compute one experiment of any kind, without touching the filesystem; runs in a Dask worker.
 
-    Runs inside a Dask worker process (one thread).
+    Returns
+    -------
+    key : str
+    result : dict
+        The result's JSON form.
+    files : dict of str to bytes
+        The weights files it names, for the client to write (so results come
+        home whether or not the workers share the client's filesystem).
     """
     kind = kind_of(config)
-    result = kind.run(config)
-    key = kind.key(config)
-    kind.save(Path(out_dir) / f"{key}.json", result)
-    return key
+    result, files = kind.compute(config)
+    return kind.key(config), kind.to_dict(result), files
+
+
+def store_result(out_dir, config, obj: dict, files: dict) -> Path:
+    """Write a computed result and its weights files into ``out_dir``, each atomically, weights first.
+
+    The result file is written last and only after every weights file is on
+    disk and loads as a checkpoint, so a result file never names a missing
+    file; an interrupted store leaves at most whole weights files, which the
+    rerun overwrites.
+
+    Returns
+    -------
+    Path
+        The result file.
+    """
+    kind, out_dir = kind_of(config), Path(out_dir)
+    result = kind.from_dict(obj)
+    for name, data in files.items():
+        path = out_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(path, "wb") as fh:
+            fh.write(data)
+        try:
+            load_checkpoint(path)
+        except (CheckpointError, FileNotFoundError) as exc:
+            raise ResultError(f"{path}: the stored weights do not load back ({exc})") from None
+    check_weights(result, out_dir)
+    path = out_dir / f"{kind.key(config)}.json"
+    write_json(path, obj)
+    return path
 
 
 def shipped_config(name: str) -> tuple[dict, Path]:
@@ -343,7 +428,11 @@ def shipped_config(name: str) -> tuple[dict, Path]:
 
 
 def load_sweep(name: str) -> tuple[list, int]:
-    """Results of a shipped sweep.
+    """Results of a shipped sweep, all of one generation.
+
+    The current results (with weights and provenance) when every run of the
+    grid has one; otherwise the legacy results, those of the format before
+    weights and provenance were kept, so that a chapter never mixes the two.
 
     Returns
     -------
@@ -356,7 +445,11 @@ def load_sweep(name: str) -> tuple[list, int]:
     """
     config, out_dir = shipped_config(name)
     runs = expand_grid(config)
-    return load_results(runs, out_dir), len(runs)
+    current = load_results(runs, out_dir)
+    if len(current) == len(runs):
+        return current, len(runs)
+    legacy = load_results(runs, out_dir, legacy=True)
+    return (legacy if len(legacy) > len(current) else current), len(runs)
 
 
 def run_sweep(config, out_dir, *, scheduler: str | None = None, n_workers: int = 2, progress: bool = True) -> list:
@@ -393,6 +486,7 @@ def run_sweep(config, out_dir, *, scheduler: str | None = None, n_workers: int =
     if scheduler is not None:
         check_scheduler_address(scheduler)
     out_dir = Path(out_dir)
+    check_out_dir(out_dir)
     for run in runs:
         # Only this sweep's own targets, and only leftovers of writers that are gone: another sweep
         # sharing the folder may be writing its own results right now.
@@ -401,6 +495,27 @@ def run_sweep(config, out_dir, *, scheduler: str | None = None, n_workers: int =
     if todo:
         _compute(todo, len(runs), out_dir, scheduler=scheduler, n_workers=n_workers, progress=progress)
     return load_results(runs, out_dir)
+
+
+def check_out_dir(out_dir) -> None:
+    """Create the results folder if needed and check that it takes a file, before any work.
+
+    Raises
+    ------
+    ValueError
+        If ``out_dir`` is a file, or cannot be created or written; the message names it.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"out {str(out_dir)!r} is a file; give a folder for the result files")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "weights").mkdir(exist_ok=True)
+        with atomic_write(out_dir / "weights" / ".write-check", "wb"):
+            pass
+        (out_dir / "weights" / ".write-check").unlink()
+    except OSError as exc:
+        raise ValueError(f"out {str(out_dir)!r} cannot hold result files ({exc.strerror or exc})") from None
 
 
 def _compute(todo, n_runs, out_dir, *, scheduler, n_workers, progress):
@@ -433,14 +548,15 @@ def _compute(todo, n_runs, out_dir, *, scheduler, n_workers, progress):
                 f"scheduler {scheduler!r} did not answer within {CONNECT_TIMEOUT} s ({reason})"
             ) from None
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        futures = [
-            client.submit(execute_run, run, str(out_dir), key=f"{kind_of(run).name}-{experiment_key(run)}")
-            for run in todo
-        ]
+        futures = {
+            client.submit(execute_run, run, key=f"{kind_of(run).name}-{experiment_key(run)}"): run for run in todo
+        }
         bar = tqdm(total=n_runs, initial=n_runs - len(todo), disable=not progress, desc="sweep")
         for fut in as_completed(futures):
-            fut.result()
+            _, obj, files = fut.result()
+            # The client writes: the workers may not share its filesystem.
+            store_result(out_dir, futures[fut], obj, files)
+            fut.release()
             bar.update(1)
         bar.close()
     finally:

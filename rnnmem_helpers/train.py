@@ -33,6 +33,10 @@ from .model import ModelConfig, RNNWeights
 from .task import TaskConfig, make_batch
 
 MODES = ("bptt", "tbptt")
+#: Version of the training numerics (the gradient, the optimiser, the data and seed streams, early stopping).
+#: Bump it with any change that can change a trained network: it is hashed into every result key, so cached
+#: results of the old trainer are then recomputed instead of loading as current.
+TRAINER_VERSION = 1
 
 
 @dataclass(frozen=True)
