@@ -65,9 +65,12 @@ from .experiment import (
     read_json,
     run_key,
     save_kind,
+    score_run,
     train_run,
+    trained_from_file,
     utc_now,
     weights_file,
+    weights_file_name,
     weights_record,
 )
 from .fixed_points import find_fixed_points
@@ -507,12 +510,20 @@ def run_causal(config: CausalConfig) -> CausalResult:
 
 
 @validate_params({"config": InstanceOf(CausalConfig)})
-def compute_causal(config: CausalConfig) -> tuple[CausalResult, dict[str, bytes]]:
-    """:func:`run_causal`'s result and the weights file of its network (see :func:`compute_run`)."""
+def compute_causal(config: CausalConfig, *, trained: bytes | None = None) -> tuple[CausalResult, dict[str, bytes]]:
+    """:func:`run_causal`'s result and the weights file of its network.
+
+    ``trained`` is as in :func:`~rnnmem_helpers.experiment.compute_run`: the
+    stored checkpoint of the run's network, measured instead of training again.
+    """
     started, clock = utc_now(), time.perf_counter()
     run = config.run_config
-    res, test = train_run(run)
-    name, data = weights_file(run, res)
+    if trained is None:
+        res = train_run(run)[0]
+        name, data = weights_file(run, res)
+    else:
+        res, name, data = trained_from_file(run, trained), weights_file_name(run), trained
+    test = score_run(run, res.weights)
     result = CausalResult(
         schema_version=CAUSAL_SCHEMA_VERSION,
         config=config,

@@ -23,7 +23,7 @@ from .construct import DEFAULT_GAIN, W_IN_SEED, design_delay_network, max_constr
 from .metrics import DEFAULT_TEST_STEPS, EVAL_CHUNK_STEPS, check_weights_and_task, evaluate
 from .model import ModelConfig, RNNWeights
 from .task import RATE_SCOPES, TaskConfig
-from .train import MODES, TrainConfig, train
+from .train import MODES, TRAINING_SETTINGS, TrainConfig, train
 
 # Option defaults come from the config dataclasses, the one place each is defined.
 _TASK_DEFAULTS = TaskConfig()
@@ -43,6 +43,19 @@ _FLAGS = {
     "max_steps": "--max-steps",
     "target_accuracy": "--target-accuracy",
     "gain": "--gain",
+    **{name: "--" + name.replace("_", "-") for name in TRAINING_SETTINGS},
+}
+# What each training setting means, for its --help.
+_TRAINING_HELP = {
+    "lr": "Adam's learning rate, in (0, 1]",
+    "batch_size": "sequences per update, in [1, 4096]",
+    "seq_len": "length of each bptt sequence, >= 2",
+    "tbptt_len": "truncation window of tbptt, >= 1",
+    "stream_len": "steps before a tbptt stream restarts from zero, >= --tbptt-len",
+    "clip_norm": "gradient-norm clip, > 0",
+    "eval_every": "updates between held-out evaluations, >= 1",
+    "eval_steps": "length of the held-out stream, >= 100",
+    "confirm_steps": "length of the fresh stream that confirms a pass, >= 100",
 }
 
 
@@ -101,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=_TRAIN_DEFAULTS.target_accuracy,
         help="stop once held-out and fresh-stream accuracy reach this, in [0, 1]",
     )
+    for name in TRAINING_SETTINGS:
+        default = getattr(_TRAIN_DEFAULTS, name)
+        tr.add_argument(
+            _FLAGS[name], type=type(default), default=default, help=f"{_TRAINING_HELP[name]} (default {default:g})"
+        )
     tr.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     ev = sub.add_parser("evaluate", help="score a checkpoint on a fresh test stream")
@@ -152,8 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_GAIN,
         help=f"self-excitation, copy and readout gain, at least the design's minimum (default {DEFAULT_GAIN:g})",
     )
+    re = sub.add_parser(
+        "reanalyse",
+        help="recompute every result in a folder from its stored weights and report what differs (exit 1 if any)",
+    )
+    re.add_argument("folder", type=Path, help="a results folder, as a sweep writes it (KEY.json and weights/)")
+    re.add_argument("--quiet", action="store_true", help="print only the summary")
     # Checks made after parsing report through the subcommand's parser, so their errors name it as argparse's do.
-    for command_parser in (tr, ev, sw, co):
+    for command_parser in (tr, ev, sw, co, re):
         command_parser.set_defaults(command_parser=command_parser)
     return parser
 
@@ -170,6 +194,7 @@ def canonical_train_command(args: argparse.Namespace) -> str:
         f"--mode {args.mode}",
         f"--max-steps {args.max_steps}",
         f"--target-accuracy {args.target_accuracy!r}",
+        *(f"{_FLAGS[name]} {getattr(args, name)!r}" for name in TRAINING_SETTINGS),
         f"--out {shlex.quote(str(args.out))}",
     ]
     return " ".join(parts)
@@ -237,7 +262,11 @@ def _train(args, parser) -> int:
         task = TaskConfig(delay=args.delay, mean_interval=args.mean_interval, rate_scope=args.rate_scope)
         model = ModelConfig(n_hidden=args.n_hidden, n_bits=task.n_bits)
         config = dataclasses.replace(
-            _TRAIN_DEFAULTS, mode=args.mode, max_steps=args.max_steps, target_accuracy=args.target_accuracy
+            _TRAIN_DEFAULTS,
+            mode=args.mode,
+            max_steps=args.max_steps,
+            target_accuracy=args.target_accuracy,
+            **{name: getattr(args, name) for name in TRAINING_SETTINGS},
         )
     except (TypeError, ValueError) as exc:
         _config_error(parser, exc)
@@ -412,6 +441,21 @@ def _sweep(args, parser) -> int:
     return 0
 
 
+def _reanalyse(args, parser) -> int:
+    from .reanalyse import ATOL, COUNT_SLACK, RTOL, reanalyse_folder
+
+    if not args.folder.is_dir():
+        parser.error(f"argument folder: {str(args.folder)!r} is not a folder of results")
+    n_checked, disagreements, skipped = reanalyse_folder(args.folder, progress=not args.quiet)
+    for d in disagreements:
+        print(f"DIFFERS {d.file} {d.field}: stored {d.stored!r}, recomputed {d.recomputed!r}")
+    print(
+        f"{n_checked} results recomputed from their weights; {len({d.file for d in disagreements})} disagree "
+        f"(tolerance: rtol {RTOL:g}, atol {ATOL:g}, counts ±{COUNT_SLACK}); {len(skipped)} files skipped"
+    )
+    return 1 if disagreements else 0
+
+
 def main(argv=None) -> int:
     """Run the command line on ``argv`` (default ``sys.argv[1:]``); return the exit code.
 
@@ -419,5 +463,11 @@ def main(argv=None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = {"train": _train, "evaluate": _evaluate, "sweep": _sweep, "construct": _construct}[args.command]
+    handler = {
+        "train": _train,
+        "evaluate": _evaluate,
+        "sweep": _sweep,
+        "construct": _construct,
+        "reanalyse": _reanalyse,
+    }[args.command]
     return handler(args, args.command_parser)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -48,7 +49,9 @@ from .experiment import (
     paper_run_config,
     read_json,
     save_kind,
+    score_run,
     train_run,
+    trained_from_file,
     utc_now,
     weights_file,
     weights_record,
@@ -275,14 +278,23 @@ def run_curriculum(config: CurriculumConfig) -> CurriculumResult:
 
 
 @validate_params({"config": InstanceOf(CurriculumConfig)})
-def compute_curriculum(config: CurriculumConfig) -> tuple[CurriculumResult, dict[str, bytes]]:
-    """Train a curriculum; return its result and the weights files of its rungs (see :func:`compute_run`)."""
+def compute_curriculum(
+    config: CurriculumConfig, *, trained: bytes | None = None
+) -> tuple[CurriculumResult, dict[str, bytes]]:
+    """Train a curriculum; return its result and the weights files of its rungs.
+
+    ``trained`` is as in :func:`~rnnmem_helpers.experiment.compute_run`, for
+    rung 0: the stored checkpoint of the sweep run it equals.
+    """
     started, clock = utc_now(), time.perf_counter()
     rungs, weights, files = [], None, {}
     key = curriculum_key(config)
     for r, delay in enumerate(config.delays):
         run = config.run_config(delay)
-        if r == 0:
+        if r == 0 and trained is not None:
+            res = trained_from_file(run, trained)
+            test = score_run(run, res.weights)
+        elif r == 0:
             res, test = train_run(run)
         else:
             res = train(
@@ -324,6 +336,34 @@ def compute_curriculum(config: CurriculumConfig) -> tuple[CurriculumResult, dict
         provenance=collect(started=started, wall_seconds=time.perf_counter() - clock),
     )
     return result, files
+
+
+def reanalyse_curriculum(result: CurriculumResult, folder) -> CurriculumResult:
+    """``result`` with every rung re-scored from its stored network in ``folder``: test stream and spectrum.
+
+    Training is not repeated; each rung keeps its stored training record.
+    """
+    from .checkpoints import load_checkpoint
+
+    config, rungs = result.config, []
+    for r, rung in enumerate(result.rungs):
+        run = config.run_config(rung.delay)
+        weights = load_checkpoint(Path(folder) / rung.weights.file).weights
+        if r == 0:
+            test = score_run(run, weights)
+        else:
+            test = evaluate(weights, run.task_config, rng=np.random.default_rng([config.seed, r, _TEST_STREAM]))
+        spec = spectrum_summary(weights.W)
+        rungs.append(
+            dataclasses.replace(
+                rung,
+                accuracy=test.accuracy,
+                wrong_flips=test.wrong_flips,
+                n_rotations=int(spec.rotation_eigvals.size),
+                n_real_outliers=int(spec.real_outliers.size),
+            )
+        )
+    return dataclasses.replace(result, rungs=tuple(rungs))
 
 
 # ----------------------------------------------------------------------------- to and from JSON

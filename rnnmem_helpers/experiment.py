@@ -51,14 +51,14 @@ from ._validate import (
     validate_params,
 )
 from .analysis import MIN_ANGLE, spectrum_summary
-from .checkpoints import checkpoint_bytes
+from .checkpoints import checkpoint_bytes, load_checkpoint
 from .fixed_points import DEFAULT_MARGIN, count_unstable, find_fixed_points
 from .init import DEFAULT_PLANES, INITS, start_weights
 from .metrics import DEFAULT_TEST_STEPS, EvalResult, evaluate
 from .model import ModelConfig, RNNWeights
 from .provenance import Provenance, collect
 from .task import TaskConfig
-from .train import TRAINER_VERSION, TrainConfig, TrainResult, train
+from .train import TRAINER_VERSION, TRAINING_SETTINGS, TrainConfig, TrainResult, train
 
 #: Version of the result format written by :func:`save_result`.
 SCHEMA_VERSION = 3
@@ -188,20 +188,6 @@ def field_default(cls, name: str):
 def field_constraint(cls, name: str) -> Constraint:
     """The constraint that dataclass ``cls`` declares for field ``name``: the one place its range is defined."""
     return cls.__rnnmem_params__[name]
-
-
-#: The settings of :class:`TrainConfig` that a run may set besides ``mode``, ``max_steps`` and ``target_accuracy``.
-TRAINING_SETTINGS = (
-    "lr",
-    "batch_size",
-    "seq_len",
-    "tbptt_len",
-    "stream_len",
-    "clip_norm",
-    "eval_every",
-    "eval_steps",
-    "confirm_steps",
-)
 
 
 @dataclass(frozen=True)
@@ -941,13 +927,21 @@ def run_experiment(config: RunConfig) -> RunResult:
 
 
 @validate_params({"config": InstanceOf(RunConfig)})
-def compute_run(config: RunConfig) -> tuple[RunResult, dict[str, bytes]]:
+def compute_run(config: RunConfig, *, trained: bytes | None = None) -> tuple[RunResult, dict[str, bytes]]:
     """Train, test and analyse one run; return its result and the files to store beside it.
 
     Everything is drawn from ``config.seed``: training (``train(..., rng=seed)``,
     from :func:`rnnmem_helpers.init.start_weights` for ``init``), the test
     stream (``seed + 1_000_003``, apart from every training stream) and the
     fixed-point search (``analyse(..., rng=seed)``).
+
+    Parameters
+    ----------
+    config : RunConfig
+    trained : bytes, optional
+        The stored checkpoint of this run's network (its :func:`weights_file`,
+        same :func:`training_key`): it is tested and analysed instead of
+        training again, e.g. after a change of the analysis settings.
 
     Returns
     -------
@@ -958,9 +952,13 @@ def compute_run(config: RunConfig) -> tuple[RunResult, dict[str, bytes]]:
         the caller to write next to the result file (see :mod:`rnnmem_helpers.sweep`).
     """
     started, clock = utc_now(), time.perf_counter()
-    res, test = train_run(config)
+    if trained is None:
+        res = train_run(config)[0]
+        name, data = weights_file(config, res)
+    else:
+        res, name, data = trained_from_file(config, trained), weights_file_name(config), trained
+    test = score_run(config, res.weights)
     analysis = analyse(res.weights, rng=config.seed) if config.analyse else None
-    name, data = weights_file(config, res)
     result = RunResult(
         schema_version=SCHEMA_VERSION,
         config=config,
@@ -977,12 +975,18 @@ def compute_run(config: RunConfig) -> tuple[RunResult, dict[str, bytes]]:
     return result, {name: data}
 
 
+def weights_file_name(config: RunConfig) -> str:
+    """Path of a run's weights file relative to its results folder: ``weights/{training_key}.npz``."""
+    return f"weights/{training_key(config)}.npz"
+
+
 def weights_file(config: RunConfig, trained: TrainResult, *, name: str | None = None) -> tuple[str, bytes]:
     """The stored checkpoint of a run's trained network: its path relative to the results folder, and its bytes.
 
-    The metadata records the fully resolved training settings and how
-    training ended, so the file alone says what network it holds. ``name``
-    defaults to the run's :func:`training_key`.
+    The metadata records the fully resolved training settings, how training
+    ended (enough to rebuild the :class:`TrainResult` with
+    :func:`trained_from_file`) and the provenance of the training. ``name``
+    defaults to :func:`weights_file_name`.
     """
     settings = training_settings(config)
     metadata = {
@@ -995,9 +999,47 @@ def weights_file(config: RunConfig, trained: TrainResult, *, name: str | None = 
         "training_key": training_key(config),
         "converged": trained.converged,
         "steps": trained.steps,
+        "seconds": round(trained.seconds, 2),
+        "history": trained.history,
         "confirm": dataclasses.asdict(trained.test),
+        "provenance": dataclasses.asdict(collect(started=utc_now(), wall_seconds=trained.seconds)),
     }
-    return f"weights/{name or training_key(config)}.npz", checkpoint_bytes(trained.weights, metadata)
+    path = weights_file_name(config) if name is None else f"weights/{name}.npz"
+    return path, checkpoint_bytes(trained.weights, metadata)
+
+
+def trained_from_file(config: RunConfig, data: bytes) -> TrainResult:
+    """The :class:`TrainResult` stored in the checkpoint bytes ``data`` of ``config``'s network.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a checkpoint of this run's training (another
+        :func:`training_key`) or lacks how training ended.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "weights.npz"
+        path.write_bytes(data)
+        checkpoint = load_checkpoint(path)
+    meta = checkpoint.metadata
+    if meta.get("training_key") != training_key(config):
+        raise ValueError(
+            f"trained must be the checkpoint of training key {training_key(config)!r}, got {meta.get('training_key')!r}"
+        )
+    try:
+        confirm = EvalResult(**{**meta["confirm"], "per_channel": tuple(meta["confirm"]["per_channel"])})
+        return TrainResult(
+            weights=checkpoint.weights,
+            converged=meta["converged"],
+            steps=meta["steps"],
+            seconds=meta["seconds"],
+            test=confirm,
+            history=meta["history"],
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"trained lacks how training ended ({exc})") from None
 
 
 def weights_record(name: str, data: bytes) -> WeightsRecord:
@@ -1028,7 +1070,12 @@ def train_run(config: RunConfig) -> tuple[TrainResult, EvalResult]:
     seed, model = config.seed, config.model_config
     init = start_weights(config.init, model, rng=seed)
     res = train(config.task_config, model, config.train_config, rng=seed, init=init, progress=False)
-    return res, evaluate(res.weights, config.task_config, n_time=config.test_steps, rng=seed + _TEST_SEED_OFFSET)
+    return res, score_run(config, res.weights)
+
+
+def score_run(config: RunConfig, weights: RNNWeights) -> EvalResult:
+    """Score a run's network on its unseen test stream: ``test_steps`` steps from ``seed + 1_000_003``."""
+    return evaluate(weights, config.task_config, n_time=config.test_steps, rng=config.seed + _TEST_SEED_OFFSET)
 
 
 @validate_params({"weights": InstanceOf(RNNWeights), "rng": RNG()})

@@ -61,6 +61,7 @@ from .curriculum import (
     curriculum_key,
     curriculum_to_dict,
     legacy_curriculum_key,
+    reanalyse_curriculum,
 )
 from .experiment import (
     ResultError,
@@ -71,6 +72,7 @@ from .experiment import (
     result_from_dict,
     result_to_dict,
     run_key,
+    weights_file_name,
     write_json,
 )
 
@@ -90,10 +92,18 @@ class Kind:
         ``key(config)`` names its result file; ``legacy_key(config)`` the file
         of the format before weights and provenance were kept.
     compute : callable
-        ``compute(config)`` returns ``(result, files)``: the result and the
-        weights files (relative path to bytes) that it names.
+        ``compute(config, trained=None)`` returns ``(result, files)``: the
+        result and the weights files (relative path to bytes) that it names;
+        ``trained``, if given, is the stored checkpoint of the network the
+        experiment would train, used instead of training it again.
+    reusable : callable
+        ``reusable(config)``: the weights file (relative path) that ``compute``
+        can take as ``trained``: the network of the experiment's first run.
     to_dict, from_dict : callable
         The result's JSON form and its validating reader.
+    reanalyse : callable
+        ``reanalyse(result, folder)``: the result computed again from the
+        weights files it names in ``folder``, without training.
     """
 
     name: str
@@ -101,8 +111,10 @@ class Kind:
     key: Callable
     legacy_key: Callable
     compute: Callable
+    reusable: Callable
     to_dict: Callable
     from_dict: Callable
+    reanalyse: Callable
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -112,17 +124,28 @@ class Kind:
 #: The kinds of experiment a sweep may run, by name; ``"run"`` is the default.
 KINDS = MappingProxyType(
     {
-        "run": Kind("run", RunConfig, run_key, legacy_key, compute_run, result_to_dict, result_from_dict),
+        "run": Kind(
+            "run", RunConfig, run_key, legacy_key, compute_run, weights_file_name, result_to_dict, result_from_dict,
+            lambda result, folder: _from_stored(compute_run, result, folder),
+        ),
         "curriculum": Kind(
             "curriculum", CurriculumConfig, curriculum_key, legacy_curriculum_key, compute_curriculum,
-            curriculum_to_dict, curriculum_from_dict,
+            lambda config: weights_file_name(config.run_config(config.start_delay)), curriculum_to_dict,
+            curriculum_from_dict, reanalyse_curriculum,
         ),
         "causal": Kind(
-            "causal", CausalConfig, causal_key, legacy_causal_key, compute_causal, causal_to_dict, causal_from_dict
+            "causal", CausalConfig, causal_key, legacy_causal_key, compute_causal,
+            lambda config: weights_file_name(config.run_config), causal_to_dict, causal_from_dict,
+            lambda result, folder: _from_stored(compute_causal, result, folder),
         ),
     }
 )  # fmt: skip
 _BY_CONFIG = {kind.config: kind for kind in KINDS.values()}
+
+
+def _from_stored(compute, result, folder):
+    """``compute``'s result for ``result.config`` from the network stored with ``result``, without training."""
+    return compute(result.config, trained=(Path(folder) / result.weights.file).read_bytes())[0]
 
 
 def kind_of(config) -> Kind:
@@ -368,8 +391,11 @@ def load_results(runs, out_dir, *, legacy: bool = False) -> list:
     return [r for r in (_result_or_reason(c, out_dir, legacy=legacy)[0] for c in runs) if r is not None]
 
 
-def execute_run(config) -> tuple[str, dict, dict]:
+def execute_run(config, trained: bytes | None = None) -> tuple[str, dict, dict]:
     """Compute one experiment of any kind, without touching the filesystem; runs in a Dask worker.
+
+    ``trained`` is the stored checkpoint of the network it would train (see
+    :class:`Kind`), sent by the client, which alone reads its own folder.
 
     Returns
     -------
@@ -381,8 +407,18 @@ def execute_run(config) -> tuple[str, dict, dict]:
         home whether or not the workers share the client's filesystem).
     """
     kind = kind_of(config)
-    result, files = kind.compute(config)
+    result, files = kind.compute(config, trained=trained)
     return kind.key(config), kind.to_dict(result), files
+
+
+def stored_network(config, out_dir) -> bytes | None:
+    """The bytes of the stored weights file that ``config``'s experiment can reuse, if ``out_dir`` holds it intact."""
+    path = Path(out_dir) / kind_of(config).reusable(config)
+    try:
+        load_checkpoint(path)
+        return path.read_bytes()
+    except (CheckpointError, OSError):
+        return None
 
 
 def store_result(out_dir, config, obj: dict, files: dict) -> Path:
@@ -549,7 +585,10 @@ def _compute(todo, n_runs, out_dir, *, scheduler, n_workers, progress):
             ) from None
     try:
         futures = {
-            client.submit(execute_run, run, key=f"{kind_of(run).name}-{experiment_key(run)}"): run for run in todo
+            client.submit(
+                execute_run, run, stored_network(run, out_dir), key=f"{kind_of(run).name}-{experiment_key(run)}"
+            ): run
+            for run in todo
         }
         bar = tqdm(total=n_runs, initial=n_runs - len(todo), disable=not progress, desc="sweep")
         for fut in as_completed(futures):

@@ -77,6 +77,21 @@ class TrainConfig:
             raise ValueError(f"stream_len must be an integer >= tbptt_len ({self.tbptt_len}), got {self.stream_len}")
 
 
+#: The settings of :class:`TrainConfig` that a run may set besides ``mode``, ``max_steps`` and ``target_accuracy``
+#: (each a flag of ``train`` and a setting of a sweep).
+TRAINING_SETTINGS = (
+    "lr",
+    "batch_size",
+    "seq_len",
+    "tbptt_len",
+    "stream_len",
+    "clip_norm",
+    "eval_every",
+    "eval_steps",
+    "confirm_steps",
+)
+
+
 @dataclass(frozen=True)
 class TrainResult:
     """What :func:`train` returns.
