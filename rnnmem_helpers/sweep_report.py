@@ -177,12 +177,13 @@ def run_table(results) -> dict:
           those of the outlying rotation pairs, ndarray of shape (n_pairs,).
         - ``attractor_angles``, ``attractor_moduli``: angle and modulus of the
           dominant complex mode of each attractor that has one, ndarray of
-          shape (n,); ``attractor_moduli`` is None for runs migrated from
-          results that never recorded it.
+          shape (n,); ``attractor_moduli`` is None for legacy runs migrated
+          from results that never recorded it.
         - ``history``: the held-out evaluations during training
           (:class:`rnnmem_helpers.experiment.History`).
+        - The columns of :func:`provenance_columns`: ``machine``, ``cpu_model``, ``wall_seconds``.
     """
-    table = {**_config_columns(results, RunConfig), **_training_columns(results)}
+    table = {**_config_columns(results, RunConfig), **_training_columns(results), **provenance_columns(results)}
     table["analysed"] = np.array([r.analysis is not None for r in results], dtype=bool)
     progress = [_history_row(r) for r in results]
     table["best_eval"] = np.array([p[0] for p in progress], dtype=np.float64)
@@ -212,6 +213,65 @@ def _training_columns(results) -> dict:
         "steps": np.array([r.steps for r in results], dtype=np.int64),
         "accuracy": np.array([r.accuracy for r in results], dtype=np.float64),
         "wrong_flips": np.array([r.wrong_flips for r in results], dtype=np.int64),
+    }
+
+
+#: ``machine`` of a legacy result, which did not record where it ran.
+UNRECORDED = "unrecorded"
+
+
+def provenance_columns(results) -> dict:
+    """Where each result was computed, so that tables can be grouped and filtered by machine.
+
+    Returns
+    -------
+    dict of str to ndarray of shape (n_results,)
+        ``machine`` (str): :attr:`~rnnmem_helpers.provenance.Provenance.machine`,
+        the kernel-relevant machine, or :data:`UNRECORDED` for a legacy
+        result; ``cpu_model`` (str, :data:`UNRECORDED` likewise);
+        ``wall_seconds`` (float): wall time of the whole computation
+        (training, testing, analysis, measures), NaN for a legacy result.
+    """
+    prov = [r.provenance for r in results]
+    return {
+        "machine": np.array([UNRECORDED if p is None else p.machine for p in prov], dtype=str),
+        "cpu_model": np.array([UNRECORDED if p is None else p.cpu_model for p in prov], dtype=str),
+        "wall_seconds": np.array([math.nan if p is None else p.wall_seconds for p in prov], dtype=np.float64),
+    }
+
+
+def compute_statement(sweeps) -> dict:
+    """What the evidence cost and where it was computed, one row per sweep, from the results' own records.
+
+    Parameters
+    ----------
+    sweeps : dict of str to sequence
+        Sweep name to its results (of any kind), e.g. from :func:`rnnmem_helpers.sweep.load_sweep`.
+
+    Returns
+    -------
+    dict of str to ndarray of shape (n_sweeps + 1,)
+        ``sweep`` (str; the last row is ``"total"``), ``results`` (int),
+        ``recorded`` (int: results that recorded their provenance),
+        ``cpu_hours`` (float: the sum of their ``wall_seconds``, each run on
+        one core, over 3600; the legacy results recorded only their training
+        time, which is not counted), ``machines`` (int: distinct
+        :attr:`~rnnmem_helpers.provenance.Provenance.machine` values among
+        the recorded) and ``cpu_models`` (str: their CPU models, ``"; "``-joined).
+    """
+    rows = []
+    for name, results in sweeps.items():
+        prov = [r.provenance for r in results if r.provenance is not None]
+        rows.append((name, len(results), prov))
+    every = [p for _, _, prov in rows for p in prov]
+    rows.append(("total", sum(n for _, n, _ in rows), every))
+    return {
+        "sweep": np.array([name for name, _, _ in rows], dtype=str),
+        "results": np.array([n for _, n, _ in rows], dtype=np.int64),
+        "recorded": np.array([len(prov) for _, _, prov in rows], dtype=np.int64),
+        "cpu_hours": np.array([sum(p.wall_seconds for p in prov) / 3600 for _, _, prov in rows], dtype=np.float64),
+        "machines": np.array([len({p.machine for p in prov}) for _, _, prov in rows], dtype=np.int64),
+        "cpu_models": np.array(["; ".join(sorted({p.cpu_model for p in prov})) for _, _, prov in rows], dtype=str),
     }
 
 
@@ -542,8 +602,9 @@ def causal_table(results) -> dict:
         where its record is None (an ablation that does not apply, no
         visibility at Δt = 0, no rotation plane) or the value is undefined
         (a latency when every switch is censored).
+        - The columns of :func:`provenance_columns`.
     """
-    table = {**_config_columns(results, CausalConfig), **_training_columns(results)}
+    table = {**_config_columns(results, CausalConfig), **_training_columns(results), **provenance_columns(results)}
     for name in ("n_rotations", "n_real_outliers", "n_attractors"):
         table[name] = np.array([getattr(r.measures, name) for r in results], dtype=np.int64)
     rows = [_causal_row(r) for r in results]
@@ -576,8 +637,9 @@ def curriculum_table(results) -> dict:
           updates any converged rung needed (NaN if none).
         - ``rungs`` (object): the :class:`~rnnmem_helpers.curriculum.Rung`
           records, for anything else.
+        - The columns of :func:`provenance_columns`.
     """
-    table = _config_columns(results, CurriculumConfig)
+    table = {**_config_columns(results, CurriculumConfig), **provenance_columns(results)}
     nan = float("nan")
     table["longest_delay"] = np.array(
         [nan if r.longest_delay is None else r.longest_delay for r in results], dtype=np.float64
