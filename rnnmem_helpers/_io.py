@@ -11,9 +11,11 @@ of that target only (see :func:`remove_stale_temporaries` for the rule).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
+import stat
 import tempfile
 import threading
 import time
@@ -25,6 +27,60 @@ _PID_TAG = re.compile(r"([1-9][0-9]*)-[a-z0-9_]+")
 # Written by earlier versions: mkstemp's 8 random characters only, so the writer is unknown.
 _OLD_TAG = re.compile(r"[a-z0-9_]{8}")
 OLD_FORMAT_STALE_SECONDS = 600
+
+
+#: Largest JSON file (result, sweep config) read: results are ~10 KB, a curriculum's ~50 KB.
+MAX_JSON_BYTES = 2**22
+
+
+def read_json_file(path, *, what: str = "JSON file", max_bytes: int = MAX_JSON_BYTES):
+    """Parse the JSON file at ``path`` safely: a regular file, at most ``max_bytes``, no duplicate keys.
+
+    A FIFO or device is refused before it is opened (reading one could block
+    for ever), nesting too deep for the parser is a ValueError, not a
+    RecursionError, and an object that repeats a key is refused (JSON keeps
+    the last silently, so a second ``"grid"`` would replace the first).
+
+    Raises
+    ------
+    ValueError
+        Naming ``what`` and the fault (not a regular file, too large, not
+        UTF-8, not JSON, too deep, a repeated key).
+    OSError
+        If the file cannot be read.
+    """
+    path = Path(path)
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{what} {str(path)!r} is not a regular file")
+    if info.st_size > max_bytes:
+        raise ValueError(f"{what} {str(path)!r} is {info.st_size} bytes; at most {max_bytes} are read")
+    with open(path, "rb") as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"{what} {str(path)!r} is larger than {max_bytes} bytes")
+    return parse_json(data, what=f"{what} {str(path)!r}")
+
+
+def parse_json(text, *, what: str = "JSON"):
+    """``json.loads(text)`` with repeated keys and too-deep nesting reported as one-line ValueErrors."""
+
+    def no_repeats(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"{what} repeats the key {key!r} in one object")
+            seen.add(key)
+        return dict(pairs)
+
+    try:
+        return json.loads(text, object_pairs_hook=no_repeats)
+    except RecursionError:
+        raise ValueError(f"{what} is nested too deeply to be a result or a config") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{what} is not UTF-8 ({exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{what} is not JSON ({exc})") from None
 
 
 class _Terminated(BaseException):

@@ -130,7 +130,8 @@ class Real(Constraint):
         bad |= hi is not None and value > hi
         if bad:
             raise ValueError(f"{name} must be {self._bounds() or 'finite'}, got {value}")
-        return value
+        # -0.0 and 0.0 are one setting; without this they would give two keys.
+        return value + 0.0
 
     def invalid_examples(self):
         bad = [("1.0", TypeError), (True, TypeError), (float("nan"), ValueError), (float("inf"), ValueError)]

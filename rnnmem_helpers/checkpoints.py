@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import atomic_write
+from ._io import atomic_write, parse_json
 from ._validate import check_int
 from .metrics import EvalResult
 from .model import ModelConfig, RNNWeights
@@ -253,10 +253,7 @@ def check_contents(members: dict) -> dict:
         if not np.isfinite(arr).all():
             raise ValueError(f"array {key!r} must be finite as float32 (no NaN, no inf, |x| < 3.4e38)")
     text = str(members["metadata"][()])
-    try:
-        meta = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"metadata is not valid JSON ({exc})") from exc
+    meta = parse_json(text, what="metadata")
     if not isinstance(meta, dict):
         raise ValueError(f"metadata must be a JSON object, got {type(meta).__name__}")
     missing = [key for key in REQUIRED_METADATA if key not in meta]

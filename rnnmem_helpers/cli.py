@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
 import os
 import shlex
@@ -18,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from . import __version__
+from ._io import read_json_file
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from .construct import DEFAULT_GAIN, W_IN_SEED, design_delay_network, max_constructible_delay
 from .metrics import DEFAULT_TEST_STEPS, EVAL_CHUNK_STEPS, check_weights_and_task, evaluate
@@ -412,10 +412,16 @@ def _sweep(args, parser) -> int:
         except sweep.SchedulerError as exc:
             parser.error(f"argument --scheduler: {exc}")
     if not args.config.is_file():
-        what = "is a directory, not" if args.config.is_dir() else "does not exist; give"
+        what = (
+            "is a directory, not"
+            if args.config.is_dir()
+            else "is not a regular file, not"
+            if args.config.exists()
+            else "does not exist; give"
+        )
         parser.error(f"argument config: {str(args.config)!r} {what} a sweep config file (.json)")
     try:
-        config = sweep.validate_sweep_config(json.loads(args.config.read_text(encoding="utf-8")))
+        config = sweep.validate_sweep_config(read_json_file(args.config, what="sweep config"))
     except OSError as exc:
         parser.error(f"argument config: cannot read {str(args.config)!r} ({exc.strerror})")
     except (TypeError, ValueError) as exc:
@@ -428,6 +434,10 @@ def _sweep(args, parser) -> int:
         out = args.config.parent / config["results"]
     else:
         out = args.config.with_suffix("")
+    try:
+        sweep.check_out_dir(out)
+    except ValueError as exc:
+        parser.error(f"argument --out: {exc}")
     try:
         results = sweep.run_sweep(
             config, out, scheduler=args.scheduler, n_workers=args.workers, progress=not args.no_progress

@@ -36,7 +36,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ._io import atomic_write
+from ._io import atomic_write, read_json_file
 from ._validate import (
     RNG,
     Boolean,
@@ -870,15 +870,16 @@ def read_json(path, from_dict):
     Raises
     ------
     ResultError
-        If the file is not UTF-8 JSON, or ``from_dict`` refuses it.
+        If the file is not a regular UTF-8 JSON file of bounded size and
+        nesting, or ``from_dict`` refuses it.
     OSError
         If the file cannot be read.
     """
     path = Path(path)
     try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ResultError(f"{path}: not a JSON file ({exc})") from None
+        obj = read_json_file(path, what="result file")
+    except ValueError as exc:
+        raise ResultError(str(exc)) from None
     try:
         return from_dict(obj)
     except ResultError as exc:

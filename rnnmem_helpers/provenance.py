@@ -199,10 +199,3 @@ def _git_state() -> tuple[str | None, bool | None, tuple]:
         return None, None, ()
     files = tuple(sorted(line[3:] for line in status.splitlines() if line.strip()))
     return commit, bool(files), files
-
-
-def as_dict(record: Provenance) -> dict:
-    """The JSON-ready form of ``record``."""
-    from dataclasses import asdict
-
-    return json.loads(json.dumps(asdict(record)))

@@ -22,11 +22,11 @@ another number of points is a disagreement).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._io import read_json_file
 from .experiment import ResultError
 
 #: Relative tolerance of every number.
@@ -126,7 +126,7 @@ def reanalyse_folder(folder, *, progress: bool = False) -> tuple[int, list[Disag
     n_checked, disagreements, skipped = 0, [], []
     for path in sorted(folder.glob("*.json")):
         try:
-            obj = json.loads(path.read_text(encoding="utf-8"))
+            obj = read_json_file(path, what="result file")
             kind = KINDS.get(obj.get("kind", "run")) if isinstance(obj, dict) else None
             if kind is None:
                 raise ResultError("not a result of any kind")

@@ -35,7 +35,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
-import json
+import math
 import re
 import sys
 from collections.abc import Callable
@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from ._io import atomic_write, remove_stale_temporaries
+from ._io import atomic_write, read_json_file, remove_stale_temporaries
 from ._validate import check_int
 from .causal import (
     CausalConfig,
@@ -166,6 +166,8 @@ def experiment_key(config) -> str:
 RUN_DEFAULTS = MappingProxyType(dataclasses.asdict(RunConfig()))
 #: The keys a sweep config may have.
 SWEEP_KEYS = ("name", "description", "kind", "results", "grid", "fixed")
+#: Most runs one sweep config may give (the 288-run lr grid is the largest shipped).
+MAX_RUNS = 100_000
 #: Seconds to wait for an existing Dask scheduler to answer.
 CONNECT_TIMEOUT = 5
 # tcp://HOST:PORT, HOST:PORT or [IPv6]:PORT, as Dask's Client accepts them.
@@ -223,6 +225,12 @@ def validate_sweep_config(config) -> dict:
             what = "a folder name relative to the config file" if key == "results" else "a string"
             raise TypeError(f"{key} must be {what} (a non-empty string), got {_json_type(value)}")
         out[key] = value
+    results = out["results"]
+    if results is not None and (Path(results).is_absolute() or ".." in Path(results).parts or "\\" in results):
+        # A config names a folder beside itself; writing elsewhere needs an explicit --out.
+        raise ValueError(
+            f"results must be a folder inside the config's own folder (no '..', not absolute), got {results!r}"
+        )
     kind_name = config.get("kind", "run")
     if not isinstance(kind_name, str) or kind_name not in KINDS:
         raise ValueError(f"kind must be one of {list(KINDS)} (default 'run'), got {kind_name!r}")
@@ -263,6 +271,9 @@ def validate_sweep_config(config) -> dict:
         if key in grid:
             raise ValueError(f"fixed.{key} is also in grid; give each setting in one place")
         out["fixed"][key] = constraints[key].check(f"fixed.{key}", value)
+    n_runs = math.prod(len(v) for v in out["grid"].values())
+    if n_runs > MAX_RUNS:
+        raise ValueError(f"grid must give at most {MAX_RUNS} runs (the product of its list lengths), got {n_runs}")
     # Settings valid one by one can still clash (init "transverse" needs enough units): try every combination.
     for run in _combinations(out):
         try:
@@ -459,7 +470,7 @@ def shipped_config(name: str) -> tuple[dict, Path]:
     names = sorted(p.stem for p in folder.glob("*.json"))
     if name not in names:
         raise ValueError(f"name must be one of the shipped sweeps {names}, got {name!r}")
-    config = validate_sweep_config(json.loads((folder / f"{name}.json").read_text(encoding="utf-8")))
+    config = validate_sweep_config(read_json_file(folder / f"{name}.json", what="sweep config"))
     return config, folder / (config["results"] or name)
 
 
