@@ -474,12 +474,24 @@ def shipped_config(name: str) -> tuple[dict, Path]:
     return config, folder / (config["results"] or name)
 
 
-def load_sweep(name: str) -> tuple[list, int]:
+#: Which results the book reads: ``"legacy"`` (schema-2 results from two machines, without weights or
+#: provenance) until every shipped sweep is recomputed on one machine, then ``"current"``. One switch for the
+#: whole book, so that no chapter compares a recomputed sweep with a legacy one as if they were twins.
+BOOK_GENERATION = "legacy"
+GENERATIONS = ("legacy", "current")
+
+
+def load_sweep(name: str, *, generation: str | None = None) -> tuple[list, int]:
     """Results of a shipped sweep, all of one generation.
 
-    The current results (with weights and provenance) when every run of the
-    grid has one; otherwise the legacy results, those of the format before
-    weights and provenance were kept, so that a chapter never mixes the two.
+    Parameters
+    ----------
+    name : str
+        A shipped sweep (``rnnmem_helpers/sweeps/{name}.json``).
+    generation : {"legacy", "current"}, optional
+        ``"current"``: results with weights and provenance, under the honest
+        key; ``"legacy"``: those written before (schema 2). Default
+        :data:`BOOK_GENERATION`, the one the book reads.
 
     Returns
     -------
@@ -490,13 +502,12 @@ def load_sweep(name: str) -> tuple[list, int]:
     n_runs : int
         Number of runs in the grid (``len(results) < n_runs`` if some are missing).
     """
+    generation = BOOK_GENERATION if generation is None else generation
+    if generation not in GENERATIONS:
+        raise ValueError(f"generation must be one of {list(GENERATIONS)}, got {generation!r}")
     config, out_dir = shipped_config(name)
     runs = expand_grid(config)
-    current = load_results(runs, out_dir)
-    if len(current) == len(runs):
-        return current, len(runs)
-    legacy = load_results(runs, out_dir, legacy=True)
-    return (legacy if len(legacy) > len(current) else current), len(runs)
+    return load_results(runs, out_dir, legacy=generation == "legacy"), len(runs)
 
 
 def run_sweep(config, out_dir, *, scheduler: str | None = None, n_workers: int = 2, progress: bool = True) -> list:
