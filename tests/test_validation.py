@@ -56,6 +56,8 @@ from rnnmem_helpers.causal import (
     causal_key,
     causal_measures,
     causal_to_dict,
+    compute_causal,
+    legacy_causal_key,
     run_causal,
     save_causal,
 )
@@ -64,8 +66,10 @@ from rnnmem_helpers.curriculum import (
     CurriculumConfig,
     CurriculumResult,
     Rung,
+    compute_curriculum,
     curriculum_key,
     curriculum_to_dict,
+    legacy_curriculum_key,
     run_curriculum,
     save_curriculum,
 )
@@ -76,13 +80,17 @@ from rnnmem_helpers.experiment import (
     RunConfig,
     RunResult,
     SpectrumRecord,
+    WeightsRecord,
     analyse,
-    missing_fields,
+    compute_run,
+    resolved_config,
     result_to_dict,
     run_experiment,
     run_key,
     save_result,
     train_run,
+    training_key,
+    training_settings,
 )
 from rnnmem_helpers.explorer_data import export_all, export_network
 from rnnmem_helpers.fixed_points import find_fixed_points
@@ -98,6 +106,7 @@ from rnnmem_helpers.mechanism import (
     rotation_plane_angles,
     share_in_planes,
 )
+from rnnmem_helpers.provenance import Provenance, collect
 from rnnmem_helpers.stats import (
     bootstrap_ci,
     linear_fit,
@@ -124,16 +133,30 @@ W3 = RNNWeights(W=2 * np.eye(3), W_in=np.eye(3), W_out=np.eye(3))
 FPS3 = find_fixed_points(W3, rng=0)  # each unit bistable: the 27 points of a cube, 8 of them attractors
 SPEC = SpectrumRecord(((0.5, 0.0),), 0, 0, 0, (), ())
 FPREC = FixedPointRecord({0: 1}, {0: 1}, 1, 0, 0, (0.5,), (0.9,))
+PROV = collect(started="2026-01-01T00:00:00+00:00", wall_seconds=1.0)
+WEIGHTS = WeightsRecord("weights/0123456789abcdef.npz", "ab" * 32, 1000)
 RESULT = RunResult(
-    2, RunConfig(max_steps=10), False, 10, 0.5, 0.5, 0, History((1,), (0.5,), (0.5,)), Analysis(SPEC, FPREC)
+    3,
+    RunConfig(max_steps=10),
+    False,
+    10,
+    0.5,
+    0.5,
+    0,
+    History((1,), (0.5,), (0.5,)),
+    Analysis(SPEC, FPREC),
+    WEIGHTS,
+    PROV,
 )
-RUNG = Rung(1, False, 1, 0.5, 0.5, 0, 0, 0, History())
-LADDER = CurriculumResult(1, CurriculumConfig(start_delay=1, max_delay=1), (RUNG,), None)
+RUNG = Rung(1, False, 1, 0.5, 0.5, 0, 0, 0, History(), WEIGHTS)
+LADDER = CurriculumResult(2, CurriculumConfig(start_delay=1, max_delay=1), (RUNG,), None, PROV)
 TIMING = TimingRecord(0, 0.5, 0.5, (1.0,) * 5, 2, 0)
 SWITCH = SwitchRecord(0, 0, None, None, None, None, None)
 PLANE = PlaneRecord(1, 1, 0.5, 0.5, 0.5, 0.5)
 MEASURES = CausalMeasures(0, 0, 0, TIMING, TIMING, TIMING, TIMING, SWITCH, SWITCH, PLANE, PLANE)
-CAUSAL = CausalResult(1, CausalConfig(), run_key(CausalConfig().run_config), False, 1, 0.5, 0.5, 0, History(), MEASURES)
+CAUSAL = CausalResult(
+    2, CausalConfig(), run_key(CausalConfig().run_config), False, 1, 0.5, 0.5, 0, History(), MEASURES, WEIGHTS, PROV
+)
 
 
 def _fields(obj) -> dict:
@@ -160,13 +183,17 @@ BASELINES = {
     start_weights: (("paper", ModelConfig(n_hidden=5)), {"rng": 0}),
     RunConfig: ((), dataclasses.asdict(RunConfig())),
     run_key: ((RunConfig(),), {}),
+    training_key: ((RunConfig(),), {}),
+    training_settings: ((RunConfig(),), {}),
+    resolved_config: ((RunConfig(),), {}),
+    WeightsRecord: ((), _fields(WEIGHTS)),
+    Provenance: ((), _fields(PROV)),
     History: ((), {"step": (1,), "loss": (0.5,), "eval_accuracy": (0.5,)}),
     SpectrumRecord: ((), {f.name: getattr(SPEC, f.name) for f in dataclasses.fields(SPEC)}),
     FixedPointRecord: ((), {f.name: getattr(FPREC, f.name) for f in dataclasses.fields(FPREC)}),
     Analysis: ((), {"spectrum": SPEC, "fixed_points": FPREC}),
     RunResult: ((), {f.name: getattr(RESULT, f.name) for f in dataclasses.fields(RESULT)}),
     result_to_dict: ((RESULT,), {}),
-    missing_fields: ((RESULT,), {}),
     max_constructible_delay: ((20,), {"n_bits": 3}),
     design_delay_network: ((3,), {"n_hidden": 20, "n_bits": 3, "W_in": W_IN20, "gain": 8.0}),
     construct_delay_network: ((3,), {"n_hidden": 20, "n_bits": 3, "W_in": W_IN20, "gain": 8.0}),
@@ -180,6 +207,7 @@ BASELINES = {
     rotation_plane_angles: ((np.eye(3), np.ones(3)), {"n_null": 10, "rng": 0}),
     save_result: (("never-written.json", RESULT), {}),
     run_experiment: ((RunConfig(),), {}),
+    compute_run: ((RunConfig(),), {}),
     analyse: ((W5,), {"rng": 0}),
     task_explorer: ((), {"n_time": 50, "rng": 0, "max_delay": 5}),
     network_explorer: ((), {"n_time": 1000, "rng": 0}),
@@ -214,13 +242,16 @@ BASELINES = {
     train_run: ((RunConfig(),), {}),
     CurriculumConfig: ((), dataclasses.asdict(CurriculumConfig())),
     curriculum_key: ((CurriculumConfig(),), {}),
+    legacy_curriculum_key: ((CurriculumConfig(),), {}),
     Rung: ((), _fields(RUNG)),
     CurriculumResult: ((), _fields(LADDER)),
     run_curriculum: ((CurriculumConfig(),), {}),
+    compute_curriculum: ((CurriculumConfig(),), {}),
     curriculum_to_dict: ((LADDER,), {}),
     save_curriculum: (("never-written.json", LADDER), {}),
     CausalConfig: ((), dataclasses.asdict(CausalConfig())),
     causal_key: ((CausalConfig(),), {}),
+    legacy_causal_key: ((CausalConfig(),), {}),
     TimingRecord: ((), _fields(TIMING)),
     SwitchRecord: ((), _fields(SWITCH)),
     PlaneRecord: ((), _fields(PLANE)),
@@ -228,6 +259,7 @@ BASELINES = {
     causal_measures: ((W5, TaskConfig()), {"rng": 0, "n_time": 100, "n_null": 5}),
     CausalResult: ((), _fields(CAUSAL)),
     run_causal: ((CausalConfig(),), {}),
+    compute_causal: ((CausalConfig(),), {}),
     causal_to_dict: ((CAUSAL,), {}),
     save_causal: (("never-written.json", CAUSAL), {}),
 }
@@ -264,6 +296,15 @@ def test_invalid_value_is_rejected_naming_the_parameter(target, name, bad, exc):
     bound.arguments[name] = bad
     with pytest.raises(exc, match=rf"^{re.escape(name)} must"):
         target(*bound.args, **bound.kwargs)
+
+
+def test_every_setting_of_a_run_is_declared_so_the_generic_test_feeds_it_bad_values():
+    from rnnmem_helpers.experiment import RUN_FIELDS
+    from rnnmem_helpers.train import TRAINING_SETTINGS
+
+    assert set(RunConfig.__rnnmem_params__) == set(RUN_FIELDS)
+    for name in TRAINING_SETTINGS:
+        assert RunConfig.__rnnmem_params__[name] is TrainConfig.__rnnmem_params__[name]
 
 
 # ----------------------------------------------------------------------------- the decorators themselves
