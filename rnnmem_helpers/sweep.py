@@ -35,7 +35,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
+import logging
 import math
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -320,9 +322,11 @@ def check_scheduler_address(address) -> str:
     match = _ADDRESS.fullmatch(address) if isinstance(address, str) else None
     if match is None or not 1 <= int(match[1]) <= 65535:
         raise SchedulerError(
-            f"scheduler must be an address like tcp://HOST:PORT (protocol tcp, tls, ws or wss; port 1-65535), "
-            f"got {address!r}"
+            f"scheduler must be an address like tcp://HOST:PORT (protocol tcp or ws; port 1-65535), got {address!r}"
         )
+    if address.startswith(("tls://", "wss://")):
+        # Dask needs certificates for these, and this command takes none.
+        raise SchedulerError(f"scheduler must use protocol tcp or ws (tls and wss need certificates), got {address!r}")
     return address
 
 
@@ -556,24 +560,56 @@ def run_sweep(config, out_dir, *, scheduler: str | None = None, n_workers: int =
 
 
 def check_out_dir(out_dir) -> None:
-    """Create the results folder if needed and check that it takes a file, before any work.
+    """Check, before any work and without creating anything, that ``out_dir`` can take the result files.
 
     Raises
     ------
     ValueError
-        If ``out_dir`` is a file, or cannot be created or written; the message names it.
+        If ``out_dir`` (or the nearest part of its path that exists) is a
+        file, or is a folder this process cannot write; the message names it.
     """
     out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ValueError(f"out {str(out_dir)!r} is a file; give a folder for the result files")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "weights").mkdir(exist_ok=True)
-        with atomic_write(out_dir / "weights" / ".write-check", "wb"):
-            pass
-        (out_dir / "weights" / ".write-check").unlink()
-    except OSError as exc:
-        raise ValueError(f"out {str(out_dir)!r} cannot hold result files ({exc.strerror or exc})") from None
+    existing = out_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        what = "is a file" if existing == out_dir else f"lies under {str(existing)!r}, a file"
+        raise ValueError(f"out {str(out_dir)!r} {what}; give a folder for the result files")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"out {str(out_dir)!r} cannot be written: {str(existing)!r} is not writable")
+
+
+def _connect(scheduler: str):
+    """A Dask client of the scheduler at ``scheduler``, or a SchedulerError within about 3 × CONNECT_TIMEOUT s.
+
+    Dask's own timeout covers the TCP connection but not the handshake after
+    it, so a listener that is not a Dask scheduler (an HTTP server, say)
+    would hold the client for ever; the connection therefore runs in a daemon
+    thread with a deadline. Whatever stops it (refused, timed out, not Dask,
+    a websocket error) is the same fact for the user: no scheduler there.
+    """
+    import threading
+
+    from dask.distributed import Client
+
+    box = {}
+
+    def connect():
+        try:
+            box["client"] = Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s")
+        except Exception as exc:  # every failure to connect is reported as one
+            box["error"] = exc
+
+    thread = threading.Thread(target=connect, daemon=True)
+    thread.start()
+    thread.join(3 * CONNECT_TIMEOUT)
+    if "client" in box:
+        return box["client"]
+    exc = box.get("error")
+    reason = "no Dask handshake" if exc is None else " ".join(str(exc).split()) or type(exc).__name__
+    raise SchedulerError(
+        f"scheduler {scheduler!r} did not answer as a Dask scheduler within {CONNECT_TIMEOUT} s ({reason})"
+    )
 
 
 def _compute(todo, n_runs, out_dir, *, scheduler, n_workers, progress):
@@ -594,17 +630,14 @@ def _compute(todo, n_runs, out_dir, *, scheduler, n_workers, progress):
             scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
             host="127.0.0.1",
             env=env,
+            # The nanny's "worker process still alive after 4 s, killing" at shutdown is routine noise once
+            # every result is stored; errors still show.
+            silence_logs=logging.ERROR,
         )
         client = Client(cluster)
     else:
         cluster = None
-        try:
-            client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            reason = " ".join(str(exc).split()) or type(exc).__name__
-            raise SchedulerError(
-                f"scheduler {scheduler!r} did not answer within {CONNECT_TIMEOUT} s ({reason})"
-            ) from None
+        client = _connect(scheduler)
     try:
         futures = {
             client.submit(
@@ -612,6 +645,7 @@ def _compute(todo, n_runs, out_dir, *, scheduler, n_workers, progress):
             ): run
             for run in todo
         }
+        (out_dir / "weights").mkdir(parents=True, exist_ok=True)
         bar = tqdm(total=n_runs, initial=n_runs - len(todo), disable=not progress, desc="sweep")
         for fut in as_completed(futures):
             _, obj, files = fut.result()
