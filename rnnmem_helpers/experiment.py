@@ -591,7 +591,7 @@ class WeightsRecord:
     sha256 : str
         SHA-256 of the file's bytes, checked when the weights are loaded.
     n_bytes : int
-        Size of the file (about 42 KB at N = 100, 165 KB at N = 200).
+        Size of the file (about 64 KB at N = 100).
     """
 
     file: str
