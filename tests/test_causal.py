@@ -1,27 +1,42 @@
 """The causal kind: config, key, the measures of a trained network, and its result files."""
 
+import dataclasses
+import hashlib
 import json
 import math
 
 import numpy as np
 import pytest
 
-from rnnmem_helpers import load_pretrained
+from rnnmem_helpers import experiment, load_pretrained
 from rnnmem_helpers.ablation import ablate, timing_measures
 from rnnmem_helpers.analysis import run_test, spectrum_summary
 from rnnmem_helpers.causal import (
+    CAUSAL_SCHEMA_VERSION,
     LATENCY_PERCENTILES,
+    LEGACY_CAUSAL_SCHEMA_VERSION,
     CausalConfig,
     TimingRecord,
     causal_from_dict,
     causal_key,
     causal_measures,
     causal_to_dict,
+    compute_causal,
+    legacy_causal_key,
     load_causal,
     run_causal,
     save_causal,
 )
-from rnnmem_helpers.experiment import ResultError, RunConfig, run_key, train_run
+from rnnmem_helpers.experiment import (
+    ResultError,
+    RunConfig,
+    compute_run,
+    legacy_key,
+    result_to_dict,
+    run_key,
+    train_run,
+    weights_file_name,
+)
 from rnnmem_helpers.fixed_points import find_fixed_points
 from rnnmem_helpers.mechanism import loop_overshoot, pulse_visibility, rotation_plane_angles
 
@@ -29,8 +44,13 @@ TINY = CausalConfig(delay=1, seed=3, n_hidden=6, max_steps=2, n_time=300, n_null
 
 
 @pytest.fixture(scope="module")
-def tiny():
-    return run_causal(TINY)
+def computed():
+    return compute_causal(TINY)
+
+
+@pytest.fixture(scope="module")
+def tiny(computed):
+    return computed[0]
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +119,11 @@ def test_round_trip_maps_nan_to_none_and_refuses_altered_files(tiny, tmp_path):
         (lambda o: o["measures"]["intact"].update(latency_quantiles=[1.0]), "measures.intact.latency_quantiles"),
         (lambda o: o["measures"].pop("bulk"), "measures.bulk"),
         (lambda o: o["measures"].update(overshoot=None), "measures.overshoot"),
+        (lambda o: o.update(schema_version=CAUSAL_SCHEMA_VERSION + 1), "schema_version"),
+        (lambda o: o.update(schema_version=LEGACY_CAUSAL_SCHEMA_VERSION), "provenance"),
+        (lambda o: o.pop("provenance"), "provenance"),
+        (lambda o: o["weights"].update(n_bytes=0), "weights.n_bytes"),
+        (lambda o: o.update(key=legacy_causal_key(TINY)), "key"),
     ]:
         bad = json.loads(text)
         change(bad)
@@ -165,3 +190,51 @@ def test_the_measures_of_the_shipped_delay_8_network_are_the_direct_calls(shippe
         assert (rec.p_less_orthogonal, rec.p_more_orthogonal) == (direct.p_less_orthogonal, direct.p_more_orthogonal)
         assert rec.reference_rank == direct.reference_rank
         assert 0 < rec.statistic <= math.pi / 2
+
+
+def _without_provenance(result) -> dict:
+    obj = causal_to_dict(result)
+    del obj["provenance"]
+    return obj
+
+
+def test_the_network_is_stored_in_the_run_s_own_weights_file(computed):
+    result, files = computed
+    ((name, data),) = files.items()
+    assert name == result.weights.file == weights_file_name(TINY.run_config)
+    assert (result.weights.sha256, result.weights.n_bytes) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert run_causal(TINY).weights.file == name
+    # The run's result computed from that file is the run's own: same network, same test.
+    run = compute_run(TINY.run_config, trained=data)[0]
+    assert (run.steps, run.accuracy, run.wrong_flips, run.history) == (
+        result.steps,
+        result.accuracy,
+        result.wrong_flips,
+        result.history,
+    )
+    assert run.weights == result.weights and result_to_dict(run)["key"] == result.network_key
+
+
+def test_a_stored_network_is_measured_as_if_trained_again(computed, monkeypatch):
+    result, files = computed
+    data = files[result.weights.file]
+    monkeypatch.setattr(experiment, "train", _no_training)
+    again, again_files = compute_causal(TINY, trained=data)
+    assert _without_provenance(again) == _without_provenance(result) and again_files == files
+    # Other measures of the same network reuse it too; another network's file is refused.
+    more = dataclasses.replace(TINY, n_null=7)
+    assert compute_causal(more, trained=data)[0].weights == result.weights
+    with pytest.raises(ValueError, match="^trained must be the checkpoint of training key"):
+        compute_causal(dataclasses.replace(TINY, seed=4), trained=data)
+
+
+def _no_training(*args, **kwargs):
+    raise AssertionError("trained again")
+
+
+def test_keys_follow_the_resolved_run_and_the_legacy_key_the_config_only(monkeypatch):
+    key, legacy = causal_key(TINY), legacy_causal_key(TINY)
+    assert key != legacy and len(legacy) == 16
+    monkeypatch.setattr(experiment, "TRAINER_VERSION", experiment.TRAINER_VERSION + 1)
+    assert causal_key(TINY) != key and legacy_causal_key(TINY) == legacy
+    assert run_key(TINY.run_config) != legacy_key(TINY.run_config)
