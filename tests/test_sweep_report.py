@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rnnmem_helpers.causal import (
+    CAUSAL_SCHEMA_VERSION,
     CausalConfig,
     CausalMeasures,
     CausalResult,
@@ -15,6 +16,7 @@ from rnnmem_helpers.causal import (
 )
 from rnnmem_helpers.curriculum import CURRICULUM_SCHEMA_VERSION, CurriculumConfig, CurriculumResult, Rung
 from rnnmem_helpers.experiment import (
+    LEGACY_SCHEMA_VERSION,
     SCHEMA_VERSION,
     Analysis,
     FixedPointRecord,
@@ -22,19 +24,24 @@ from rnnmem_helpers.experiment import (
     RunConfig,
     RunResult,
     SpectrumRecord,
+    WeightsRecord,
     run_key,
 )
+from rnnmem_helpers.provenance import collect
 from rnnmem_helpers.stats import bootstrap_ci, wilson_ci
 from rnnmem_helpers.sweep_report import (
     ANALYSIS_COLUMNS,
     CAUSAL_MEASURE_COLUMNS,
     OBJECT_COLUMNS,
+    UNRECORDED,
     budget_twins,
     causal_table,
     completeness,
+    compute_statement,
     convergence_table,
     curriculum_table,
     delay_limits,
+    provenance_columns,
     run_table,
 )
 
@@ -60,18 +67,24 @@ FIXED = {
     "attractor_moduli": (0.9, 0.8, 0.7),
 }
 NO_HISTORY = History()
+PROVENANCE = collect(started="2026-01-01T00:00:00+00:00", wall_seconds=1800.0)
+# The same code on another CPU: another machine.
+ELSEWHERE = dataclasses.replace(PROVENANCE, cpu_model="Another CPU", wall_seconds=5400.0)
+WEIGHTS = WeightsRecord("weights/0123456789abcdef.npz", "ab" * 32, 1000)
 
 
 def record(delay=0, seed=0, converged=True, steps=1000, accuracy=0.999, analysed=False, history=NO_HISTORY,
-           spectrum=None, fixed=None, **config):
+           spectrum=None, fixed=None, provenance=PROVENANCE, **config):
     cfg = RunConfig(**{**CONFIG, "delay": delay, "seed": seed, "analyse": analysed, **config})
     analysis = None
     if analysed:
         spec, fps = SpectrumRecord(**{**SPECTRUM, **(spectrum or {})}), FixedPointRecord(**{**FIXED, **(fixed or {})})
         analysis = Analysis(spec, fps)
+    legacy = provenance is None
     return RunResult(
-        schema_version=SCHEMA_VERSION, config=cfg, converged=converged, steps=steps, seconds=1.0,
-        accuracy=accuracy, wrong_flips=0, history=history, analysis=analysis,
+        schema_version=LEGACY_SCHEMA_VERSION if legacy else SCHEMA_VERSION, config=cfg, converged=converged,
+        steps=steps, seconds=1.0, accuracy=accuracy, wrong_flips=0, history=history, analysis=analysis,
+        weights=None if legacy else WEIGHTS, provenance=provenance,
     )
 
 
@@ -255,7 +268,10 @@ SWITCH_NONE = SwitchRecord(0, 0, None, None, None, None, None)
 
 def _causal(measures, *, delay=8, seed=0, converged=True, steps=3000):
     config = CausalConfig(delay=delay, seed=seed, n_time=1000, n_null=10)
-    return CausalResult(1, config, run_key(config.run_config), converged, steps, 1.0, 0.99, 3, History(), measures)
+    return CausalResult(
+        CAUSAL_SCHEMA_VERSION, config, run_key(config.run_config), converged, steps, 1.0, 0.99, 3, History(), measures,
+        WEIGHTS, PROVENANCE,
+    )
 
 
 def test_causal_table_reads_every_record_and_gives_nan_where_one_is_none():
@@ -338,11 +354,11 @@ def _ladder(seed, outcomes, n_hidden=100):
     config = CurriculumConfig(seed=seed, n_hidden=n_hidden, start_delay=4, delay_step=2, max_delay=10)
     rungs = tuple(
         Rung(delay=4 + 2 * i, converged=ok, steps=steps, seconds=1.0, accuracy=0.999 if ok else 0.6,
-             wrong_flips=0, n_rotations=0, n_real_outliers=3, history=History())
+             wrong_flips=0, n_rotations=0, n_real_outliers=3, history=History(), weights=WEIGHTS)
         for i, (ok, steps) in enumerate(outcomes)
     )
     done = [g.delay for g in rungs if g.converged]
-    return CurriculumResult(CURRICULUM_SCHEMA_VERSION, config, rungs, done[-1] if done else None)
+    return CurriculumResult(CURRICULUM_SCHEMA_VERSION, config, rungs, done[-1] if done else None, PROVENANCE)
 
 
 def test_curriculum_table_reads_how_far_each_ladder_climbed():
@@ -366,3 +382,36 @@ def test_curriculum_table_of_nothing_and_of_the_wrong_records():
     assert "longest_delay" in empty and all(len(v) == 0 for v in empty.values())
     with pytest.raises(TypeError, match="^results"):
         curriculum_table([RunConfig()])
+
+
+# ----------------------------------------------------------------------------- provenance
+
+
+def test_tables_carry_the_machine_of_every_result_and_mark_legacy_ones_unrecorded():
+    here, there, old = record(seed=0), record(seed=1, provenance=ELSEWHERE), record(seed=2, provenance=None)
+    t = run_table([here, there, old])
+    assert PROVENANCE.machine != ELSEWHERE.machine
+    assert t["machine"].tolist() == [PROVENANCE.machine, ELSEWHERE.machine, UNRECORDED]
+    assert t["cpu_model"].tolist() == [PROVENANCE.cpu_model, "Another CPU", UNRECORDED]
+    np.testing.assert_array_equal(t["wall_seconds"], [1800.0, 5400.0, np.nan])
+    for k, v in provenance_columns([here]).items():
+        np.testing.assert_array_equal(v, t[k][:1])
+    # Grouping by machine: one machine per provenance, whatever the seed.
+    assert len(set(run_table([record(seed=s) for s in range(3)])["machine"])) == 1
+    timing = TimingRecord(0, 1.0, 1.0, (0.0,) * 5, 1, 0)
+    measures = CausalMeasures(0, 0, 0, timing, timing, timing, timing, SWITCH_NONE, None, None, None)
+    assert causal_table([_causal(measures)])["machine"].tolist() == [PROVENANCE.machine]
+    assert curriculum_table([_ladder(0, [(False, 8000)])])["machine"].tolist() == [PROVENANCE.machine]
+
+
+def test_compute_statement_sums_the_recorded_wall_time_per_sweep():
+    sweeps = {
+        "a": [record(seed=0), record(seed=1, provenance=ELSEWHERE)],
+        "b": [record(seed=0, provenance=None), record(seed=1)],
+    }
+    c = compute_statement(sweeps)
+    assert c["sweep"].tolist() == ["a", "b", "total"]
+    assert c["results"].tolist() == [2, 2, 4] and c["recorded"].tolist() == [2, 1, 3]
+    np.testing.assert_allclose(c["cpu_hours"], [2.0, 0.5, 2.5])
+    assert c["machines"].tolist() == [2, 1, 2]
+    assert c["cpu_models"][0] == "; ".join(sorted({PROVENANCE.cpu_model, "Another CPU"}))
