@@ -47,6 +47,7 @@ from .experiment import (
     SHARED_RUN_CONSTRAINTS,
     SWEEP_BUDGET,
     History,
+    Kind,
     ResultError,
     RunConfig,
     WeightsRecord,
@@ -56,6 +57,7 @@ from .experiment import (
     check_record_keys,
     field_constraint,
     field_default,
+    from_stored,
     json_type,
     kind_key,
     kind_to_dict,
@@ -63,6 +65,7 @@ from .experiment import (
     legacy_kind_key,
     paper_run_config,
     read_json,
+    register_kind,
     run_key,
     save_kind,
     score_run,
@@ -609,3 +612,18 @@ def save_causal(path, result: CausalResult) -> None:
 def load_causal(path) -> CausalResult:
     """Read and validate the causal result file at ``path``; a ResultError names the file and field."""
     return read_json(path, causal_from_dict)
+
+
+register_kind(
+    Kind(
+        name=KIND,
+        config=CausalConfig,
+        key=causal_key,
+        legacy_key=legacy_causal_key,
+        compute=compute_causal,
+        reusable=lambda config: weights_file_name(config.run_config),
+        to_dict=causal_to_dict,
+        from_dict=causal_from_dict,
+        reanalyse=from_stored(compute_causal),
+    )
+)

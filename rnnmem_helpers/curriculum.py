@@ -34,6 +34,7 @@ from .experiment import (
     SHARED_RUN_CONSTRAINTS,
     SWEEP_BUDGET,
     History,
+    Kind,
     ResultError,
     RunConfig,
     WeightsRecord,
@@ -48,12 +49,14 @@ from .experiment import (
     legacy_kind_key,
     paper_run_config,
     read_json,
+    register_kind,
     save_kind,
     score_run,
     train_run,
     trained_from_file,
     utc_now,
     weights_file,
+    weights_file_name,
     weights_record,
 )
 from .metrics import evaluate
@@ -430,3 +433,18 @@ def save_curriculum(path, result: CurriculumResult) -> None:
 def load_curriculum(path) -> CurriculumResult:
     """Read and validate the curriculum result file at ``path``; a ResultError names the file and field."""
     return read_json(path, curriculum_from_dict)
+
+
+register_kind(
+    Kind(
+        name=KIND,
+        config=CurriculumConfig,
+        key=curriculum_key,
+        legacy_key=legacy_curriculum_key,
+        compute=compute_curriculum,
+        reusable=lambda config: weights_file_name(config.run_config(config.start_delay)),
+        to_dict=curriculum_to_dict,
+        from_dict=curriculum_from_dict,
+        reanalyse=reanalyse_curriculum,
+    )
+)

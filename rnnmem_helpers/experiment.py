@@ -29,6 +29,7 @@ import math
 import numbers
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -1122,3 +1123,114 @@ def _dominant_mode(eigvals, min_angle: float = MIN_ANGLE):
     if not ok.any():
         return None
     return complex(eigvals[ok][np.argmax(np.abs(eigvals[ok]))])
+
+
+# ----------------------------------------------------------------------------- kinds of experiment
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What the sweep engine needs to know of one kind of experiment (see :func:`register_kind`).
+
+    Attributes
+    ----------
+    name : str
+        As written in a sweep config's ``"kind"``.
+    config : type
+        The frozen, validated config dataclass; its ``__rnnmem_params__`` are
+        the settings a sweep may give.
+    key, legacy_key : callable
+        ``key(config)`` names its result file; ``legacy_key(config)`` the file
+        of the format before weights and provenance were kept.
+    compute : callable
+        ``compute(config, *, trained=None)`` returns ``(result, files)``: the
+        result and the weights files (relative path to bytes) that it names;
+        ``trained``, if given, is the stored checkpoint of the network the
+        experiment would train first, used instead of training it again.
+    reusable : callable
+        ``reusable(config)``: the weights file (relative path) that ``compute``
+        can take as ``trained``: the network of the experiment's first run.
+    to_dict, from_dict : callable
+        The result's JSON form and its validating reader (current and legacy).
+    reanalyse : callable
+        ``reanalyse(result, folder)``: the result computed again from the
+        weights files it names in ``folder``, without training.
+    """
+
+    name: str
+    config: type
+    key: Callable
+    legacy_key: Callable
+    compute: Callable
+    reusable: Callable
+    to_dict: Callable
+    from_dict: Callable
+    reanalyse: Callable
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(self.config))
+
+
+_KINDS: dict[str, Kind] = {}
+#: Every registered kind of experiment, by name (read-only); ``"run"`` is the default of a sweep config.
+KINDS = MappingProxyType(_KINDS)
+
+
+def register_kind(kind: Kind) -> Kind:
+    """Make ``kind`` known to the sweep engine, the store and ``reanalyse``; a kind's module calls it once.
+
+    Adding a kind of experiment is one module and its tests:
+
+    1. a frozen, validated config dataclass whose networks are
+       :class:`RunConfig` runs (so the key can hash their :func:`resolved_config`);
+    2. a frozen result dataclass with ``schema_version``, ``config`` and
+       ``provenance``, and a :class:`WeightsRecord` for each network it trains;
+    3. ``compute(config, *, trained=None) -> (result, files)`` (see
+       :func:`compute_run`), ``to_dict``/``from_dict``, a key made with
+       :func:`kind_key`, and ``reanalyse(result, folder)``;
+    4. ``register_kind(Kind(...))`` at the bottom of the module, and the
+       module's import in ``rnnmem_helpers/_kinds.py``.
+
+    Raises
+    ------
+    ValueError
+        If a kind of that name or config class is already registered.
+    """
+    if kind.name in _KINDS or any(k.config is kind.config for k in _KINDS.values()):
+        raise ValueError(f"kind {kind.name!r} (config {kind.config.__name__}) is already registered")
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def kind_of(config) -> Kind:
+    """The registered :class:`Kind` of an experiment config."""
+    kind = next((k for k in _KINDS.values() if type(config) is k.config), None)
+    if kind is None:
+        names = [k.config.__name__ for k in _KINDS.values()]
+        raise TypeError(f"config must be an instance of one of {names}, got {type(config).__name__}")
+    return kind
+
+
+def from_stored(compute):
+    """The ``reanalyse`` of a kind whose one network is its first run's: ``compute`` from the stored weights."""
+
+    def reanalyse(result, folder):
+        return compute(result.config, trained=(Path(folder) / result.weights.file).read_bytes())[0]
+
+    return reanalyse
+
+
+register_kind(
+    Kind(
+        name="run",
+        config=RunConfig,
+        key=run_key,
+        legacy_key=legacy_key,
+        compute=compute_run,
+        reusable=weights_file_name,
+        to_dict=result_to_dict,
+        from_dict=result_from_dict,
+        reanalyse=from_stored(compute_run),
+    )
+)

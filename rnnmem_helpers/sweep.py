@@ -21,18 +21,16 @@ rerun skips finished runs, and a crashed worker loses only the run it was
 doing. A file that does not load as a valid result of the current schema, or
 whose weights are missing or altered, is reported and its run done again.
 
-A config may name its ``"kind"`` of experiment (:data:`KINDS`): ``"run"``
-(the default: one :class:`~rnnmem_helpers.experiment.RunConfig` gives one
-:class:`~rnnmem_helpers.experiment.RunResult`), ``"curriculum"``
-(:mod:`rnnmem_helpers.curriculum`) or ``"causal"`` (:mod:`rnnmem_helpers.causal`).
-The grid and fixed settings are then those of that kind's config, and every
-function below dispatches on the kind: :func:`expand_grid` returns that
-kind's configs, and the other functions recognise a config's kind by its type.
+A config may name its ``"kind"`` of experiment, one of the registered
+:data:`KINDS` (default ``"run"``; see
+:func:`~rnnmem_helpers.experiment.register_kind` for how a kind registers
+itself). The grid and fixed settings are then those of that kind's config;
+this module knows kinds only through the registry, and recognises a config's
+kind by its type (:func:`kind_of`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import itertools
 import logging
@@ -40,123 +38,13 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 
 from ._io import atomic_write, read_json_file, remove_stale_temporaries
+from ._kinds import KINDS, kind_of
 from ._validate import check_int
-from .causal import (
-    CausalConfig,
-    causal_from_dict,
-    causal_key,
-    causal_to_dict,
-    compute_causal,
-    legacy_causal_key,
-)
 from .checkpoints import CheckpointError, load_checkpoint
-from .curriculum import (
-    CurriculumConfig,
-    compute_curriculum,
-    curriculum_from_dict,
-    curriculum_key,
-    curriculum_to_dict,
-    legacy_curriculum_key,
-    reanalyse_curriculum,
-)
-from .experiment import (
-    ResultError,
-    RunConfig,
-    compute_run,
-    legacy_key,
-    read_json,
-    result_from_dict,
-    result_to_dict,
-    run_key,
-    weights_file_name,
-    write_json,
-)
-
-
-@dataclass(frozen=True)
-class Kind:
-    """What the sweep engine needs to know of one kind of experiment.
-
-    Attributes
-    ----------
-    name : str
-        As written in a sweep config's ``"kind"``.
-    config : type
-        The frozen, validated config dataclass; its ``__rnnmem_params__`` are
-        the settings a sweep may give.
-    key, legacy_key : callable
-        ``key(config)`` names its result file; ``legacy_key(config)`` the file
-        of the format before weights and provenance were kept.
-    compute : callable
-        ``compute(config, trained=None)`` returns ``(result, files)``: the
-        result and the weights files (relative path to bytes) that it names;
-        ``trained``, if given, is the stored checkpoint of the network the
-        experiment would train, used instead of training it again.
-    reusable : callable
-        ``reusable(config)``: the weights file (relative path) that ``compute``
-        can take as ``trained``: the network of the experiment's first run.
-    to_dict, from_dict : callable
-        The result's JSON form and its validating reader.
-    reanalyse : callable
-        ``reanalyse(result, folder)``: the result computed again from the
-        weights files it names in ``folder``, without training.
-    """
-
-    name: str
-    config: type
-    key: Callable
-    legacy_key: Callable
-    compute: Callable
-    reusable: Callable
-    to_dict: Callable
-    from_dict: Callable
-    reanalyse: Callable
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return tuple(f.name for f in dataclasses.fields(self.config))
-
-
-#: The kinds of experiment a sweep may run, by name; ``"run"`` is the default.
-KINDS = MappingProxyType(
-    {
-        "run": Kind(
-            "run", RunConfig, run_key, legacy_key, compute_run, weights_file_name, result_to_dict, result_from_dict,
-            lambda result, folder: _from_stored(compute_run, result, folder),
-        ),
-        "curriculum": Kind(
-            "curriculum", CurriculumConfig, curriculum_key, legacy_curriculum_key, compute_curriculum,
-            lambda config: weights_file_name(config.run_config(config.start_delay)), curriculum_to_dict,
-            curriculum_from_dict, reanalyse_curriculum,
-        ),
-        "causal": Kind(
-            "causal", CausalConfig, causal_key, legacy_causal_key, compute_causal,
-            lambda config: weights_file_name(config.run_config), causal_to_dict, causal_from_dict,
-            lambda result, folder: _from_stored(compute_causal, result, folder),
-        ),
-    }
-)  # fmt: skip
-_BY_CONFIG = {kind.config: kind for kind in KINDS.values()}
-
-
-def _from_stored(compute, result, folder):
-    """``compute``'s result for ``result.config`` from the network stored with ``result``, without training."""
-    return compute(result.config, trained=(Path(folder) / result.weights.file).read_bytes())[0]
-
-
-def kind_of(config) -> Kind:
-    """The :class:`Kind` of an experiment config (a RunConfig, CurriculumConfig or CausalConfig)."""
-    kind = _BY_CONFIG.get(type(config))
-    if kind is None:
-        names = [k.config.__name__ for k in KINDS.values()]
-        raise TypeError(f"config must be an instance of one of {names}, got {type(config).__name__}")
-    return kind
+from .experiment import ResultError, read_json, write_json
 
 
 def experiment_key(config) -> str:
@@ -164,8 +52,6 @@ def experiment_key(config) -> str:
     return kind_of(config).key(config)
 
 
-#: The settings of a run that a sweep does not give, from :class:`~rnnmem_helpers.experiment.RunConfig` (read-only).
-RUN_DEFAULTS = MappingProxyType(dataclasses.asdict(RunConfig()))
 #: The keys a sweep config may have.
 SWEEP_KEYS = ("name", "description", "kind", "results", "grid", "fixed")
 #: Most runs one sweep config may give (the 288-run lr grid is the largest shipped).
