@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, fields
@@ -49,6 +50,8 @@ KINDS = ("trained", "constructed")
 ARRAY_KEYS = ("W", "W_in", "W_out")
 MEMBER_KEYS = (*ARRAY_KEYS, "metadata")
 REQUIRED_METADATA = ("format_version", "task", "model", "seed")
+_PRETRAINED_NAME = re.compile(r"delay(0|[1-9][0-9]*)_seed(0|[1-9][0-9]*)\.npz", re.ASCII)
+_CONSTRUCTED_NAME = re.compile(r"constructed_delay(0|[1-9][0-9]*)\.npz", re.ASCII)
 # 1 MB as numpy's 4-byte unicode; shipped metadata is about 1000 characters.
 MAX_METADATA_CHARS = 2**18
 # What a damaged or foreign file can raise while being read; each means "not a checkpoint".
@@ -176,6 +179,11 @@ def _checked_members(weights: RNNWeights, metadata: dict) -> dict:
         text = json.dumps(meta, sort_keys=True)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"metadata must be JSON-serialisable ({exc})") from exc
+    try:
+        # JSON has no NaN or infinity; json.dumps would write them as bare NaN, which strict readers refuse.
+        json.dumps(meta, allow_nan=False)
+    except ValueError:
+        raise ValueError("metadata must hold only finite numbers (JSON has no NaN or infinity)") from None
     # Overflow to inf is what the check below reports; numpy's own warning would only repeat it.
     with np.errstate(over="ignore"):
         arrays = {k: np.asarray(getattr(weights, k), dtype=np.float32) for k in ARRAY_KEYS}
@@ -402,12 +410,10 @@ def pretrained_path(delay: int, seed: int = 0) -> Path:
 def available_pretrained() -> list[tuple[int, int]]:
     """(delay, seed) pairs of the checkpoints shipped with the package, sorted."""
     folder = Path(str(resources.files("rnnmem_helpers") / "checkpoints"))
-    pairs = []
-    for f in folder.glob("delay*_seed*.npz"):
-        d, s = f.stem[len("delay") :].split("_seed")
-        if d.isdigit() and s.isdigit():
-            pairs.append((int(d), int(s)))
-    return sorted(pairs)
+    # Only the names pretrained_path writes: ASCII digits without leading zeros, so no stray file ("delay2²",
+    # "delay8_seed0_seed1", "delay08") breaks the listing or lists a network twice.
+    names = (_PRETRAINED_NAME.fullmatch(f.name) for f in folder.glob("delay*_seed*.npz"))
+    return sorted((int(m[1]), int(m[2])) for m in names if m)
 
 
 def constructed_path(delay: int) -> Path:
@@ -419,8 +425,8 @@ def constructed_path(delay: int) -> Path:
 def available_constructed() -> list[int]:
     """Delays of the hand-built networks shipped with the package, sorted."""
     folder = Path(str(resources.files("rnnmem_helpers") / "checkpoints"))
-    stems = (f.stem[len("constructed_delay") :] for f in folder.glob("constructed_delay*.npz"))
-    return sorted(int(d) for d in stems if d.isdigit())
+    names = (_CONSTRUCTED_NAME.fullmatch(f.name) for f in folder.glob("constructed_delay*.npz"))
+    return sorted(int(m[1]) for m in names if m)
 
 
 def load_constructed(delay: int) -> Checkpoint:

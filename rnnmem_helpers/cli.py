@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import os
 import shlex
 import tempfile
@@ -23,7 +22,7 @@ from .construct import DEFAULT_GAIN, W_IN_SEED, design_delay_network, max_constr
 from .metrics import DEFAULT_TEST_STEPS, EVAL_CHUNK_STEPS, check_weights_and_task, evaluate
 from .model import ModelConfig, RNNWeights
 from .task import RATE_SCOPES, TaskConfig
-from .train import MODES, TRAINING_SETTINGS, TrainConfig, train
+from .train import MODES, TRAINING_SETTINGS, TrainConfig, check_streams, train
 
 # Option defaults come from the config dataclasses, the one place each is defined.
 _TASK_DEFAULTS = TaskConfig()
@@ -31,6 +30,9 @@ _MODEL_DEFAULTS = ModelConfig()
 _TRAIN_DEFAULTS = TrainConfig()
 # A 100-unit network runs 1-2 x 10^5 steps a second: 10^8 steps take 10-15 minutes, 10^9 would take hours.
 MAX_EVAL_STEPS = 10**8
+#: Largest ``construct --gain``: tanh saturates far below it (the least workable gain is 3.8 to 5.8 at N = 100),
+#: and a gain near float32's range (3.4e38) overflows the stored weights.
+MAX_GAIN = 1e6
 #: Seed of the fresh test stream that ``construct`` scores a hand-built network on (recorded in its metadata).
 CONSTRUCT_TEST_SEED = 2024
 # Config fields as spelled on the command line, so an error names the flag the user typed.
@@ -268,6 +270,7 @@ def _train(args, parser) -> int:
             target_accuracy=args.target_accuracy,
             **{name: getattr(args, name) for name in TRAINING_SETTINGS},
         )
+        check_streams(task, config)
     except (TypeError, ValueError) as exc:
         _config_error(parser, exc)
     if args.seed < 0:
@@ -359,8 +362,8 @@ def _construct(args, parser) -> int:
             f"(each of the {n_bits} channels needs max(delay, 1) units, and {n_bits} more are input units), "
             f"got {args.delay}"
         )
-    if not 0 < args.gain < math.inf:
-        parser.error(f"argument --gain: must be a finite number > 0, got {args.gain}")
+    if not 0 < args.gain <= MAX_GAIN:
+        parser.error(f"argument --gain: must be a number > 0 and <= {MAX_GAIN:g}, got {args.gain}")
     task = TaskConfig(delay=args.delay, n_bits=n_bits)
     try:
         # Building is a few matrix operations; the work is the evaluation below.

@@ -59,7 +59,7 @@ from .metrics import DEFAULT_TEST_STEPS, EvalResult, evaluate
 from .model import ModelConfig, RNNWeights
 from .provenance import Provenance, collect
 from .task import TaskConfig
-from .train import TRAINER_VERSION, TRAINING_SETTINGS, TrainConfig, TrainResult, train
+from .train import TRAINER_VERSION, TRAINING_SETTINGS, TrainConfig, TrainResult, check_streams, train
 
 #: Version of the result format written by :func:`save_result`.
 SCHEMA_VERSION = 3
@@ -282,7 +282,8 @@ class RunConfig:
                 )
         if self.test_steps < self.delay + 2:
             raise ValueError(f"test_steps must be an integer >= delay + 2 ({self.delay + 2}), got {self.test_steps}")
-        self.train_config  # noqa: B018 -- settings valid one by one can still clash (stream_len < tbptt_len)
+        # Settings valid one by one can still clash (stream_len < tbptt_len, pulses too rare for the evaluation).
+        check_streams(self.task_config, self.train_config)
 
     @property
     def task_config(self) -> TaskConfig:

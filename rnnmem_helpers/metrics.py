@@ -14,6 +14,9 @@ DEFAULT_TEST_STEPS = 100_000
 # Streams up to this length are drawn exactly as ``make_stream`` draws them, so it must be at least
 # DEFAULT_TEST_STEPS; one chunk of a 100-unit network's states is 80 MB of float64.
 EVAL_CHUNK_STEPS = 100_000
+#: Most bytes of simulated states held at once by :func:`evaluate` (states and pre-activations, float64):
+#: a chunk at N <= 335 is simulated whole (the shipped networks), one at N = 4096 in pieces of 8192 steps.
+SIMULATION_BYTES = 2**29
 
 
 @dataclass(frozen=True)
@@ -145,8 +148,12 @@ def evaluate(
             last_pulse = held[-1].copy()
             pending = np.concatenate([owed, held])
             targets, owed = pending[:length], pending[length:].copy()
-            states, outputs = simulate(weights, inputs, s0=state)
-            state = states[-1].copy()
+            outputs = np.empty((length, k))
+            # Simulated in pieces whose states stay under SIMULATION_BYTES whatever N is; the draws are unchanged.
+            piece = max(1, SIMULATION_BYTES // (16 * weights.n_hidden))
+            for lo in range(0, length, piece):
+                states, outputs[lo : lo + piece] = simulate(weights, inputs[lo : lo + piece], s0=state)
+                state = states[-1].copy()
             counts = _chunk_counts(outputs, targets, targets != 0, last_row)
             correct += counts[0]
             valid += counts[1]

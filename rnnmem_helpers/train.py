@@ -77,6 +77,28 @@ class TrainConfig:
             raise ValueError(f"stream_len must be an integer >= tbptt_len ({self.tbptt_len}), got {self.stream_len}")
 
 
+#: Fewest pulses a held-out or confirmation stream must expect: with fewer, a stream can hold no defined target
+#: at all, and training would end in an error after all its updates instead of at the start.
+MIN_EXPECTED_PULSES = 10
+
+
+def check_streams(task: TaskConfig, config: TrainConfig) -> None:
+    """Refuse a task whose pulses are too rare for the evaluation streams of ``config``, before any training.
+
+    Raises
+    ------
+    ValueError
+        Naming ``mean_interval`` and its largest allowed value.
+    """
+    shortest = min(config.eval_steps, config.confirm_steps)
+    largest = shortest * task.pulses_per_step * task.mean_interval / MIN_EXPECTED_PULSES
+    if task.mean_interval > largest:
+        raise ValueError(
+            f"mean_interval must be <= {largest:g} so that the {shortest}-step evaluation streams expect at least "
+            f"{MIN_EXPECTED_PULSES} pulses, got {task.mean_interval:g}"
+        )
+
+
 #: The settings of :class:`TrainConfig` that a run may set besides ``mode``, ``max_steps`` and ``target_accuracy``
 #: (each a flag of ``train`` and a setting of a sweep).
 TRAINING_SETTINGS = (
@@ -187,6 +209,7 @@ def train(
     config = TrainConfig() if config is None else config
     if task.n_bits != model.n_bits:
         raise ValueError(f"task.n_bits ({task.n_bits}) must equal model.n_bits ({model.n_bits})")
+    check_streams(task, config)
     if init is not None and (init.n_hidden, init.n_bits) != (model.n_hidden, model.n_bits):
         raise ValueError(f"init must have n_hidden={model.n_hidden} and n_bits={model.n_bits}")
     # The weights' child is spawned even with ``init``, so the data streams never depend on ``init``.
