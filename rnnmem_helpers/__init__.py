@@ -1,5 +1,6 @@
 """Helpers for the rnnmem executable paper: task, model, training, analysis."""
 
+from ._version import __version__
 from .analysis import (
     PCA,
     SpectrumSummary,
@@ -37,8 +38,6 @@ from .model import ModelConfig, RNNWeights, simulate, step
 from .task import TaskBatch, TaskConfig, make_batch, make_stream, sample_pulses, targets_from_inputs
 from .train import TrainConfig, TrainResult, train
 
-__version__ = "0.1.0"
-
 
 def __getattr__(name):
     # torch takes about a second to import; only training and FlipFlopRNN need it.
@@ -49,6 +48,7 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
+    "__version__",
     "PCA",
     "FixedPointResult",
     "SpectrumSummary",
