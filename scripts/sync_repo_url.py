@@ -2,6 +2,9 @@
 
 python scripts/sync_repo_url.py          # rewrite the cells
 python scripts/sync_repo_url.py --check  # exit 1 if any chapter is out of date
+
+repository.url is validated first (rnnmem_helpers.book.validate_repo_url): an address that is not a
+plain https://host/owner/repo is refused with one line and exit code 2, and no chapter is touched.
 """
 
 from __future__ import annotations
@@ -29,22 +32,32 @@ def install_cell(source: str) -> dict:
 
 
 def synced(nb: dict, source: str) -> dict:
-    """The notebook with an up-to-date install cell first (unchanged if it already has one)."""
+    """The notebook with an up-to-date install cell first (unchanged if it already has one).
+
+    An existing install cell only has its source replaced, so that its id and execution count,
+    and every other cell, stay as they are.
+    """
     cells = nb["cells"]
     if cells and INSTALL_TAG in cells[0].get("metadata", {}).get("tags", []):
         if "".join(cells[0]["source"]) == source:
             return nb
-        cells = cells[1:]
+        first = {**cells[0], "source": source.splitlines(keepends=True)}
+        return {**nb, "cells": [first, *cells[1:]]}
     return {**nb, "cells": [install_cell(source), *cells]}
 
 
-def main() -> int:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report chapters that are out of date")
-    args = parser.parse_args()
-    source = install_cell_source(repo_url_from_config(ROOT / "_config.yml"))
+    parser.add_argument("--config", type=Path, default=ROOT / "_config.yml", help="the book's _config.yml")
+    parser.add_argument("--book", type=Path, default=ROOT / "book", help="the folder of the chapters (*.ipynb)")
+    args = parser.parse_args(argv)
+    try:
+        source = install_cell_source(repo_url_from_config(args.config))
+    except (OSError, TypeError, ValueError) as exc:
+        parser.error(str(exc))
     stale = []
-    for path in sorted((ROOT / "book").glob("*.ipynb")):
+    for path in sorted(args.book.glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))
         new = synced(nb, source)
         if new == nb:

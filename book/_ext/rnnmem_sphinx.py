@@ -26,6 +26,13 @@ script per shipped network (``rnnmem/data/network_delay{Δt}.js``, see
 are scripts, not JSON, because ``fetch()`` is refused from ``file://`` while a
 script tag is not; the page injects the one for a delay when a reader first
 chooses it.
+
+Publishing. ``repository.url`` is validated before anything is built
+(:func:`rnnmem_helpers.book.validate_repo_url`): the theme writes it, unescaped,
+into the links of every page, so anything but a plain ``https://host/owner/repo``
+address stops the build. While it is the placeholder, the launch (Binder, Colab)
+and repository buttons are left out, since they would lead nowhere. The footer
+carries the package's version, the one the citation carries.
 """
 
 from __future__ import annotations
@@ -38,7 +45,8 @@ from pathlib import Path
 import numpy as np
 from sphinx.errors import ExtensionError
 
-from rnnmem_helpers import available_pretrained, load_pretrained
+from rnnmem_helpers import __version__, available_pretrained, load_pretrained
+from rnnmem_helpers.book import is_placeholder, validate_branch, validate_repo_url
 from rnnmem_helpers.explorer_data import export_network, to_json
 
 #: Files copied from ``node_modules`` to ``_static``, as (source, destination) pairs. MathJax's
@@ -68,6 +76,8 @@ EXPLORER_CSS = "rnnmem/explorers.css"
 DATA_DIR = "rnnmem/data"
 #: The explorer data are a function of the shipped checkpoints only: the same build gives the same files.
 DATA_RNG = 0
+#: Theme options that turn ``repository_url`` into a button or link on every page.
+REPOSITORY_BUTTONS = ("use_repository_button", "use_edit_page_button", "use_issues_button", "use_source_button")
 
 
 def script_key(script) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -276,6 +286,43 @@ def _use_local_mathjax(app, config) -> None:
     config.mathjax_path = MATHJAX_PATH
 
 
+def publishing_settings(app, config) -> None:
+    """Validate the repository setting, drop the buttons while it is the placeholder, version the footer.
+
+    Parameters
+    ----------
+    app : sphinx.application.Sphinx
+        The application, unused.
+    config : sphinx.config.Config
+        The configuration; its ``html_theme_options`` (where Jupyter Book puts
+        ``repository.url``, ``repository.branch``, ``launch_buttons`` and
+        ``html.extra_footer``) are edited in place, and ``version`` and ``release``
+        are set to the package's version.
+
+    Raises
+    ------
+    sphinx.errors.ExtensionError
+        If ``repository.url`` or ``repository.branch`` is not safe to write into a page.
+    """
+    options = config.html_theme_options
+    if "repository_url" in options:
+        try:
+            url = validate_repo_url(options["repository_url"])
+            validate_branch(options.get("repository_branch", "main"))
+        except (TypeError, ValueError) as exc:
+            raise ExtensionError(f"_config.yml: {exc}") from None
+        if is_placeholder(url):
+            # Without repository_url the theme builds no launch, source or repository link at all.
+            del options["repository_url"]
+            options["launch_buttons"] = {}
+            options.update(dict.fromkeys(REPOSITORY_BUTTONS, False))
+        else:
+            options["repository_url"] = url
+    config.version = config.release = __version__
+    if options.get("extra_footer"):
+        options["extra_footer"] = f"<p>rnnmem {__version__}.</p>\n{options['extra_footer']}"
+
+
 def _install_assets(app) -> None:
     # Before any page is read or written: a missing install fails the build at once, and the
     # files are in place when Sphinx writes each script tag's checksum.
@@ -287,6 +334,7 @@ def _install_assets(app) -> None:
 
 def setup(app):
     app.connect("config-inited", _use_local_mathjax)
+    app.connect("config-inited", publishing_settings)
     app.connect("builder-inited", _install_assets)
     # Early: a later handler of this event may return a template name, which ends the chain.
     app.connect("html-page-context", dedupe_scripts, priority=100)
