@@ -52,6 +52,7 @@ from .experiment import (
     register_kind,
     save_kind,
     score_run,
+    spectrum_settings,
     train_run,
     trained_from_file,
     utc_now,
@@ -144,7 +145,9 @@ CURRICULUM_FIELDS = tuple(f.name for f in dataclasses.fields(CurriculumConfig))
 @validate_params({"config": InstanceOf(CurriculumConfig)})
 def curriculum_key(config: CurriculumConfig) -> str:
     """Key of a curriculum: :func:`~rnnmem_helpers.experiment.kind_key` of its config and the run of every rung."""
-    return kind_key(KIND, CURRICULUM_SCHEMA_VERSION, config, [config.run_config(d) for d in config.delays])
+    runs = [config.run_config(d) for d in config.delays]
+    # Each rung records counts of spectrum_summary, though its run is unanalysed: its settings are hashed too.
+    return kind_key(KIND, CURRICULUM_SCHEMA_VERSION, config, runs, extra={"rung_spectrum": spectrum_settings()})
 
 
 @validate_params({"config": InstanceOf(CurriculumConfig)})
@@ -309,8 +312,12 @@ def compute_curriculum(
                 progress=False,
             )
             test = evaluate(res.weights, run.task_config, rng=np.random.default_rng([config.seed, r, _TEST_STREAM]))
-        # Rung 0 is the sweep run's network; later rungs depend on the whole ladder below them.
-        name, data = weights_file(run, res, name=None if r == 0 else f"{key}-rung{r:02d}")
+        # Rung 0 is the sweep run's network (its stored file kept byte for byte when reused, since a run result
+        # records its hash); later rungs depend on the whole ladder below them.
+        if r == 0 and trained is not None:
+            name, data = weights_file_name(run), trained
+        else:
+            name, data = weights_file(run, res, name=None if r == 0 else f"{key}-rung{r:02d}")
         files[name] = data
         spec = spectrum_summary(res.weights.W)
         rungs.append(

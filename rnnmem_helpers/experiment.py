@@ -324,17 +324,27 @@ def paper_run_config(settings, *, delay: int, analyse: bool) -> RunConfig:
     )
 
 
+def _keyword_defaults(fn) -> dict:
+    """The JSON-ready defaults of ``fn``'s keyword-only parameters: the settings a call leaves to it."""
+    return {
+        name: p.default
+        for name, p in inspect.signature(fn).parameters.items()
+        if p.kind is p.KEYWORD_ONLY and (p.default is None or isinstance(p.default, (bool, int, float, str)))
+    }
+
+
+def spectrum_settings() -> dict:
+    """Every default of :func:`~rnnmem_helpers.analysis.spectrum_summary` that can change a spectrum record."""
+    return _keyword_defaults(spectrum_summary)
+
+
 def analysis_settings() -> dict:
     """Every setting of :func:`analyse` that can change its result, defaults resolved (hashed into keys)."""
-    search = inspect.signature(find_fixed_points).parameters
     return {
         "min_angle": MIN_ANGLE,
         "margin": DEFAULT_MARGIN,
-        "fixed_points": {
-            name: p.default
-            for name, p in search.items()
-            if p.kind is p.KEYWORD_ONLY and isinstance(p.default, (bool, int, float, str))
-        },
+        "spectrum": spectrum_settings(),
+        "fixed_points": _keyword_defaults(find_fixed_points),
     }
 
 
@@ -800,7 +810,7 @@ def build_record(cls, fields, where: str, names=None):
         raise ResultError(prefix + text, prefix + field if field else where) from None
 
 
-def kind_key(kind: str, schema_version: int, config, runs) -> str:
+def kind_key(kind: str, schema_version: int, config, runs, extra: dict | None = None) -> str:
     """Key of an experiment of another kind than a run: :func:`hash_key` of its kind, schema, config and runs.
 
     ``runs`` are the :class:`RunConfig` of the networks it trains (one per
@@ -808,7 +818,8 @@ def kind_key(kind: str, schema_version: int, config, runs) -> str:
     every default the kind leaves to :class:`TrainConfig`, the test stream,
     the analysis and :data:`TRAINER_VERSION` are in the key. The hashed
     object has the key ``kind``, which a run's never has, so no such key
-    equals a run key.
+    equals a run key. ``extra`` holds any other setting the kind's result
+    depends on.
     """
     return hash_key(
         {
@@ -816,6 +827,7 @@ def kind_key(kind: str, schema_version: int, config, runs) -> str:
             "schema_version": schema_version,
             "config": dataclasses.asdict(config),
             "runs": [resolved_config(run) for run in runs],
+            "extra": extra or {},
         }
     )
 

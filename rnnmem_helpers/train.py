@@ -77,9 +77,10 @@ class TrainConfig:
             raise ValueError(f"stream_len must be an integer >= tbptt_len ({self.tbptt_len}), got {self.stream_len}")
 
 
-#: Fewest pulses a held-out or confirmation stream must expect: with fewer, a stream can hold no defined target
-#: at all, and training would end in an error after all its updates instead of at the start.
-MIN_EXPECTED_PULSES = 10
+#: Fewest pulses a held-out or confirmation stream must expect. It refuses settings under which the streams
+#: are almost surely empty (λ = 10^6 against 20 000 steps), which would end training in an error after all its
+#: updates; the held-out stream itself is also checked before the first update (see ``_train``).
+MIN_EXPECTED_PULSES = 2
 
 
 def check_streams(task: TaskConfig, config: TrainConfig) -> None:
@@ -226,6 +227,9 @@ def _train(task, config, weights0, data_ss, eval_ss, confirm_ss, progress):
     from .torch_model import FlipFlopRNN
 
     start = time.perf_counter()
+    if config.eval_every <= config.max_steps:
+        # The held-out stream is fixed: one with no defined target fails here, before the first update.
+        evaluate(weights0, task, n_time=config.eval_steps, rng=np.random.default_rng(eval_ss))
     net = FlipFlopRNN(weights0)
     opt = torch.optim.Adam([net.W, net.W_out], lr=config.lr)
     data_rng = np.random.default_rng(data_ss)

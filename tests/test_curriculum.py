@@ -205,12 +205,6 @@ def test_a_stored_rung_0_is_reused_instead_of_trained_again(climbed, monkeypatch
         compute_curriculum(dataclasses.replace(CLIMB, seed=1), trained=rung0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="package bug: compute_curriculum(trained=...) rewrites rung 0's weights file (new provenance in its "
-    "metadata, so a new SHA-256) instead of returning the stored bytes, so storing it invalidates the run result "
-    "that shares the file",
-)
 def test_a_reused_rung_0_keeps_the_stored_file_byte_for_byte(climbed):
     result, _, files = climbed
     name = result.rungs[0].weights.file

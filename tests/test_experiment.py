@@ -14,6 +14,7 @@ from rnnmem_helpers import (
     ModelConfig,
     TaskConfig,
     TrainConfig,
+    curriculum,
     evaluate,
     experiment,
     find_fixed_points,
@@ -47,6 +48,7 @@ from rnnmem_helpers.experiment import (
     run_experiment,
     run_key,
     save_result,
+    spectrum_settings,
     training_key,
     weights_file_name,
 )
@@ -179,11 +181,6 @@ def test_the_analysis_settings_are_in_the_key_of_an_analysed_run(monkeypatch):
     assert (run_key(bare), training_key(analysed)) == before[1:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="package gap: spectrum_summary's edge_factor (and its bulk_radius rule) change n_real_outliers and "
-    "rotation_angles of an analysis, but analysis_settings() does not hash them",
-)
 def test_every_default_of_the_spectrum_summary_is_in_the_key():
     params = inspect.signature(spectrum_summary).parameters
     hashed = json.dumps(analysis_settings())
@@ -205,16 +202,11 @@ def test_the_keys_of_other_kinds_follow_the_training_defaults_they_inherit(monke
     assert causal_key(causal) != before[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="package gap: a curriculum's rungs record n_rotations/n_real_outliers of spectrum_summary (min_angle), "
-    "but its runs are unanalysed, so curriculum_key hashes no analysis setting",
-)
 def test_the_key_of_a_curriculum_follows_the_spectrum_settings_of_its_rungs(monkeypatch):
     ladder = CurriculumConfig(max_delay=12)
     before = curriculum_key(ladder)
-    settings = analysis_settings()
-    monkeypatch.setattr(experiment, "analysis_settings", lambda: {**settings, "min_angle": 0.2})
+    settings = spectrum_settings()
+    monkeypatch.setattr(curriculum, "spectrum_settings", lambda: {**settings, "min_angle": 0.2})
     assert curriculum_key(ladder) != before
 
 
