@@ -342,3 +342,66 @@ def test_build_with_a_real_address_points_every_button_there(tmp_path):
 def test_build_refuses_a_hostile_address(tmp_path, url):
     with pytest.raises(ExtensionError, match="repository.url must be"):
         _build_with_url(tmp_path, url)
+
+
+# --- workflows ---------------------------------------------------------------------------------------
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def _check_workflows():
+    spec = importlib.util.spec_from_file_location("check_workflows", ROOT / "scripts" / "check_workflows.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+check_workflows = _check_workflows()
+
+
+def _workflows():
+    return {p.name: yaml.safe_load(p.read_text()) for p in sorted(WORKFLOWS.glob("*.yml"))}
+
+
+def test_the_workflows_follow_githubs_schema():
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    files = sorted(str(p) for p in WORKFLOWS.glob("*.yml"))
+    res = subprocess.run([str(checker), "--builtin-schema", "vendor.github-workflows", *files],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_the_workflows_cover_every_duty():
+    assert check_workflows.problems(_workflows()) == []
+
+
+@pytest.mark.parametrize(
+    ("spoil", "complaint"),
+    [
+        (lambda w: w["ci.yml"]["jobs"]["ci"]["steps"].pop(), "bash .ci/run"),
+        (lambda w: w["site.yml"]["jobs"].pop("deploy"), "deploy-pages"),
+        (lambda w: w["site.yml"]["jobs"]["deploy"].pop("permissions"), "id-token: write"),
+        (lambda w: w["site.yml"][True].pop("pull_request"), "upload-artifact on pull requests"),
+        (lambda w: w["binder-weekly.yml"][True]["schedule"][0].update(cron="17 4 * * *"), "weekly"),
+        (lambda w: w["binder-weekly.yml"]["jobs"]["chapters"]["steps"].pop(), "every chapter"),
+        (lambda w: w["ci.yml"]["jobs"]["ci"]["steps"][0].update(uses="actions/checkout"), "not pinned"),
+        (lambda w: w["ci.yml"]["jobs"]["ci"].pop("timeout-minutes"), "timeout-minutes"),
+        (lambda w: w["ci.yml"].pop("permissions"), "permissions"),
+    ],
+)
+def test_a_missing_duty_is_named(spoil, complaint):
+    workflows = _workflows()
+    spoil(workflows)
+    assert any(complaint in line for line in check_workflows.problems(workflows))
+
+
+def test_check_workflows_cli_refuses_what_is_not_a_workflow(tmp_path):
+    script = [sys.executable, str(ROOT / "scripts" / "check_workflows.py"), "--dir", str(tmp_path)]
+    res = subprocess.run(script, capture_output=True, text=True)
+    assert res.returncode == 2 and "no workflow" in res.stderr and "Traceback" not in res.stderr
+    (tmp_path / "a.yml").write_text("on: [push\n")
+    res = subprocess.run(script, capture_output=True, text=True)
+    assert res.returncode == 2 and "not valid YAML" in res.stderr and "Traceback" not in res.stderr
+    (tmp_path / "a.yml").write_text("name: only\n")
+    res = subprocess.run(script, capture_output=True, text=True)
+    assert res.returncode == 1 and "bash .ci/run" in res.stdout
