@@ -405,3 +405,26 @@ def test_check_workflows_cli_refuses_what_is_not_a_workflow(tmp_path):
     (tmp_path / "a.yml").write_text("name: only\n")
     res = subprocess.run(script, capture_output=True, text=True)
     assert res.returncode == 1 and "bash .ci/run" in res.stdout
+
+
+# --- replication metadata ----------------------------------------------------------------------------
+
+
+def test_rescience_metadata_names_the_original_paper_as_the_citation_does():
+    meta = yaml.safe_load((ROOT / "metadata.yaml").read_text())
+    replication = {k: v for item in meta["replication"] for k, v in item.items()}
+    paper = _cff()["references"][0]
+    assert meta["type"] == "Replication" and meta["language"] == "Python"
+    assert meta["title"] == f"[Re] {paper['title']}"
+    assert replication["url"] == paper["url"]
+    assert f"@inproceedings{{{replication['bib']}," in (ROOT / meta["bibliography"]).read_text()
+    assert paper["title"] in replication["cite"] and str(paper["year"]) in replication["cite"]
+    # No placeholder address: the code URL stays empty until repository.url is real.
+    code = {k: v for item in meta["code"] for k, v in item.items()}
+    assert code["url"] is None or not is_placeholder(code["url"])
+
+
+def test_the_jupyter_book_decision_is_written_down():
+    text = (ROOT / "docs" / "jupyter-book-2.md").read_text()
+    for topic in ("file://", "book/_ext/rnnmem_sphinx.py", "glue", "What a move would take", "What to watch"):
+        assert topic in text, topic
