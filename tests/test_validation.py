@@ -119,6 +119,17 @@ from rnnmem_helpers.stats import (
 )
 from rnnmem_helpers.sweep_report import causal_table, completeness, curriculum_table, run_table
 from rnnmem_helpers.widgets import network_explorer, task_explorer
+from rnnmem_helpers.writing import (
+    attractor_census,
+    clock_tests,
+    clock_verdict,
+    delay_projection,
+    find_attractors,
+    jacobian_rotation_edit,
+    stream_latency,
+    switch_latency,
+    write_test,
+)
 
 # Import every module so that REGISTRY holds every decorated target, whatever ran before.
 for _module in pkgutil.iter_modules(rnnmem_helpers.__path__):
@@ -131,6 +142,7 @@ TINY_TRAIN = TrainConfig(max_steps=1, eval_every=1, eval_steps=100, confirm_step
 RUN5 = run_test(W5, TaskConfig(), 200, rng=0)
 W3 = RNNWeights(W=2 * np.eye(3), W_in=np.eye(3), W_out=np.eye(3))
 FPS3 = find_fixed_points(W3, rng=0)  # each unit bistable: the 27 points of a cube, 8 of them attractors
+CUBE3 = FPS3.xstar[FPS3.n_unstable == 0]  # the 8 corners of W3
 SPEC = SpectrumRecord(((0.5, 0.0),), 0, 0, 0, (), ())
 FPREC = FixedPointRecord({0: 1}, {0: 1}, 1, 0, 0, (0.5,), (0.9,))
 PROV = collect(started="2026-01-01T00:00:00+00:00", wall_seconds=1.0)
@@ -262,6 +274,53 @@ BASELINES = {
     compute_causal: ((CausalConfig(),), {}),
     causal_to_dict: ((CAUSAL,), {}),
     save_causal: (("never-written.json", CAUSAL), {}),
+    find_attractors: ((W3,), {"rng": 0}),
+    attractor_census: (
+        (W3, CUBE3),
+        {
+            "rng": 0,
+            "max_distance": 1.0,
+            "noise_levels": (0.1, 0.2),
+            "n_trials": 2,
+            "n_steps": 5,
+            "seed_noise": 0.01,
+            "n_jitter": 1,
+        },
+    ),
+    switch_latency: ((np.zeros((4, 3)), np.zeros((4, 3))), {"hold": 2}),
+    delay_projection: ((W3, np.zeros((4, 3)), np.eye(3)), {"window": 2, "start": 0, "s0": np.zeros(3)}),
+    stream_latency: ((W3, 0), {"n_time": 50, "rng": 0, "hold": 2, "projector": np.eye(3), "projection_start": 0}),
+    write_test: (
+        (W3, 0),
+        {
+            "n_per_corner": 1,
+            "rng": 0,
+            "attractors": CUBE3,
+            "settle": 2,
+            "start_noise": 0.0,
+            "projector": np.eye(3),
+            "projection_start": 0,
+        },
+    ),
+    jacobian_rotation_edit: (
+        (W3, CUBE3),
+        {"period": 8.0, "period_tol": 0.25, "min_modulus": 0.5, "modulus_factor": 0.0, "new_period": 4.0},
+    ),
+    clock_verdict: (
+        (),
+        {
+            "n_reference": 8,
+            "n_surviving": 8,
+            "write_success": 1.0,
+            "median_latency": 8.0,
+            "n_timed": 100,
+            "reference_latency": 8.0,
+            "write_threshold": 0.9,
+            "min_timed": 10,
+            "latency_tol": 0.5,
+        },
+    ),
+    clock_tests: ((W3, 0), {"rng": 0, "n_time": 50, "n_per_corner": 1, "period": 8.0, "retune": (1.5,), "hold": 2}),
 }
 
 
