@@ -238,6 +238,8 @@ def _copy_book(tmp_path, url) -> Path:
     (root / "book").mkdir(parents=True)
     for path in (ROOT / "book").glob("*.ipynb"):
         shutil.copy(path, root / "book" / path.name)
+    for name in ("CITATION.cff", "metadata.yaml"):
+        shutil.copy(ROOT / name, root / name)
     config = (ROOT / "_config.yml").read_text()
     assert f"  url: {PLACEHOLDER_REPO_URL}\n" in config
     (root / "_config.yml").write_text(config.replace(f"  url: {PLACEHOLDER_REPO_URL}\n", f"  url: {json.dumps(url)}\n"))
@@ -247,7 +249,8 @@ def _copy_book(tmp_path, url) -> Path:
 def _sync(root, *args):
     return subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "sync_repo_url.py"), "--config", str(root / "_config.yml"),
-         "--book", str(root / "book"), *args],
+         "--book", str(root / "book"), "--citation", str(root / "CITATION.cff"), "--metadata",
+         str(root / "metadata.yaml"), *args],
         capture_output=True, text=True,
     )
 
@@ -256,11 +259,12 @@ def _sync(root, *args):
                          ids=repr)
 def test_sync_refuses_a_hostile_address_and_touches_no_chapter(tmp_path, url):
     root = _copy_book(tmp_path, url)
-    before = {p.name: p.read_bytes() for p in (root / "book").glob("*.ipynb")}
+    files = [*(root / "book").glob("*.ipynb"), root / "CITATION.cff", root / "metadata.yaml"]
+    before = {p: p.read_bytes() for p in files}
     res = _sync(root)
     assert res.returncode == 2
     assert "Traceback" not in res.stderr and "repository.url must be an https://host/owner/repo" in res.stderr
-    assert {p.name: p.read_bytes() for p in (root / "book").glob("*.ipynb")} == before
+    assert {p: p.read_bytes() for p in files} == before
 
 
 def test_sync_with_a_real_address_points_every_chapter_there(tmp_path):
@@ -274,6 +278,22 @@ def test_sync_with_a_real_address_points_every_chapter_there(tmp_path):
         # Only the install cell's source changes: its id and execution count, and every other cell, stay.
         assert {**new["cells"][0], "source": None} == {**old["cells"][0], "source": None}
         assert new["cells"][1:] == old["cells"][1:] and new["metadata"] == old["metadata"]
+    # The citation and the ReScience metadata name the repository too, and the BibTeX entry links it.
+    assert load_citation(root / "CITATION.cff")["repository-code"] == REAL_URL
+    assert f"url     = {{{REAL_URL}}}" in bibtex(root / "CITATION.cff")
+    code = yaml.safe_load((root / "metadata.yaml").read_text())["code"]
+    assert code[0] == {"url": REAL_URL}
+
+
+def test_sync_back_to_the_placeholder_restores_every_file(tmp_path):
+    root = _copy_book(tmp_path, REAL_URL)
+    assert _sync(root).returncode == 0
+    config = root / "_config.yml"
+    config.write_text(config.read_text().replace(json.dumps(REAL_URL), PLACEHOLDER_REPO_URL))
+    assert _sync(root).returncode == 0
+    for path in [*(root / "book").glob("*.ipynb"), root / "CITATION.cff", root / "metadata.yaml"]:
+        original = ROOT / path.relative_to(root)
+        assert path.read_bytes() == original.read_bytes(), path.name
 
 
 def test_the_shipped_chapters_hold_no_placeholder():
