@@ -309,6 +309,12 @@ def contents_anchors(chapters: list[dict]) -> list[str]:
     return anchors
 
 
+def user_error(message: str) -> int:
+    """Report a user error as one line on stderr, as the package's command line does; returns the exit code, 2."""
+    print(f"{Path(__file__).name}: error: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html", help="the built book (HTML)")
@@ -316,9 +322,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     html_dir = args.html.resolve()
     if not (html_dir / "book" / "intro.html").is_file():
-        parser.error(f"{args.html}: no built book there; run `jupyter-book build .` first")
+        return user_error(f"{args.html}: no built book there; run `jupyter-book build .` first")
     if not CHROMIUM.is_file():
-        parser.error(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
+        return user_error(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -114,21 +114,27 @@ def problems(workflows: dict[str, dict]) -> list[str]:
     return found
 
 
+def user_error(message: str) -> int:
+    """Report a user error as one line on stderr, as the package's command line does; returns the exit code, 2."""
+    print(f"{Path(__file__).name}: error: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=ROOT / ".github" / "workflows", help="the workflows' folder")
     args = parser.parse_args(argv)
     files = sorted([*args.dir.glob("*.yml"), *args.dir.glob("*.yaml")])
     if not files:
-        parser.error(f"{args.dir}: no workflow (*.yml, *.yaml) found")
+        return user_error(f"{args.dir}: no workflow (*.yml, *.yaml) found")
     workflows = {}
     for path in files:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
-            parser.error(f"{path}: not valid YAML ({str(exc).splitlines()[0]})")
+            return user_error(f"{path}: not valid YAML ({str(exc).splitlines()[0]})")
         if not isinstance(data, dict):
-            parser.error(f"{path}: a workflow must be a YAML mapping")
+            return user_error(f"{path}: a workflow must be a YAML mapping")
         workflows[path.name] = data
     found = problems(workflows)
     for line in found:

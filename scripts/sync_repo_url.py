@@ -74,6 +74,12 @@ def synced_metadata(text: str, url: str | None) -> str:
     return "".join(lines)
 
 
+def user_error(message: str) -> int:
+    """Report a user error as one line on stderr, as the package's command line does; returns the exit code, 2."""
+    print(f"{Path(__file__).name}: error: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report chapters that are out of date")
@@ -92,7 +98,7 @@ def main(argv=None) -> int:
             args.metadata: synced_metadata(args.metadata.read_text(encoding="utf-8"), public),
         }
     except (OSError, TypeError, ValueError) as exc:
-        parser.error(str(exc))
+        return user_error(str(exc))
     stale = {}
     for path in sorted(args.book.glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))
