@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import Boolean, InstanceOf, Integer, Optional, Real, SequenceOf, validate_fields, validate_params
+from ._validate import Boolean, InstanceOf, Integer, OneOf, Optional, Real, SequenceOf, validate_fields, validate_params
 from .ablation import ABLATION_KINDS, ablate, timing_measures
 from .analysis import MAX_TEST_STATE_ENTRIES, MAX_TEST_STEPS, run_test, spectrum_summary
 from .experiment import (
@@ -82,17 +82,23 @@ from .model import ModelConfig, RNNWeights
 from .provenance import Provenance, collect
 from .task import TaskConfig
 from .train import TrainConfig
+from .writing import VERDICTS as CLOCK_VERDICTS
+from .writing import clock_tests
 
 #: Name of this kind in a sweep config's ``"kind"``.
 KIND = "causal"
-#: Version of the causal result format (2: provenance and the network's weights; key of the resolved run).
-CAUSAL_SCHEMA_VERSION = 2
+#: Version of the causal result format (3: provenance, the network's weights, the key of the resolved run, and
+#: the storage, writing and timing of each edit, ``measures.clock``).
+CAUSAL_SCHEMA_VERSION = 3
 #: The first format, without weights or provenance; read, never written, until the evidence is recomputed.
 LEGACY_CAUSAL_SCHEMA_VERSION = 1
+#: Longest stream of the clock tests' latencies: 20 000 steps time about 200 flips per variant, and the eight
+#: variants cost 5-10 s per network on one core (100 000 steps would cost five times that).
+CLOCK_STEPS = 20_000
 #: Quantiles of the switch latencies that are stored, in percent.
 LATENCY_PERCENTILES = (10, 25, 50, 75, 90)
 # The second word of the seed of each derived stream (see the module docstring).
-_TIMING, _BULK, _TEST_RUN, _NULL_READOUT, _NULL_ATTRACTORS = 1, 2, 3, 4, 5
+_TIMING, _BULK, _TEST_RUN, _NULL_READOUT, _NULL_ATTRACTORS, _CLOCK = 1, 2, 3, 4, 5, 6
 
 
 @dataclass(frozen=True)
@@ -276,6 +282,117 @@ _TIMINGS = ("intact", *ABLATION_KINDS)
 @dataclass(frozen=True)
 @validate_fields(
     {
+        "variant": InstanceOf(str),
+        "rank": Integer(0),
+        "n_reference": Integer(0),
+        "n_surviving": Integer(0),
+        "noise_tolerance": Optional(Real(0.0)),
+        "n_writes": Integer(0),
+        "write_success": Optional(_PROBABILITY),
+        "stayed": Integer(0),
+        "other": Integer(0),
+        "write_latency": Optional(Real(0.0)),
+        "latency_median": Optional(Real(0.0)),
+        "latency_q25": Optional(Real(0.0)),
+        "latency_q75": Optional(Real(0.0)),
+        "n_timed": Integer(0),
+        "n_censored": Integer(0),
+        "n_excluded": Integer(0),
+        "verdict": OneOf(CLOCK_VERDICTS),
+    }
+)
+class ClockRecord:
+    """Storage, writing and timing of one variant of the network (:func:`rnnmem_helpers.writing.clock_tests`).
+
+    Claim 14 redone: the rotations' role is measured apart for storage (the
+    intact network's attractors that survive, seeded from them), writing (an
+    isolated pulse from each corner lands on the right corner) and timing
+    (latency only of flips whose output held the old sign).
+
+    Attributes
+    ----------
+    variant : str
+        ``intact``, ``W rotations``, ``bulk control``, ``Jacobian rotations``,
+        ``Jacobian clock x{f}`` (the attractor Jacobians' pair near period Δt
+        retuned by the factor f), ``delay projection``, ``late delay projection``.
+    rank : int
+        Rank of the change to W (of the projector for the projections).
+    n_reference, n_surviving : int
+        The intact network's attractors, and those the variant keeps.
+    noise_tolerance : float or None
+        Largest state noise from which every kept attractor recovers.
+    n_writes, stayed, other : int
+        Isolated writes tried, those that left the state at the old corner,
+        and those that ended at another wrong corner.
+    write_success : float or None
+        Fraction of the writes that landed on the right corner (None without writes).
+    write_latency : float or None
+        Median steps of the successful writes to switch the output.
+    latency_median, latency_q25, latency_q75 : float or None
+        Switch latency on a stream, over the timed flips only.
+    n_timed, n_censored, n_excluded : int
+        Flips timed, flips with no switch before the channel's next pulse,
+        and flips whose output already showed the new sign (not counted as 0).
+    verdict : str
+        :func:`rnnmem_helpers.writing.clock_verdict` against the intact network.
+    """
+
+    variant: str
+    rank: int
+    n_reference: int
+    n_surviving: int
+    noise_tolerance: float | None
+    n_writes: int
+    write_success: float | None
+    stayed: int
+    other: int
+    write_latency: float | None
+    latency_median: float | None
+    latency_q25: float | None
+    latency_q75: float | None
+    n_timed: int
+    n_censored: int
+    n_excluded: int
+    verdict: str
+
+
+def _clock_records(weights: RNNWeights, delay: int, n_time: int, seed: int) -> tuple:
+    """:class:`ClockRecord` of every variant :func:`~rnnmem_helpers.writing.clock_tests` could build."""
+    try:
+        tests = clock_tests(weights, delay, rng=np.random.default_rng([seed, _CLOCK]), n_time=n_time)
+    except ValueError:
+        # A network with no attractor away from the origin (one that did not learn) has no corners to keep,
+        # write to or time: nothing to record.
+        return ()
+    records = []
+    for row in tests.table():
+        records.append(
+            ClockRecord(
+                variant=row["variant"],
+                rank=row["rank"],
+                n_reference=tests[row["variant"]].census.n_reference,
+                n_surviving=tests[row["variant"]].census.n_surviving,
+                noise_tolerance=_none_if_nan(row["noise_tolerance"]),
+                n_writes=row["n_writes"],
+                write_success=_none_if_nan(row["write_success"]) if row["n_writes"] else None,
+                stayed=row["stayed"],
+                other=row["other"],
+                write_latency=_none_if_nan(row["write_latency"]),
+                latency_median=_none_if_nan(row["median"]),
+                latency_q25=_none_if_nan(row["q25"]),
+                latency_q75=_none_if_nan(row["q75"]),
+                n_timed=row["n_timed"],
+                n_censored=row["n_censored"],
+                n_excluded=row["n_excluded"],
+                verdict=row["verdict"],
+            )
+        )
+    return tuple(records)
+
+
+@dataclass(frozen=True)
+@validate_fields(
+    {
         "n_rotations": Integer(0),
         "n_real_outliers": Integer(0),
         "n_attractors": Integer(0),
@@ -287,6 +404,7 @@ _TIMINGS = ("intact", *ABLATION_KINDS)
         "visibility": Optional(InstanceOf(SwitchRecord)),
         "readout_angles": Optional(InstanceOf(PlaneRecord)),
         "attractor_angles": Optional(InstanceOf(PlaneRecord)),
+        "clock": SequenceOf(InstanceOf(ClockRecord), "ClockRecord records"),
     }
 )
 class CausalMeasures:
@@ -309,6 +427,10 @@ class CausalMeasures:
     readout_angles, attractor_angles : PlaneRecord or None
         None without rotation planes (or, for the attractors, with fewer than
         two attractors, whose differences span nothing).
+    clock : tuple of ClockRecord
+        Storage, writing and timing of the intact network and of each edit
+        (claim 14 redone); empty in a legacy result, which did not measure
+        them, and for a network with no attractor away from the origin.
     """
 
     n_rotations: int
@@ -322,6 +444,7 @@ class CausalMeasures:
     visibility: SwitchRecord | None
     readout_angles: PlaneRecord | None
     attractor_angles: PlaneRecord | None
+    clock: tuple = ()
 
 
 def _timing_record(weights: RNNWeights, task: TaskConfig, n_removed: int, n_time: int, seed: int) -> TimingRecord:
@@ -434,13 +557,14 @@ def causal_measures(
         visibility=_switch_record(pulse_visibility(run, weights)) if task.delay > 0 else None,
         readout_angles=_plane_record(weights.W, weights.W_out.T, n_null, np.random.default_rng([seed, _NULL_READOUT])),
         attractor_angles=attractor_angles,
+        clock=_clock_records(weights, task.delay, min(n_time, CLOCK_STEPS), seed),
     )
 
 
 @dataclass(frozen=True)
 @validate_fields(
     {
-        "schema_version": Integer(LEGACY_CAUSAL_SCHEMA_VERSION, CAUSAL_SCHEMA_VERSION),
+        "schema_version": OneOf((LEGACY_CAUSAL_SCHEMA_VERSION, CAUSAL_SCHEMA_VERSION)),
         "config": InstanceOf(CausalConfig),
         "network_key": InstanceOf(str),
         "converged": Boolean(),
@@ -565,7 +689,7 @@ def causal_to_dict(result: CausalResult) -> dict:
     """The JSON-ready form of a causal result: ``key``, ``kind`` and the fields of :class:`CausalResult`."""
     if result.schema_version == LEGACY_CAUSAL_SCHEMA_VERSION:
         obj = kind_to_dict(result, KIND, legacy_causal_key(result.config))
-        del obj["weights"], obj["provenance"]
+        del obj["weights"], obj["provenance"], obj["measures"]["clock"]
         return obj
     return kind_to_dict(result, KIND, causal_key(result.config))
 
@@ -586,12 +710,19 @@ def causal_from_dict(obj) -> CausalResult:
     measures = obj["measures"]
     if not isinstance(measures, dict):
         raise ResultError(f"measures must be an object, got {json_type(measures)}", "measures")
-    check_record_keys(measures, [f.name for f in dataclasses.fields(CausalMeasures)], "measures")
+    names = [f.name for f in dataclasses.fields(CausalMeasures) if not (legacy and f.name == "clock")]
+    check_record_keys(measures, names, "measures")
     records = {
         name: None if measures[name] is None else build_record(cls, measures[name], f"measures.{name}")
         for name, cls in _MEASURE_RECORDS.items()
     }
-    built = build_record(CausalMeasures, {**measures, **records}, "measures")
+    if not legacy:
+        if not isinstance(measures["clock"], list):
+            raise ResultError(f"measures.clock must be an array, got {json_type(measures['clock'])}", "measures.clock")
+        records["clock"] = [
+            build_record(ClockRecord, row, f"measures.clock.{i}") for i, row in enumerate(measures["clock"])
+        ]
+    built = build_record(CausalMeasures, {**measures, **records}, "measures", names)
     nested = {"config": config, "history": history, "measures": built}
     if not legacy:
         nested["weights"] = build_record(WeightsRecord, obj["weights"], "weights")

@@ -238,3 +238,28 @@ def test_keys_follow_the_resolved_run_and_the_legacy_key_the_config_only(monkeyp
     monkeypatch.setattr(experiment, "TRAINER_VERSION", experiment.TRAINER_VERSION + 1)
     assert causal_key(TINY) != key and legacy_causal_key(TINY) == legacy
     assert run_key(TINY.run_config) != legacy_key(TINY.run_config)
+
+
+def test_claim_14_is_measured_apart_for_storage_writing_and_timing():
+    from rnnmem_helpers.causal import ClockRecord, _clock_records
+    from rnnmem_helpers.checkpoints import load_pretrained
+
+    records = _clock_records(load_pretrained(8).weights, 8, 4000, 0)
+    by_name = {r.variant: r for r in records}
+    assert all(isinstance(r, ClockRecord) for r in records)
+    intact, rotations = by_name["intact"], by_name["W rotations"]
+    # The intact network keeps its 8 corners and writes every isolated pulse; its flips switch at Δt.
+    assert intact.n_surviving == intact.n_reference == 8 and intact.write_success == 1.0
+    assert intact.latency_median == 8.0
+    # Without W's rotations the corners survive but writes fail; failed writes are excluded, not timed at 0.
+    assert rotations.n_surviving == 8 and rotations.write_success < 0.9
+    assert rotations.n_excluded > intact.n_excluded and rotations.latency_median > 0
+    assert rotations.verdict == "writing impaired"
+
+
+def test_a_network_without_corners_records_no_clock():
+    from rnnmem_helpers.causal import _clock_records
+    from rnnmem_helpers.model import RNNWeights
+
+    still = RNNWeights(np.zeros((6, 6), np.float32), np.ones((6, 3), np.float32), np.ones((3, 6), np.float32))
+    assert _clock_records(still, 2, 2000, 0) == ()
