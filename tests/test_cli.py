@@ -1,8 +1,10 @@
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +17,7 @@ from rnnmem_helpers.init import init_weights
 from rnnmem_helpers.metrics import evaluate, score
 from rnnmem_helpers.model import ModelConfig, simulate
 from rnnmem_helpers.task import TaskConfig, make_stream, sample_pulses, targets_from_inputs
+from rnnmem_helpers.train import TRAINING_SETTINGS, TrainConfig
 
 
 def test_help_lists_flags(capsys):
@@ -22,8 +25,12 @@ def test_help_lists_flags(capsys):
         main(["train", "--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for flag in ("--delay", "--seed", "--out", "--mode", "--mean-interval", "--target-accuracy"):
+    for flag in ("--delay", "--seed", "--out", "--mode", "--mean-interval", "--target-accuracy", *TRAINING_FLAGS):
         assert flag in out
+
+
+# The flags of the training settings of issue 18, one per TrainConfig setting a run may give.
+TRAINING_FLAGS = tuple("--" + name.replace("_", "-") for name in TRAINING_SETTINGS)
 
 
 @pytest.mark.parametrize(
@@ -52,11 +59,21 @@ def test_train_and_evaluate_end_to_end(tmp_path):
     out = tmp_path / "net.npz"
     cmd = [sys.executable, "-m", "rnnmem_helpers", "train", "--delay", "1", "--n-hidden", "16"]
     cmd += ["--max-steps", "30", "--out", str(out), "--no-progress"]
+    cmd += ["--lr", "0.002", "--batch-size", "8", "--clip-norm", "0.5", "--eval-every", "10"]
+    cmd += ["--eval-steps", "2000", "--confirm-steps", "2000"]
     res = subprocess.run(cmd, capture_output=True, text=True, check=True)
     assert "accuracy on a fresh" in res.stdout
     meta = load_checkpoint(out).metadata
     assert meta["command"].startswith("python -m rnnmem_helpers train --delay 1 --seed 0")
     assert meta["steps"] == 30 and meta["task"]["delay"] == 1
+    # Every training setting is recorded, and the canonical command spells each out.
+    want = TrainConfig(
+        max_steps=30, lr=0.002, batch_size=8, clip_norm=0.5, eval_every=10, eval_steps=2000, confirm_steps=2000
+    )
+    assert meta["train"] == dataclasses.asdict(want)
+    for flag, value in [("--lr", "0.002"), ("--batch-size", "8"), ("--clip-norm", "0.5"), ("--seq-len", "100")]:
+        assert f" {flag} {value} " in meta["command"]
+    assert all(flag in meta["command"] for flag in TRAINING_FLAGS)
     ev = subprocess.run(
         [sys.executable, "-m", "rnnmem_helpers", "evaluate", str(pretrained_path(0)), "--steps", "20000"],
         capture_output=True,
@@ -102,6 +119,10 @@ def _no_work(*args, **kwargs):
     raise AssertionError("work started despite a user error")
 
 
+def _tree(folder) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
 _DELAY4 = str(pretrained_path(4))
 _DELAY0 = str(pretrained_path(0))
 
@@ -139,6 +160,22 @@ _DELAY0 = str(pretrained_path(0))
         (["train", "--out", "afile.txt/x.npz"], "afile.txt"),
         (["train", "--out", "/proc/x.npz"], "/proc"),
         (["train"], "--out"),
+        # the training settings of issue 18
+        (["train", "--lr", "0", "--out", "x.npz"], "--lr"),
+        (["train", "--lr", "2", "--out", "x.npz"], "--lr"),
+        (["train", "--lr", "abc", "--out", "x.npz"], "--lr"),
+        (["train", "--batch-size", "0", "--out", "x.npz"], "--batch-size"),
+        (["train", "--batch-size", "1.5", "--out", "x.npz"], "--batch-size"),
+        (["train", "--seq-len", "1", "--out", "x.npz"], "--seq-len"),
+        (["train", "--tbptt-len", "0", "--out", "x.npz"], "--tbptt-len"),
+        (["train", "--stream-len", "5", "--out", "x.npz"], "--stream-len"),
+        (["train", "--clip-norm", "-1", "--out", "x.npz"], "--clip-norm"),
+        (["train", "--clip-norm", "inf", "--out", "x.npz"], "--clip-norm"),
+        (["train", "--eval-every", "0", "--out", "x.npz"], "--eval-every"),
+        (["train", "--eval-steps", "99", "--out", "x.npz"], "--eval-steps"),
+        (["train", "--confirm-steps", "99", "--out", "x.npz"], "--confirm-steps"),
+        # pulses too rare for the evaluation streams
+        (["train", "--mean-interval", "1e6", "--out", "x.npz"], "--mean-interval"),
         # sweep
         (["sweep", "missing.json"], "missing.json"),
         (["sweep", "adir"], "adir"),
@@ -147,6 +184,12 @@ _DELAY0 = str(pretrained_path(0))
         (["sweep", "badgrid.json"], "badgrid.json"),
         (["sweep", "ok.json", "--workers", "0"], "--workers"),
         (["sweep", "missing.json", "--workers", "0"], "--workers"),
+        (["sweep", "ok.json", "--out", "afile.txt"], "afile.txt"),
+        (["sweep", "ok.json", "--out", "afile.txt/results"], "afile.txt"),
+        # reanalyse
+        (["reanalyse", "missing"], "missing"),
+        (["reanalyse", "afile.txt"], "afile.txt"),
+        (["reanalyse"], "folder"),
         # no or unknown command
         ([], "command"),
         (["frobnicate"], "frobnicate"),
@@ -155,9 +198,13 @@ _DELAY0 = str(pretrained_path(0))
 def test_user_error_is_one_line_and_exit_2(argv, names, bad_files, capsys, monkeypatch):
     monkeypatch.setattr(cli, "train", _no_work)
     monkeypatch.setattr("rnnmem_helpers.sweep.run_sweep", _no_work)
+    monkeypatch.setattr("rnnmem_helpers.reanalyse.reanalyse_folder", _no_work)
+    before = _tree(bad_files)
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
+    # Refused before any work: nothing written, nothing created.
+    assert _tree(bad_files) == before
     captured = capsys.readouterr()
     lines = captured.err.splitlines()
     assert len(lines) == 1 and lines[0].strip(), captured.err
@@ -349,7 +396,8 @@ def test_construct_help_lists_flags(capsys):
         (["--delay", "1", "--n-hidden", "5", "--out", "x.npz"], "argument --n-hidden: must be >= 6"),
         (["--delay", "1", "--n-hidden", "5000", "--out", "x.npz"], "argument --n-hidden"),
         (["--delay", "3", "--gain", "4", "--out", "x.npz"], "argument --gain: must be >= 4.09"),
-        (["--delay", "3", "--gain", "nan", "--out", "x.npz"], "argument --gain: must be a finite number > 0"),
+        (["--delay", "3", "--gain", "nan", "--out", "x.npz"], "argument --gain: must be a number > 0"),
+        (["--delay", "3", "--gain", "2e6", "--out", "x.npz"], "argument --gain: must be a number > 0 and <= 1e+06"),
         (["--delay", "3", "--gain", "-2", "--out", "x.npz"], "argument --gain"),
         (["--delay", "3", "--out", "x.pt"], "--out"),
         (["--delay", "3", "--out", "adir.npz"], "adir.npz"),
@@ -382,3 +430,27 @@ def test_construct_reports_input_weights_it_cannot_use_under_n_hidden(monkeypatc
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "argument --n-hidden: the seed-0 input weights at N=6" in err
+
+
+# ----------------------------------------------------------------------------- sweep: the results folder
+
+
+def test_sweep_refuses_an_out_folder_it_cannot_write_before_any_cluster(tmp_path, capsys, monkeypatch):
+    config = tmp_path / "ok.json"
+    config.write_text(json.dumps({"grid": {"delay": [0]}, "fixed": {"n_hidden": 5, "max_steps": 2}}))
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    real_access = os.access
+    # Root writes anywhere, whatever the mode bits say: the refusal is simulated.
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != readonly and real_access(path, mode))
+    monkeypatch.setattr("rnnmem_helpers.sweep._compute", _no_work)
+    monkeypatch.setattr("rnnmem_helpers.sweep.run_sweep", _no_work)
+    for out in (readonly, readonly / "results"):
+        with pytest.raises(SystemExit) as exc:
+            main(["sweep", str(config), "--out", str(out), "--no-progress"])
+        assert exc.value.code == 2
+        captured = capsys.readouterr()
+        lines = captured.err.splitlines()
+        assert len(lines) == 1 and "--out" in lines[0] and str(readonly) in lines[0], captured.err
+        assert "Traceback" not in captured.err and captured.out == ""
+    assert list(readonly.iterdir()) == []
