@@ -47,9 +47,11 @@ from rnnmem_helpers._validate import (
 from rnnmem_helpers.ablation import ablate, remove_eigenvalues, switch_latencies, timing_from_outputs, timing_measures
 from rnnmem_helpers.analysis import fit_pca, run_test
 from rnnmem_helpers.causal import (
+    CAUSAL_SCHEMA_VERSION,
     CausalConfig,
     CausalMeasures,
     CausalResult,
+    ClockRecord,
     PlaneRecord,
     SwitchRecord,
     TimingRecord,
@@ -165,9 +167,21 @@ LADDER = CurriculumResult(2, CurriculumConfig(start_delay=1, max_delay=1), (RUNG
 TIMING = TimingRecord(0, 0.5, 0.5, (1.0,) * 5, 2, 0)
 SWITCH = SwitchRecord(0, 0, None, None, None, None, None)
 PLANE = PlaneRecord(1, 1, 0.5, 0.5, 0.5, 0.5)
-MEASURES = CausalMeasures(0, 0, 0, TIMING, TIMING, TIMING, TIMING, SWITCH, SWITCH, PLANE, PLANE)
+CLOCK = ClockRecord("intact", 0, 8, 8, 0.5, 8, 1.0, 0, 0, 8.0, 8.0, 7.0, 9.0, 10, 0, 0, "storage lost")
+MEASURES = CausalMeasures(0, 0, 0, TIMING, TIMING, TIMING, TIMING, SWITCH, SWITCH, PLANE, PLANE, (CLOCK,))
 CAUSAL = CausalResult(
-    2, CausalConfig(), run_key(CausalConfig().run_config), False, 1, 0.5, 0.5, 0, History(), MEASURES, WEIGHTS, PROV
+    CAUSAL_SCHEMA_VERSION,
+    CausalConfig(),
+    run_key(CausalConfig().run_config),
+    False,
+    1,
+    0.5,
+    0.5,
+    0,
+    History(),
+    MEASURES,
+    WEIGHTS,
+    PROV,
 )
 
 
@@ -267,6 +281,7 @@ BASELINES = {
     TimingRecord: ((), _fields(TIMING)),
     SwitchRecord: ((), _fields(SWITCH)),
     PlaneRecord: ((), _fields(PLANE)),
+    ClockRecord: ((), _fields(CLOCK)),
     CausalMeasures: ((), _fields(MEASURES)),
     causal_measures: ((W5, TaskConfig()), {"rng": 0, "n_time": 100, "n_null": 5}),
     CausalResult: ((), _fields(CAUSAL)),
