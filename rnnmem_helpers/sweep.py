@@ -525,20 +525,36 @@ def _compute(todo, n_runs, out_dir, *, scheduler, n_workers, progress):
         cluster = None
         client = _connect(scheduler)
     try:
-        futures = {
-            client.submit(
-                execute_run, run, stored_network(run, out_dir), key=f"{kind_of(run).name}-{experiment_key(run)}"
-            ): run
-            for run in todo
-        }
         (out_dir / "weights").mkdir(parents=True, exist_ok=True)
+        # Runs that start from one network (one weights file) go one after another: the first trains it and the
+        # others reuse the stored file, so the network is trained once and the bytes its results hash never change.
+        waiting = {}
+        for run in todo:
+            waiting.setdefault(kind_of(run).reusable(run), []).append(run)
+
+        def submit(run):
+            key = f"{kind_of(run).name}-{experiment_key(run)}"
+            return client.submit(execute_run, run, stored_network(run, out_dir), key=key)
+
+        running = {}
+        for group in waiting.values():
+            run = group.pop(0)
+            running[submit(run)] = run
+        queue = as_completed(list(running))
         bar = tqdm(total=n_runs, initial=n_runs - len(todo), disable=not progress, desc="sweep")
-        for fut in as_completed(futures):
+        for fut in queue:
+            run = running.pop(fut)
             _, obj, files = fut.result()
             # The client writes: the workers may not share its filesystem.
-            store_result(out_dir, futures[fut], obj, files)
+            store_result(out_dir, run, obj, files)
             fut.release()
             bar.update(1)
+            group = waiting[kind_of(run).reusable(run)]
+            if group:
+                follower = group.pop(0)
+                nxt = submit(follower)
+                running[nxt] = follower
+                queue.add(nxt)
         bar.close()
     finally:
         client.close()
