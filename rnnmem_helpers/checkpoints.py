@@ -179,16 +179,16 @@ def _checked_members(weights: RNNWeights, metadata: dict) -> dict:
         text = json.dumps(meta, sort_keys=True)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"metadata must be JSON-serialisable ({exc})") from exc
-    try:
-        # JSON has no NaN or infinity; json.dumps would write them as bare NaN, which strict readers refuse.
-        json.dumps(meta, allow_nan=False)
-    except ValueError:
-        raise ValueError("metadata must hold only finite numbers (JSON has no NaN or infinity)") from None
     # Overflow to inf is what the check below reports; numpy's own warning would only repeat it.
     with np.errstate(over="ignore"):
         arrays = {k: np.asarray(getattr(weights, k), dtype=np.float32) for k in ARRAY_KEYS}
     members = {"metadata": np.array(text), **arrays}
     check_contents(members)
+    try:
+        # JSON has no NaN or infinity; json.dumps would write them as bare NaN, which strict readers refuse.
+        json.dumps(meta, allow_nan=False)
+    except ValueError:
+        raise ValueError("metadata must hold only finite numbers (JSON has no NaN or infinity)") from None
     return members
 
 

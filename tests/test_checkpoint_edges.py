@@ -1,5 +1,6 @@
 """Edges of checkpoint saving and loading: interrupted writes, invalid contents, hostile files."""
 
+import dataclasses
 import json
 import os
 import re
@@ -36,6 +37,7 @@ POSIX_SIGNALS = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX 
 # A child that starts saving a checkpoint, reports that the temporary file is half written, then blocks
 # until the parent closes its stdin or signals it: the parent decides when the write is interrupted.
 STALLED_SAVE = """
+import dataclasses
 import json
 import sys
 
@@ -349,3 +351,15 @@ def test_shipped_checkpoints_read_as_numpy_reads_them():
                 assert data[key].dtype == np.float32
                 np.testing.assert_array_equal(getattr(ckpt.weights, key), data[key])
             assert ckpt.metadata == json.loads(str(data["metadata"][()]))
+
+
+def test_metadata_with_nan_is_refused_before_anything_is_written(tmp_path):
+    from rnnmem_helpers.checkpoints import save_checkpoint
+    from rnnmem_helpers.model import ModelConfig, RNNWeights
+    from rnnmem_helpers.task import TaskConfig
+
+    weights = RNNWeights(np.zeros((4, 4), np.float32), np.zeros((4, 3), np.float32), np.zeros((3, 4), np.float32))
+    meta = {"task": dataclasses.asdict(TaskConfig()), "model": dataclasses.asdict(ModelConfig(n_hidden=4)), "seed": 0}
+    with pytest.raises(ValueError, match="finite"):
+        save_checkpoint(tmp_path / "w.npz", weights, {**meta, "accuracy": float("nan")})
+    assert list(tmp_path.iterdir()) == []
