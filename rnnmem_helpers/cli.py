@@ -451,7 +451,8 @@ def _sweep(args, parser) -> int:
     # A curriculum converges when it learns every delay of its ladder, not just its first.
     reached = "learned every delay up to max_delay" if config["kind"] == "curriculum" else "reached the target accuracy"
     print(f"{len(results)}/{n_runs} runs finished in {out}; {n_ok} {reached}")
-    return 0
+    # Runs that failed were reported one by one; the sweep as a whole did not finish.
+    return 0 if len(results) == n_runs else 1
 
 
 def _reanalyse(args, parser) -> int:

@@ -121,7 +121,7 @@ def validate_sweep_config(config) -> dict:
         )
     kind_name = config.get("kind", "run")
     if not isinstance(kind_name, str) or kind_name not in KINDS:
-        raise ValueError(f"kind must be one of {list(KINDS)} (default 'run'), got {kind_name!r}")
+        raise ValueError(f"kind must be one of {sorted(KINDS)} (default 'run'), got {kind_name!r}")
     out["kind"] = kind_name
     kind = KINDS[kind_name]
     constraints, fields, what = kind.config.__rnnmem_params__, kind.fields, f"{kind_name} setting"
@@ -542,11 +542,17 @@ def _compute(todo, n_runs, out_dir, *, scheduler, n_workers, progress):
             running[submit(run)] = run
         queue = as_completed(list(running))
         bar = tqdm(total=n_runs, initial=n_runs - len(todo), disable=not progress, desc="sweep")
+        failed = 0
         for fut in queue:
             run = running.pop(fut)
-            _, obj, files = fut.result()
-            # The client writes: the workers may not share its filesystem.
-            store_result(out_dir, run, obj, files)
+            try:
+                _, obj, files = fut.result()
+                # The client writes: the workers may not share its filesystem.
+                store_result(out_dir, run, obj, files)
+            except (ValueError, TypeError, OSError, ArithmeticError) as exc:
+                # One run's failure is reported and the others go on; its run stays pending.
+                failed += 1
+                print(f"error: run {experiment_key(run)} failed ({' '.join(str(exc).split())}): {run}", file=sys.stderr)
             fut.release()
             bar.update(1)
             group = waiting[kind_of(run).reusable(run)]
@@ -556,6 +562,8 @@ def _compute(todo, n_runs, out_dir, *, scheduler, n_workers, progress):
                 running[nxt] = follower
                 queue.add(nxt)
         bar.close()
+        if failed:
+            print(f"error: {failed} of {len(todo)} runs failed; rerun the sweep to retry them", file=sys.stderr)
     finally:
         client.close()
         if cluster is not None:

@@ -159,9 +159,19 @@ def test_a_result_whose_weights_are_altered_is_not_taken_as_checked(copy):
     data[-1] ^= 1
     weights.write_bytes(bytes(data))
     n_checked, disagreements, skipped = reanalyse_folder(folder)
-    # Its weights are not those it recorded: it cannot be recomputed, and says so.
-    assert n_checked == 3 and len(skipped) == 1 and skipped[0].startswith(f"{key}.json: ")
-    assert "SHA-256" in skipped[0]
+    # Its weights are not those it recorded: it cannot be recomputed, and the audit fails on it.
+    assert n_checked == 4 and skipped == []
+    assert [(d.file, d.field) for d in disagreements] == [(f"{key}.json", "weights")]
+    assert "SHA-256" in disagreements[0].recomputed
+    assert main(["reanalyse", str(folder), "--quiet"]) == 1
+
+
+def test_counts_other_than_stream_events_must_be_exact():
+    assert compare({"spectrum": {"n_unstable_naive": 3}}, {"spectrum": {"n_unstable_naive": 4}}) != []
+    assert compare({"measures": {"n_attractors": 8}}, {"measures": {"n_attractors": 7}}) != []
+    assert compare({"fixed_points": {"n": 27}}, {"fixed_points": {"n": 26}}) != []
+    assert compare({"wrong_flips": 100}, {"wrong_flips": 102}) == []
+    assert compare({"measures": {"overshoot": {"n": 900}}}, {"measures": {"overshoot": {"n": 901}}}) == []
 
 
 def test_a_shipped_recomputed_result_is_reproduced_from_its_shipped_weights(tmp_path):

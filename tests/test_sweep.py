@@ -774,3 +774,14 @@ def test_load_sweep_reads_one_generation_the_book_s_unless_asked(tmp_path, monke
     assert load_sweep("tiny") == (current[1:], 2)
     with pytest.raises(ValueError, match="^generation must be one of"):
         load_sweep("tiny", generation="newest")
+
+
+def test_a_failing_run_is_reported_and_the_others_come_home(tmp_path, capsys):
+    # With 100-step held-out streams, seed 5's holds no defined target: that run fails before training.
+    fixed = {"n_hidden": 5, "max_steps": 3, "analyse": False, "eval_every": 1, "eval_steps": 100}
+    config = {"grid": {"seed": [0, 5]}, "fixed": {**fixed, "confirm_steps": 100, "test_steps": 1000}}
+    results = run_sweep(config, tmp_path, n_workers=1, progress=False)
+    assert [r.config.seed for r in results] == [0]
+    err = capsys.readouterr().err
+    assert "1 of 2 runs failed" in err and "no defined target" in err
+    assert [r.seed for r in pending_runs(expand_grid(config), tmp_path)] == [5]
