@@ -542,8 +542,9 @@ def causal_measures(
     run = run_test(weights, task, n_time, rng=np.random.default_rng([seed, _TEST_RUN]))
     fps = find_fixed_points(weights, rng=seed)
     attractors = fps.xstar[fps.n_unstable == 0]
-    differences = attractors - attractors.mean(axis=0)
     attractor_angles = None
+    # Fewer than two attractors span no difference (and have no mean to take it from).
+    differences = attractors - attractors.mean(axis=0) if len(attractors) >= 2 else attractors
     if len(attractors) >= 2 and np.any(differences):
         attractor_angles = _plane_record(
             weights.W, differences.T, n_null, np.random.default_rng([seed, _NULL_ATTRACTORS])
