@@ -1,4 +1,6 @@
+import inspect
 import itertools
+import json
 
 import numpy as np
 import pytest
@@ -6,6 +8,8 @@ from scipy.optimize import brentq
 
 from rnnmem_helpers import RNNWeights, load_pretrained
 from rnnmem_helpers.fixed_points import (
+    REFERENCE_SETTINGS,
+    SEARCH_DEFAULTS,
     FixedPointResult,
     attractor_corners,
     count_unstable,
@@ -16,6 +20,9 @@ from rnnmem_helpers.fixed_points import (
 )
 
 N = 100
+# Census of the shipped networks by number of unstable modes: the cube at Δt = 0, and at Δt = 8 the
+# 37 points that the reference search finds (two extra one-mode saddles, and points with 5 and 6 modes).
+CENSUS = {0: {0: 8, 1: 12, 2: 6, 3: 1}, 8: {0: 8, 1: 14, 2: 10, 3: 2, 5: 2, 6: 1}}
 
 
 def _three_unit_net(w=1.5, seed=0):
@@ -216,6 +223,16 @@ def test_same_seed_same_result():
         ({"dedup_tol": 0.0}, ValueError, "dedup_tol"),
         ({"n_rounds": 0}, ValueError, "n_rounds"),
         ({"rng": -1}, ValueError, "rng"),
+        ({"n_time": 0}, ValueError, "n_time"),
+        ({"n_runs": 0}, ValueError, "n_runs"),
+        ({"n_time": 10, "n_runs": 11}, ValueError, "n_runs"),
+        ({"settle_q": -1e-3}, ValueError, "settle_q"),
+        ({"round_size": 0}, ValueError, "round_size"),
+        ({"segment_points": 0}, ValueError, "segment_points"),
+        ({"segment_margin": 0.0}, ValueError, "segment_margin"),
+        ({"segment_margin": 0.6}, ValueError, "segment_margin"),
+        ({"known_tol": -0.1}, ValueError, "known_tol"),
+        ({"crawl": 1.5}, ValueError, "crawl"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, exc, match):
@@ -274,3 +291,41 @@ def test_attractor_corners_of_the_analytic_cube():
         attractor_corners(net, res.xstar)
     with pytest.raises(ValueError, match="fps"):
         attractor_corners(RNNWeights(W=np.eye(4), W_in=np.ones((4, 3)), W_out=np.ones((3, 4))), res)
+
+
+def test_search_defaults_are_the_one_source_of_the_settings():
+    params = inspect.signature(find_fixed_points).parameters
+    settings = {name for name, p in params.items() if p.kind is p.KEYWORD_ONLY} - {"x", "states", "rng"}
+    assert set(SEARCH_DEFAULTS) == settings == set(REFERENCE_SETTINGS)
+    for name, value in SEARCH_DEFAULTS.items():
+        assert params[name].default is value, name
+    sample = inspect.signature(sample_initial_states).parameters
+    for name in ("n_initial", "noise", "n_time"):
+        assert sample[name].default is SEARCH_DEFAULTS[name]
+    # Plain JSON numbers, so that a cache can key on them.
+    for mapping in (SEARCH_DEFAULTS, REFERENCE_SETTINGS):
+        assert all(type(v) in (int, float, bool, str) for v in mapping.values())
+        assert json.loads(json.dumps(dict(mapping))) == dict(mapping)
+    with pytest.raises(TypeError):
+        SEARCH_DEFAULTS["noise"] = 0.1
+
+
+def test_reference_settings_still_run_the_earlier_search():
+    res = find_fixed_points(load_pretrained(0).weights, rng=0, **REFERENCE_SETTINGS)
+    # 1024 noisy seeds and no settled states in round 1, then at most one round of midpoints.
+    assert res.n_seeds[0] == REFERENCE_SETTINGS["n_initial"] and len(res.n_seeds) <= REFERENCE_SETTINGS["n_rounds"]
+    assert res.summary() == CENSUS[0]
+    assert len(res.slow_q) == 0 and np.all(res.q < 1e-18)
+
+
+@pytest.mark.parametrize("delay", sorted(CENSUS))
+def test_default_search_finds_the_full_census_of_the_shipped_networks(delay):
+    weights = load_pretrained(delay).weights
+    results = [find_fixed_points(weights, rng=seed) for seed in (101, 202, 303)]
+    for res in results:
+        assert res.summary() == CENSUS[delay]
+        assert np.all(res.q < 1e-18) and len(res.slow_q) == 0
+        # The same points from every seed, not only as many of each kind.
+        _match(res.xstar, results[0].xstar, 1e-6)
+        # Round 1 ran the settled states and 16 noisy seeds, not the reference's 1024.
+        assert res.n_seeds[0] < 100
