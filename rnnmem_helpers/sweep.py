@@ -352,12 +352,19 @@ def store_result(out_dir, config, obj: dict, files: dict) -> Path:
     return path
 
 
+def shipped_sweeps() -> list[str]:
+    """Names of the sweep configs shipped in ``rnnmem_helpers/sweeps/``, sorted."""
+    from importlib import resources
+
+    return sorted(p.stem for p in Path(str(resources.files("rnnmem_helpers") / "sweeps")).glob("*.json"))
+
+
 def shipped_config(name: str) -> tuple[dict, Path]:
     """A sweep config shipped in ``rnnmem_helpers/sweeps/{name}.json``, validated, and its results folder."""
     from importlib import resources
 
     folder = Path(str(resources.files("rnnmem_helpers") / "sweeps"))
-    names = sorted(p.stem for p in folder.glob("*.json"))
+    names = shipped_sweeps()
     if name not in names:
         raise ValueError(f"name must be one of the shipped sweeps {names}, got {name!r}")
     config = validate_sweep_config(read_json_file(folder / f"{name}.json", what="sweep config"))
