@@ -251,28 +251,47 @@ def compute_statement(sweeps) -> dict:
     Returns
     -------
     dict of str to ndarray of shape (n_sweeps + 1,)
-        ``sweep`` (str; the last row is ``"total"``), ``results`` (int),
-        ``recorded`` (int: results that recorded their provenance),
-        ``cpu_hours`` (float: the sum of their ``wall_seconds``, each run on
-        one core, over 3600; the legacy results recorded only their training
-        time, which is not counted), ``machines`` (int: distinct
-        :attr:`~rnnmem_helpers.provenance.Provenance.machine` values among
-        the recorded) and ``cpu_models`` (str: their CPU models, ``"; "``-joined).
+        ``sweep`` (str; the last row is ``"total"``); ``results`` (int);
+        ``networks`` (int: distinct trained networks, by weights file, so a
+        network that several sweeps share counts once in the total);
+        ``training_hours`` (float: the recorded training wall time of those
+        networks, each trained once on one core); ``wall_hours`` (float: the
+        summed ``wall_seconds`` of the computations that wrote the results,
+        which include the training only where it happened in them; a result
+        re-analysed from a stored network records the analysis alone);
+        ``recorded`` (int: results with provenance); ``machines`` (int:
+        distinct :attr:`~rnnmem_helpers.provenance.Provenance.machine`
+        values among them) and ``cpu_models`` (str, ``"; "``-joined).
     """
-    rows = []
-    for name, results in sweeps.items():
+    rows = [(name, list(results)) for name, results in sweeps.items()]
+    rows.append(("total", [r for _, results in rows for r in results]))
+    out = {k: [] for k in ("sweep", "results", "networks", "training_hours", "wall_hours", "recorded", "machines")}
+    out["cpu_models"] = []
+    for name, results in rows:
+        trained = {}
+        for i, r in enumerate(results):
+            for key, seconds in _trainings(r, i, name):
+                trained[key] = seconds
         prov = [r.provenance for r in results if r.provenance is not None]
-        rows.append((name, len(results), prov))
-    every = [p for _, _, prov in rows for p in prov]
-    rows.append(("total", sum(n for _, n, _ in rows), every))
-    return {
-        "sweep": np.array([name for name, _, _ in rows], dtype=str),
-        "results": np.array([n for _, n, _ in rows], dtype=np.int64),
-        "recorded": np.array([len(prov) for _, _, prov in rows], dtype=np.int64),
-        "cpu_hours": np.array([sum(p.wall_seconds for p in prov) / 3600 for _, _, prov in rows], dtype=np.float64),
-        "machines": np.array([len({p.machine for p in prov}) for _, _, prov in rows], dtype=np.int64),
-        "cpu_models": np.array(["; ".join(sorted({p.cpu_model for p in prov})) for _, _, prov in rows], dtype=str),
-    }
+        out["sweep"].append(name)
+        out["results"].append(len(results))
+        out["networks"].append(len(trained))
+        out["training_hours"].append(sum(trained.values()) / 3600)
+        out["wall_hours"].append(sum(p.wall_seconds for p in prov) / 3600)
+        out["recorded"].append(len(prov))
+        out["machines"].append(len({p.machine for p in prov}))
+        out["cpu_models"].append("; ".join(sorted({p.cpu_model for p in prov})))
+    dtypes = {"sweep": str, "cpu_models": str, "training_hours": np.float64, "wall_hours": np.float64}
+    return {k: np.array(v, dtype=dtypes.get(k, np.int64)) for k, v in out.items()}
+
+
+def _trainings(result, index: int, sweep: str):
+    """(network, training seconds) of every network a result trained; a legacy result's networks are its own."""
+    rungs = getattr(result, "rungs", None)
+    parts = [(g.weights, g.seconds, j) for j, g in enumerate(rungs)] if rungs is not None else [
+        (result.weights, result.seconds, 0)
+    ]
+    return [(w.file if w is not None else (sweep, index, j), seconds) for w, seconds, j in parts]
 
 
 def _dtype_of(default):

@@ -412,6 +412,9 @@ def test_compute_statement_sums_the_recorded_wall_time_per_sweep():
     c = compute_statement(sweeps)
     assert c["sweep"].tolist() == ["a", "b", "total"]
     assert c["results"].tolist() == [2, 2, 4] and c["recorded"].tolist() == [2, 1, 3]
-    np.testing.assert_allclose(c["cpu_hours"], [2.0, 0.5, 2.5])
+    np.testing.assert_allclose(c["wall_hours"], [2.0, 0.5, 2.5])
+    # The recorded results share one weights file: one network, trained once; a legacy result is its own.
+    assert c["networks"].tolist() == [1, 2, 2]
+    np.testing.assert_allclose(c["training_hours"], np.array([1, 2, 2]) / 3600)
     assert c["machines"].tolist() == [2, 1, 2]
     assert c["cpu_models"][0] == "; ".join(sorted({PROVENANCE.cpu_model, "Another CPU"}))
