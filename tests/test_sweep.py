@@ -785,3 +785,37 @@ def test_a_failing_run_is_reported_and_the_others_come_home(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "1 of 2 runs failed" in err and "no defined target" in err
     assert [r.seed for r in pending_runs(expand_grid(config), tmp_path)] == [5]
+
+
+def test_a_sweep_on_an_external_cluster_brings_every_file_home(tmp_path, monkeypatch):
+    # A scheduler and a worker started in another folder, as on a cluster with no shared filesystem: the
+    # results and weights must land in the client's relative --out, and nothing in the worker's folder.
+    remote, home = tmp_path / "remote", tmp_path / "home"
+    remote.mkdir(), home.mkdir()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dask = str(Path(sys.executable).parent / "dask")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": remote, "env": env}
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
+    procs = [subprocess.Popen(scheduler, **quiet)]
+    try:
+        procs.append(subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--no-dashboard"], **quiet))
+        monkeypatch.chdir(home)
+        for _ in range(30):  # the scheduler takes a few seconds to listen
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(1)
+        results = run_sweep(SMALL, "out", scheduler=address, progress=False)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+    assert len(results) == 2
+    runs = expand_grid(SMALL)
+    assert sorted(p.name for p in (home / "out").glob("*.json")) == sorted(f"{run_key(r)}.json" for r in runs)
+    assert len(list((home / "out" / "weights").glob("*.npz"))) == 2 and pending_runs(runs, home / "out") == []
+    assert list(remote.rglob("*.json")) == [] and list(remote.rglob("*.npz")) == []
