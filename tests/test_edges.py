@@ -1,0 +1,113 @@
+"""Issue 22's edge cases: each refusal is one line naming what is wrong, before any work."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import HTTPServer, SimpleHTTPRequestHandler
+
+import pytest
+
+from rnnmem_helpers import load_pretrained
+from rnnmem_helpers import metrics as metrics_module
+from rnnmem_helpers._io import read_json_file
+from rnnmem_helpers.checkpoints import available_pretrained
+from rnnmem_helpers.metrics import evaluate
+from rnnmem_helpers.sweep import MAX_RUNS, SchedulerError, check_scheduler_address, run_sweep, validate_sweep_config
+
+SMALL = {"grid": {"seed": [0]}, "fixed": {"n_hidden": 5, "max_steps": 2, "analyse": False}}
+
+
+def _cli(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "rnnmem_helpers", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+@pytest.mark.parametrize("address", ["tls://127.0.0.1:1", "wss://127.0.0.1:1"])
+def test_schedulers_that_need_certificates_are_refused_before_any_connection(address):
+    with pytest.raises(SchedulerError, match="tcp or ws"):
+        check_scheduler_address(address)
+
+
+def test_a_listener_that_is_not_dask_is_one_line_within_the_deadline(tmp_path):
+    server = HTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = tmp_path / "s.json"
+        config.write_text(json.dumps(SMALL))
+        out = _cli("sweep", str(config), "--out", str(tmp_path / "o"), "--scheduler",
+                   f"tcp://127.0.0.1:{server.server_port}", "--no-progress")
+    finally:
+        server.shutdown()
+    assert out.returncode == 2 and "--scheduler" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_deep_json_repeated_keys_and_fifos_are_refused_in_one_line(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        read_json_file(deep)
+    twice = tmp_path / "twice.json"
+    twice.write_text('{"grid": {"seed": [0]}, "grid": {"seed": [1]}}')
+    with pytest.raises(ValueError, match="repeats the key 'grid'"):
+        read_json_file(twice)
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "fifo.json"
+        os.mkfifo(fifo)
+        with pytest.raises(ValueError, match="not a regular file"):
+            read_json_file(fifo)  # would block for ever if it were opened
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({**SMALL, "results": "../../elsewhere"}, "inside the config's own folder"),
+        ({**SMALL, "results": "/tmp/elsewhere"}, "inside the config's own folder"),
+        ({"grid": {"seed": list(range(1000)), "delay": list(range(1000))}}, f"at most {MAX_RUNS} runs"),
+        ({"grid": {"target_accuracy": [-0.0, 0.0]}}, "each value once"),
+    ],
+)
+def test_sweep_config_gaps_are_closed(config, message):
+    with pytest.raises(ValueError, match=message):
+        validate_sweep_config(config)
+
+
+def test_a_sweep_into_an_unwritable_place_fails_before_any_cluster(tmp_path):
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(ValueError, match="a file"):
+        run_sweep(SMALL, tmp_path / "afile" / "sub", n_workers=1, progress=False)
+
+
+def test_evaluation_memory_is_bounded_and_the_score_unchanged(monkeypatch):
+    checkpoint = load_pretrained(8)
+    whole = evaluate(checkpoint.weights, checkpoint.task, n_time=3000, rng=4)
+    # States of at most 333 steps at a time: the stream is simulated in pieces, with the same draws.
+    monkeypatch.setattr(metrics_module, "SIMULATION_BYTES", 16 * checkpoint.weights.n_hidden * 333)
+    assert evaluate(checkpoint.weights, checkpoint.task, n_time=3000, rng=4) == whole
+
+
+def test_stray_names_in_the_checkpoint_folder_are_ignored(tmp_path, monkeypatch):
+    from importlib import resources
+
+    folder = tmp_path / "rnnmem_helpers"
+    (folder / "checkpoints").mkdir(parents=True)
+    for name in ("delay8_seed0.npz", "delay8_seed0_seed1.npz", "delay²_seed0.npz", "delay08_seed0.npz", "delay8.npz"):
+        (folder / "checkpoints" / name).write_bytes(b"")
+    monkeypatch.setattr(resources, "files", lambda package: folder)
+    assert available_pretrained() == [(8, 0)]
+
+
+def test_construct_refuses_a_gain_that_would_overflow_before_any_work(tmp_path):
+    out = _cli("construct", "--delay", "2", "--gain", "1e39", "--out", str(tmp_path / "n.npz"))
+    assert out.returncode == 2 and "--gain" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pulses_too_rare_for_the_evaluation_are_refused_before_training(tmp_path):
+    out = _cli("train", "--mean-interval", "1e6", "--out", str(tmp_path / "n.npz"))
+    assert out.returncode == 2 and "--mean-interval" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
