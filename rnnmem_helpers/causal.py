@@ -67,12 +67,10 @@ from .experiment import (
     read_json,
     register_kind,
     run_key,
+    run_network,
     save_kind,
     score_run,
-    train_run,
-    trained_from_file,
     utc_now,
-    weights_file,
     weights_file_name,
     weights_record,
 )
@@ -646,11 +644,7 @@ def compute_causal(config: CausalConfig, *, trained: bytes | None = None) -> tup
     """
     started, clock = utc_now(), time.perf_counter()
     run = config.run_config
-    if trained is None:
-        res = train_run(run)[0]
-        name, data = weights_file(run, res)
-    else:
-        res, name, data = trained_from_file(run, trained), weights_file_name(run), trained
+    res, name, data = run_network(run, trained)
     test = score_run(run, res.weights)
     result = CausalResult(
         schema_version=CAUSAL_SCHEMA_VERSION,

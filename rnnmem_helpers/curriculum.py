@@ -50,11 +50,10 @@ from .experiment import (
     paper_run_config,
     read_json,
     register_kind,
+    run_network,
     save_kind,
     score_run,
     spectrum_settings,
-    train_run,
-    trained_from_file,
     utc_now,
     weights_file,
     weights_file_name,
@@ -297,11 +296,10 @@ def compute_curriculum(
     key = curriculum_key(config)
     for r, delay in enumerate(config.delays):
         run = config.run_config(delay)
-        if r == 0 and trained is not None:
-            res = trained_from_file(run, trained)
+        if r == 0:
+            # The sweep run's network, its stored file kept byte for byte when reused.
+            res, name, data = run_network(run, trained)
             test = score_run(run, res.weights)
-        elif r == 0:
-            res, test = train_run(run)
         else:
             res = train(
                 run.task_config,
@@ -312,12 +310,8 @@ def compute_curriculum(
                 progress=False,
             )
             test = evaluate(res.weights, run.task_config, rng=np.random.default_rng([config.seed, r, _TEST_STREAM]))
-        # Rung 0 is the sweep run's network (its stored file kept byte for byte when reused, since a run result
-        # records its hash); later rungs depend on the whole ladder below them.
-        if r == 0 and trained is not None:
-            name, data = weights_file_name(run), trained
-        else:
-            name, data = weights_file(run, res, name=None if r == 0 else f"{key}-rung{r:02d}")
+            # Later rungs depend on the whole ladder below them.
+            name, data = weights_file(run, res, name=f"{key}-rung{r:02d}")
         files[name] = data
         spec = spectrum_summary(res.weights.W)
         rungs.append(

@@ -967,11 +967,7 @@ def compute_run(config: RunConfig, *, trained: bytes | None = None) -> tuple[Run
         the caller to write next to the result file (see :mod:`rnnmem_helpers.sweep`).
     """
     started, clock = utc_now(), time.perf_counter()
-    if trained is None:
-        res = train_run(config)[0]
-        name, data = weights_file(config, res)
-    else:
-        res, name, data = trained_from_file(config, trained), weights_file_name(config), trained
+    res, name, data = run_network(config, trained)
     test = score_run(config, res.weights)
     analysis = analyse(res.weights, rng=config.seed) if config.analyse else None
     result = RunResult(
@@ -1082,10 +1078,28 @@ def train_run(config: RunConfig) -> tuple[TrainResult, EvalResult]:
     test : EvalResult
         ``evaluate(trained.weights, task, n_time=test_steps, rng=seed + 1_000_003)``.
     """
+    res = train_network(config)
+    return res, score_run(config, res.weights)
+
+
+def train_network(config: RunConfig) -> TrainResult:
+    """Train the network of a run: ``train(task, model, train_config, rng=seed, init=start_weights(...))``."""
     seed, model = config.seed, config.model_config
     init = start_weights(config.init, model, rng=seed)
-    res = train(config.task_config, model, config.train_config, rng=seed, init=init, progress=False)
-    return res, score_run(config, res.weights)
+    return train(config.task_config, model, config.train_config, rng=seed, init=init, progress=False)
+
+
+def run_network(config: RunConfig, trained: bytes | None = None) -> tuple[TrainResult, str, bytes]:
+    """A run's trained network with its weights file (relative path and bytes), trained here or reused.
+
+    ``trained`` is the stored checkpoint of the network (see
+    :func:`compute_run`); it is kept byte for byte, since results that share
+    the file record its hash.
+    """
+    if trained is None:
+        res = train_network(config)
+        return (res, *weights_file(config, res))
+    return trained_from_file(config, trained), weights_file_name(config), trained
 
 
 def score_run(config: RunConfig, weights: RNNWeights) -> EvalResult:
