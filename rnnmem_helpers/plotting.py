@@ -1,29 +1,141 @@
-"""Figures of the paper, drawn on axes the caller owns.
+"""Figures of the paper, drawn on axes the caller owns, and the book's figure style.
 
-Each function takes matplotlib axes, draws, and returns them; none creates a
-figure, calls ``plt.show()`` or computes more than a sign or a slice, so the
-numbers shown are exactly those handed in. Colours and markers are fixed.
+Each plotting function takes matplotlib axes, draws, and returns them; none
+creates a figure, calls ``plt.show()`` or computes more than a sign or a slice,
+so the numbers shown are exactly those handed in. Colours, markers and channel
+numbers follow :mod:`rnnmem_helpers.encoding`, which the browser explorers share.
+
+:func:`book_style` sets the one style of the book's figures; the chapters call
+it in their setup cell.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import io
+import struct
 
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from . import encoding
 from ._validate import check_array, check_float, check_int
 from .analysis import TriggeredAverage
+from .encoding import INPUT_COLOR, OUTPUT_COLOR, STATE_COLORS, TARGET_COLOR, UNDEFINED_COLOR, channel_label
 from .experiment import History
 
-# Eight distinguishable colours, one per binary output state (tab10 without its grey).
-STATE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22")
-UNDEFINED_COLOR = "#7f7f7f"
-# (marker, colour, label) by number of unstable dimensions, as in the paper's Fig. 6.
-FIXED_POINT_STYLES = {
-    0: ("o", "black", "Fixed point (stable)"),
-    1: ("x", "#1f77b4", "Saddle point (1 unst dim)"),
-    2: ("*", "#2ca02c", "Saddle point (2 unst dims)"),
-    3: ("P", "#9467bd", "Saddle point (3 unst dims)"),
+# The book's column holds a figure 672 CSS px wide in a 1280 px window. A figure shown at its
+# natural size has BOOK_DPI CSS px per inch, so one at most FIGURE_WIDTH_MAX inches wide is never
+# shrunk, and text of MIN_FONT_PT points is MIN_FONT_PT / 72 * BOOK_DPI = 11 px tall.
+BOOK_DPI = 100
+FIGURE_WIDTH_MAX = 6.7
+MIN_FONT_PT = 8.0
+# Pixels per CSS px in the PNGs, so that they stay sharp on high-density screens.
+RETINA = 2
+# PNG text key under which figure_png records the smallest font size drawn, in points.
+FONT_KEY = "rnnmem:min-font-pt"
+
+BOOK_RC = {
+    "figure.figsize": (6.5, 4.0),
+    "figure.dpi": BOOK_DPI,
+    "savefig.dpi": RETINA * BOOK_DPI,
+    "font.size": 10.0,
+    "axes.titlesize": 10.0,
+    "axes.labelsize": 10.0,
+    "xtick.labelsize": 9.0,
+    "ytick.labelsize": 9.0,
+    "legend.fontsize": 9.0,
+    "legend.title_fontsize": 9.0,
+    "figure.titlesize": 11.0,
 }
-MANY_UNSTABLE_STYLE = ("^", "#d62728", "Saddle point (>3 unst dims)")
+# Legend and title sizes used below: "small" is 8.3 pt under BOOK_RC, the smallest relative size
+# above MIN_FONT_PT.
+SMALL = "small"
+
+
+def smallest_font_pt(fig) -> float:
+    """The smallest font size, in points, of the visible non-empty text of a figure.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        Drawn at least once (tick labels exist only after a draw); :func:`figure_png` draws it.
+
+    Returns
+    -------
+    float
+        ``inf`` for a figure with no text.
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    return float(min((t.get_fontsize() for t in _visible_texts(fig)), default=float("inf")))
+
+
+def _visible_texts(artist):
+    """The non-empty Text artists under ``artist``, leaving out everything under a hidden artist."""
+    for child in artist.get_children():
+        if not child.get_visible():
+            continue
+        if isinstance(child, Text) and child.get_text().strip():
+            yield child
+        yield from _visible_texts(child)
+
+
+def figure_png(fig) -> tuple[bytes, dict]:
+    """A figure as the book shows it: a PNG at RETINA times BOOK_DPI, with its smallest font size recorded.
+
+    The PNG carries the smallest font size of its visible text under the text
+    key :data:`FONT_KEY`, so that the browser check can compute the height of
+    the smallest text as shown: ``pt / 72 * dpi * shown width / PNG width``.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+
+    Returns
+    -------
+    bytes
+        The PNG, cropped to the drawn content as the inline backend does.
+    dict
+        ``{"width": ..., "height": ...}``: the natural size in CSS px (the PNG's
+        pixels divided by RETINA), the display metadata Jupyter and myst-nb read.
+    """
+    fig.draw_without_rendering()
+    smallest = smallest_font_pt(fig)
+    buf = io.BytesIO()
+    fig.savefig(
+        buf,
+        format="png",
+        dpi=RETINA * BOOK_DPI,
+        bbox_inches="tight",
+        facecolor="white",
+        metadata={FONT_KEY: f"{smallest:.2f}"},
+    )
+    data = buf.getvalue()
+    width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk, first in every PNG
+    return data, {"width": width // RETINA, "height": height // RETINA}
+
+
+def book_style() -> None:
+    """Apply the book's figure style: :data:`BOOK_RC`, and in IPython the PNGs of :func:`figure_png`.
+
+    Call it once in a chapter's setup cell, after ``%matplotlib inline``
+    (which installs its own PNG formatter, replaced here).
+    """
+    matplotlib.rcParams.update(BOOK_RC)
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatters = shell.display_formatter.formatters
+    # Only one image type per figure: a leftover SVG or PDF formatter would store a second copy.
+    for mime in ("image/svg+xml", "application/pdf", "image/jpeg"):
+        formatters[mime].pop(Figure, None)
+    formatters["image/png"].for_type(Figure, figure_png)
 
 
 def _axes_list(axes, n: int, name: str) -> list:
@@ -38,7 +150,7 @@ def _is_3d(ax) -> bool:
 
 
 def state_labels(labels_txk) -> np.ndarray:
-    """Index of the binary state of each row: bit c is ``labels[:, c] > 0``, channel 0 most significant.
+    """Index of the binary state of each row: bit c is ``labels[:, c] > 0``, channel 1 (column 0) most significant.
 
     Parameters
     ----------
@@ -66,7 +178,7 @@ def plot_task(ax_or_axes, inputs, targets, outputs=None, delay: int = 0, *, t0: 
     Parameters
     ----------
     ax_or_axes : Axes or sequence of Axes
-        One axes (channels stacked 3 units apart, channel 0 on top) or one per channel.
+        One axes (channels stacked 3 units apart, channel 1 on top) or one per channel.
     inputs, targets : array_like of shape (time, n_bits)
     outputs : array_like of shape (time, n_bits), optional
     delay : int
@@ -93,18 +205,18 @@ def plot_task(ax_or_axes, inputs, targets, outputs=None, delay: int = 0, *, t0: 
         if delay > 0 and pulses.size:
             ax.broken_barh([(t[p], delay) for p in pulses], (off - 1.3, 2.6), facecolor="0.85", edgecolor="none")
         ax.vlines(
-            t[pulses], off, off + x[pulses, c], color="black", lw=1.5, zorder=3, label="input" if c == 0 else None
+            t[pulses], off, off + x[pulses, c], color=INPUT_COLOR, lw=1.5, zorder=3, label="input" if c == 0 else None
         )
-        ax.plot(t, off + y[:, c], drawstyle="steps-post", color="#1f77b4", label="target" if c == 0 else None)
+        ax.plot(t, off + y[:, c], drawstyle="steps-post", color=TARGET_COLOR, label="target" if c == 0 else None)
         if out is not None:
-            ax.plot(t, off + out[:, c], color="#ff7f0e", lw=1, label="output" if c == 0 else None)
+            ax.plot(t, off + out[:, c], color=OUTPUT_COLOR, lw=1, label="output" if c == 0 else None)
         if not stacked:
             ax.set_ylim(-1.4, 1.4)
-            ax.set_ylabel(f"channel {c}")
+            ax.set_ylabel(f"channel {channel_label(c)}")
     if stacked:
-        ax_or_axes.set_yticks(-3.0 * np.arange(k), [f"ch {c}" for c in range(k)])
+        ax_or_axes.set_yticks(-3.0 * np.arange(k), [f"channel {channel_label(c)}" for c in range(k)])
     axes[-1].set_xlabel("time step")
-    axes[0].legend(loc="upper right", fontsize="small")
+    axes[0].legend(loc="upper right", fontsize=SMALL)
     return ax_or_axes
 
 
@@ -123,7 +235,8 @@ def plot_cube(ax3d, states_pc, outputs_or_targets, fixed_points_pc=None, n_unsta
         Fixed points projected on the same PCs.
     n_unstable : array_like of shape (n,), optional
         Unstable dimensions of each fixed point; required with ``fixed_points_pc``.
-        Points with more than three are red triangles with the count written.
+        Each count has the marker and colour of :func:`rnnmem_helpers.encoding.point_style`;
+        points with ``MANY_UNSTABLE`` or more share one and have their count written.
     path : bool
         Also join the states by a thin grey line.
 
@@ -157,16 +270,29 @@ def plot_cube(ax3d, states_pc, outputs_or_targets, fixed_points_pc=None, n_unsta
         color, name = (UNDEFINED_COLOR, "undefined") if s < 0 else (STATE_COLORS[s], _state_name(int(s), k))
         ax3d.scatter(pts[sel, 0], pts[sel, 1], pts[sel, 2], s=2, color=color, label=name, depthshade=False)
     if fixed_points_pc is not None:
-        for n_u in sorted(set(np.minimum(nu, 4).tolist())):
-            marker, color, name = FIXED_POINT_STYLES.get(n_u, MANY_UNSTABLE_STYLE)
-            sel = np.minimum(nu, 4) == n_u
-            ax3d.scatter(fp[sel, 0], fp[sel, 1], fp[sel, 2], marker=marker, color=color, s=40, label=name)
-        for p, n_u in zip(fp[nu > 3], nu[nu > 3], strict=True):
-            ax3d.text(p[0], p[1], p[2], f" {int(n_u)}", color=MANY_UNSTABLE_STYLE[1], fontsize=8)
+        capped = np.minimum(nu, encoding.MANY_UNSTABLE)
+        for n_u in np.unique(capped).tolist():
+            style = encoding.point_style(n_u)
+            sel = capped == n_u
+            face = style.color if style.filled else "none"
+            ax3d.scatter(
+                fp[sel, 0],
+                fp[sel, 1],
+                fp[sel, 2],
+                marker=style.mpl_marker,
+                facecolors=face,
+                edgecolors=style.color,
+                s=40,
+                label=style.label,
+                depthshade=False,
+            )
+        # Counts from MANY_UNSTABLE up share one marker, so each such point is labelled with its own.
+        for p, n_u in zip(fp[nu >= encoding.MANY_UNSTABLE], nu[nu >= encoding.MANY_UNSTABLE], strict=True):
+            ax3d.text(p[0], p[1], p[2], f" {int(n_u)}", color=encoding.point_style(int(n_u)).color, fontsize=SMALL)
     ax3d.set_xlabel("PC1")
     ax3d.set_ylabel("PC2")
     ax3d.set_zlabel("PC3")
-    legend = ax3d.legend(loc="upper left", fontsize="xx-small", bbox_to_anchor=(-0.1, 1.0))
+    legend = ax3d.legend(loc="upper left", fontsize=SMALL, bbox_to_anchor=(-0.1, 1.0))
     # One marker size in the legend: the states' dots are too small to read there.
     for handle in legend.legend_handles:
         handle.set_sizes([20])
@@ -218,8 +344,8 @@ def plot_triggered(axes, trig: TriggeredAverage, n_pcs: int | None = None, *, ba
         axes.set_xlabel(f"PC1 ({100 * ratio[0]:.0f}%)")
         axes.set_ylabel(f"PC2 ({100 * ratio[1]:.0f}%)")
         axes.set_zlabel(f"PC3 ({100 * ratio[2]:.0f}%)")
-        axes.set_title(f"{trig.from_state} → {trig.to_state}, n = {trig.count}", fontsize="small")
-        axes.legend(loc="upper left", fontsize="x-small")
+        axes.set_title(f"{trig.from_state} → {trig.to_state}, n = {trig.count}", fontsize=SMALL)
+        axes.legend(loc="upper left", fontsize=SMALL)
         return axes
     n_pcs = check_int("n_pcs", min(avail, 9) if n_pcs is None else n_pcs, minimum=1, maximum=avail)
     for i, ax in enumerate(_axes_list(axes, n_pcs, "axes")):
@@ -228,7 +354,7 @@ def plot_triggered(axes, trig: TriggeredAverage, n_pcs: int | None = None, *, ba
         ax.axvline(0, color="#2ca02c", lw=0.8, ls="--")
         if trig.delay <= trig.post:
             ax.axvline(trig.delay, color="#d62728", lw=0.8, ls="--")
-        ax.set_ylabel(f"PC{i + 1}\n{100 * ratio[i]:.1f}%", fontsize="small")
+        ax.set_ylabel(f"PC{i + 1}\n{100 * ratio[i]:.1f}%", fontsize=SMALL)
     ax.set_xlabel("steps from pulse")
     return axes
 
@@ -269,7 +395,7 @@ def plot_eigenvalues(ax, eigvals, *, bulk_radius: float | None = None, outlier_r
     ax.set_aspect("equal")
     ax.set_xlabel("Re λ")
     ax.set_ylabel("Im λ")
-    ax.legend(loc="upper right", fontsize="x-small")
+    ax.legend(loc="upper right", fontsize=SMALL)
     return ax
 
 
@@ -315,14 +441,14 @@ def plot_training_history(ax_or_axes, history, *, label=None, target_accuracy=No
         ax_loss.set_xlabel("update")
         ax_loss.set_ylabel("training loss (masked MSE)")
         if label is not None:
-            ax_loss.legend(fontsize="small")
+            ax_loss.legend(fontsize=SMALL)
     ax_acc.plot(steps, acc, marker=".", color=color, label=label)
     if target_accuracy is not None:
         ax_acc.axhline(target_accuracy, color="0.4", lw=0.8, ls="--")
     ax_acc.set_xlabel("update")
     ax_acc.set_ylabel("held-out accuracy")
     if label is not None:
-        ax_acc.legend(fontsize="small")
+        ax_acc.legend(fontsize=SMALL)
     return ax_or_axes
 
 
@@ -446,8 +572,8 @@ def plot_weight_matrix(ax, matrix, groups, *, vmax: float | None = None):
         ax.axhline(edge, color="0.4", lw=0.6)
         ax.axvline(edge, color="0.4", lw=0.6)
     centres = ends - sizes / 2 - 0.5
-    ax.set_xticks(centres, list(groups), fontsize="small")
-    ax.set_yticks(centres, list(groups), fontsize="small")
+    ax.set_xticks(centres, list(groups), fontsize=SMALL)
+    ax.set_yticks(centres, list(groups), fontsize=SMALL)
     ax.set_xlabel("from unit")
     ax.set_ylabel("to unit")
     return ax

@@ -1,4 +1,5 @@
 import copy
+import io
 
 import matplotlib
 
@@ -7,17 +8,28 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from PIL import Image  # noqa: E402
 
+from rnnmem_helpers import encoding  # noqa: E402
 from rnnmem_helpers.analysis import fit_pca, run_test, spectrum_summary, triggered_average  # noqa: E402
 from rnnmem_helpers.init import init_weights  # noqa: E402
 from rnnmem_helpers.model import ModelConfig  # noqa: E402
 from rnnmem_helpers.plotting import (  # noqa: E402
+    BOOK_DPI,
+    FIGURE_WIDTH_MAX,
+    FONT_KEY,
+    MIN_FONT_PT,
+    RETINA,
+    book_style,
+    figure_png,
     plot_cube,
     plot_eigenvalues,
     plot_task,
     plot_triggered,
     plot_unit_states,
     plot_weight_matrix,
+    smallest_font_pt,
     state_labels,
 )
 from rnnmem_helpers.task import TaskConfig  # noqa: E402
@@ -91,11 +103,57 @@ def test_plot_cube_draws_one_collection_per_state_and_fixed_point_type():
     pc, states, fp, n_unstable = _cube_inputs()
     ax = _ax3d()
     assert plot_cube(ax, pc, states, fp, n_unstable) is ax
-    # 8 states + 5 fixed-point kinds (stable, 1, 2, 3, >3); a path line; counts written for 5 and 6.
-    assert len(ax.collections) == 13 and len(ax.lines) == 1
-    assert sorted(t.get_text().strip() for t in ax.texts) == ["5", "6"]
+    # 8 states + 6 fixed-point kinds (0, 1, 2, 3, 5 and 6 unstable modes); a path line.
+    assert len(ax.collections) == 14 and len(ax.lines) == 1
+    # Only counts from MANY_UNSTABLE up share a marker, so only those are written out.
+    assert [t.get_text().strip() for t in ax.texts] == ["6"]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels[:2] == ["(-1,-1,-1)", "(-1,-1,+1)"] and labels[-1] == "Saddle point (>3 unst dims)"
+    assert labels[:2] == ["(-1,-1,-1)", "(-1,-1,+1)"]
+    assert labels[8:] == [encoding.point_style(n).label for n in (0, 1, 2, 3, 5, 6)]
+    five = ax.collections[-2]
+    assert five.get_label() == encoding.point_style(5).label
+    # Five unstable modes are drawn hollow: no face colour, the spec's colour on the edge.
+    assert five.get_facecolor().size == 0 or five.get_facecolor()[0][3] == 0
+    np.testing.assert_allclose(five.get_edgecolor()[0], to_rgba(encoding.point_style(5).color))
+
+
+def test_plot_task_numbers_channels_from_one(run):
+    _, axes = plt.subplots(3, 1)
+    plot_task(axes, run.inputs[:50], run.targets[:50])
+    assert [ax.get_ylabel() for ax in axes] == ["channel 1", "channel 2", "channel 3"]
+    _, ax = plt.subplots()
+    plot_task(ax, run.inputs[:50], run.targets[:50])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["channel 1", "channel 2", "channel 3"]
+
+
+def test_book_style_keeps_every_font_at_least_the_minimum(run):
+    with matplotlib.rc_context():
+        book_style()
+        fig, axes = plt.subplots(3, 1, figsize=(FIGURE_WIDTH_MAX, 4))
+        plot_task(axes, run.inputs[:200], run.targets[:200], run.outputs_txk[:200], delay=4)
+        data, size = figure_png(fig)
+        assert MIN_FONT_PT <= smallest_font_pt(fig) < 10
+    image = Image.open(io.BytesIO(data))
+    # The recorded size is the figure's own, the PNG is RETINA times the CSS size, at RETINA * BOOK_DPI.
+    assert float(image.text[FONT_KEY]) == pytest.approx(smallest_font_pt(fig), abs=0.01)
+    assert (image.size[0] // RETINA, image.size[1] // RETINA) == (size["width"], size["height"])
+    assert image.info["dpi"] == pytest.approx((RETINA * BOOK_DPI,) * 2, abs=0.1)
+    assert size["width"] <= FIGURE_WIDTH_MAX * BOOK_DPI
+
+
+def test_smallest_font_pt_sees_the_smallest_visible_text_only():
+    fig, ax = plt.subplots()
+    ax.set_xlabel("x", fontsize=12)
+    ax.text(0.5, 0.5, "tiny", fontsize=5)
+    fig.draw_without_rendering()
+    assert smallest_font_pt(fig) == 5
+    ax.texts[0].set_visible(False)
+    assert smallest_font_pt(fig) == pytest.approx(min(t.get_fontsize() for t in ax.get_xticklabels()))
+    ax.legend(handles=ax.plot([0, 1], label="line"), fontsize=3).set_visible(False)
+    assert smallest_font_pt(fig) > 3  # text inside a hidden legend is not shown
+    assert smallest_font_pt(plt.figure()) == float("inf")
+    with pytest.raises(TypeError, match="Figure"):
+        smallest_font_pt(ax)
 
 
 def test_plot_cube_without_fixed_points_and_with_undefined_targets():
