@@ -2,7 +2,8 @@
 
 Tables need nothing beyond numpy. :func:`select` filters rows,
 :func:`group_proportion` and :func:`group_median` summarise a column per group
-of rows, :func:`format_table` prints a table. The building blocks of such
+of rows, :func:`format_table` prints a table and :func:`show_table` displays
+one as an HTML table. The building blocks of such
 summaries (:func:`groups`, :func:`collect`, :func:`per_group_rng`) are public
 so that other modules (e.g. :mod:`rnnmem_helpers.sweep_report`) build theirs
 the same way.
@@ -15,6 +16,7 @@ notebook can run on data that are not there yet.
 from __future__ import annotations
 
 import copy
+import html
 import math
 import numbers
 
@@ -256,6 +258,13 @@ def format_table(table, columns=None, formats=None, *, missing: str = "—") -> 
     -------
     str
     """
+    rows = _cells(table, columns, formats, missing)
+    widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
+    return "\n".join("  ".join(s.rjust(w) for s, w in zip(row, widths, strict=True)) for row in rows)
+
+
+def _cells(table, columns, formats, missing: str) -> list[list[str]]:
+    """The header and the formatted rows of :func:`format_table`, as lists of strings."""
     n = n_rows(table)
     columns = list(table) if columns is None else list(columns)
     check_columns(table, columns)
@@ -275,7 +284,42 @@ def format_table(table, columns=None, formats=None, *, missing: str = "—") -> 
             return format(float(value), ".4g")
         return str(value)
 
-    text = [list(columns)]
-    text += [[cell(c, table[c][i]) for c in columns] for i in range(n)]
-    widths = [max(len(row[j]) for row in text) for j in range(len(columns))]
-    return "\n".join("  ".join(s.rjust(w) for s, w in zip(row, widths, strict=True)) for row in text)
+    return [list(columns)] + [[cell(c, table[c][i]) for c in columns] for i in range(n)]
+
+
+class TableView:
+    """A table as a notebook shows it: an HTML table in Jupyter and the rendered book, aligned text elsewhere.
+
+    Made by :func:`show_table`; its ``repr`` is :func:`format_table`'s text,
+    which is also the ``text/plain`` output that nbval compares.
+    """
+
+    def __init__(self, header: list[str], rows: list[list[str]], text: str):
+        self.header, self.rows, self._text = header, rows, text
+
+    def __repr__(self) -> str:
+        return self._text
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in self.rows)
+        return f'<table class="rnnmem-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def show_table(table, columns=None, formats=None, *, missing: str = "—") -> TableView:
+    """A table for display: an HTML table in the book, the text of :func:`format_table` in plain output.
+
+    Parameters
+    ----------
+    table : dict of ndarray
+    columns, formats, missing
+        As for :func:`format_table`.
+
+    Returns
+    -------
+    TableView
+        Display it (the last expression of a cell, or ``IPython.display.display``).
+    """
+    text = format_table(table, columns, formats, missing=missing)
+    header, *rows = _cells(table, columns, formats, missing)
+    return TableView(header, rows, text)

@@ -15,6 +15,7 @@ from rnnmem_helpers.table import (
     n_rows,
     per_group_rng,
     select,
+    show_table,
 )
 
 
@@ -168,3 +169,16 @@ def test_format_table():
         format_table(table, formats={"zzz": "d"})
     with pytest.raises(ValueError, match="1-D arrays of one length"):
         format_table({"a": np.arange(2), "b": np.arange(3)})
+
+
+def test_show_table_is_the_text_table_in_plain_output_and_an_escaped_html_table():
+    table = {"name": np.array(["a<b", "c"]), "x": np.array([1.234, math.nan])}
+    view = show_table(table, formats={"x": ".1f"}, missing="n/a")
+    assert repr(view) == format_table(table, formats={"x": ".1f"}, missing="n/a")
+    page = view._repr_html_()
+    assert page.count("<tr>") == 3 and page.count("<th>") == 2
+    assert "<td>a&lt;b</td><td>1.2</td>" in page and "<td>c</td><td>n/a</td>" in page
+    empty = show_table(select(table, name="zzz"))
+    assert empty._repr_html_().count("<tr>") == 1
+    with pytest.raises(ValueError, match="zzz"):
+        show_table(table, ["zzz"])
