@@ -1,0 +1,142 @@
+import math
+
+import numpy as np
+import pytest
+
+from rnnmem_helpers import claims as C
+from rnnmem_helpers import evidence as E
+from rnnmem_helpers.sweep import BOOK_GENERATION
+
+
+def test_sign_changes_counts_crossings_and_skips_touches():
+    t = np.linspace(0, 2 * np.pi, 200)
+    comps = np.column_stack([np.sin(t + 0.1), np.sin(2 * t + 0.1), [1.0, 0.0, 1.0] + [1.0] * 197])
+    assert E.sign_changes(comps) == [2, 4, 0]
+    with pytest.raises(ValueError, match="components_tc"):
+        E.sign_changes(np.ones(5))
+
+
+def test_monotone_steps_are_monotone_and_need_rng():
+    steps = E.monotone_steps(rng=np.random.default_rng(3), n_units=7, pre=2, post=5)
+    assert steps.shape == (8, 7)
+    d = np.diff(steps, axis=0)
+    assert np.all((d >= 0).all(axis=0) | (d <= 0).all(axis=0))
+    with pytest.raises(TypeError):
+        E.monotone_steps()
+
+
+VALUES = {
+    1: {"seed0_error": {0: 0.003, 8: 0.006}, "converged": {0: C.Count(5, 5), 8: C.Count(3, 5)}},
+    5: {"seed0_outliers": {0.125: (3, 1), 0.25: (3, 0)}, "seed0_min_modulus": 1.2, "pattern": {0.25: C.Count(4, 5)}},
+    10: {"steps_pairs": {0: C.Pairs(3, 1, 1)}},
+    11: {
+        "overshoot_switch": {
+            0: C.Interval(0.2, 0.1, math.inf, 0.75, "order statistics", 3, True),
+            8: C.Interval(0.01, 0.0, 0.02, 0.9375, "order statistics", 5),
+        }
+    },
+    13: {"right_p_more": [0.01, 0.5], "right_p_less": [0.99, 0.5]},
+    14: {"delay": 8, "attractors_kept": [True, False], "edit_latency": [7.0, math.nan]},
+}
+
+
+def test_storage_round_trips_every_type(tmp_path):
+    ev = E.ClaimEvidence(generation="current", measured=VALUES, sources={"seeds": (3, 4)})
+    path = tmp_path / "ev.json"
+    E.save_evidence(path, ev)
+    back = E.load_evidence(path)
+    assert back.sources == {"seeds": (3, 4)}
+    assert back.measured[1] == VALUES[1]
+    assert back.measured[5] == VALUES[5]
+    assert back.measured[10] == VALUES[10]
+    assert back.measured[11] == VALUES[11]
+    assert back.measured[13] == VALUES[13]
+    assert back.measured[14]["attractors_kept"] == [True, False]
+    assert back.measured[14]["edit_latency"][0] == 7.0 and math.isnan(back.measured[14]["edit_latency"][1])
+    assert [p.name for p in tmp_path.iterdir()] == ["ev.json"]
+    # the same judgement from the stored and the measured inputs
+    assert C.assess(1, back.measured[1], record=False).verdict is C.assess(1, VALUES[1], record=False).verdict
+
+
+@pytest.mark.parametrize(
+    "obj, match",
+    [
+        ({"schema": 99, "generation": "current", "measured": {}}, "schema"),
+        ({"schema": E.EVIDENCE_SCHEMA, "generation": "old", "measured": {}}, "generation"),
+        ({"schema": E.EVIDENCE_SCHEMA, "generation": "current", "measured": {"1": {"nope": 1}}}, "unknown inputs"),
+        (
+            {"schema": E.EVIDENCE_SCHEMA, "generation": "current", "measured": {"1": {"converged": {"__x__": 1}}}},
+            "unknown evidence entry",
+        ),
+    ],
+)
+def test_bad_evidence_is_refused(obj, match):
+    with pytest.raises(ValueError, match=match):
+        E.evidence_from_dict(obj)
+
+
+def test_unstorable_values_are_refused():
+    with pytest.raises(TypeError, match="cannot store"):
+        E.evidence_to_dict(E.ClaimEvidence("current", {1: {"converged": object()}}, {}))
+
+
+def _assessments():
+    return {n: C.assess(n, VALUES.get(n, {}), record=False) for n in (1, 5, 10)}
+
+
+def test_table_has_a_badge_and_links_per_claim():
+    text = E.verdict_table_html(_assessments())
+    assert text.count("<tr>") == 4 and text.count("verdict-badge") == 3
+    assert 'href="claims.html#claim-5"' in text and 'href="seeds.html"' in text
+    classes = {v.css_class for v in C.Verdict}
+    shown = [part.split('"')[0] for part in text.split('class="verdict-badge ')[1:]]
+    assert len(shown) == 3 and set(shown) <= classes
+    detail = E.verdict_table_html(_assessments(), readings=True)
+    assert detail.count("<li>") == sum(len(C.claim(n).readings) for n in (1, 5, 10))
+    assert "&lt;" not in text  # titles are escaped, not mangled: none holds a "<"
+    with pytest.raises(ValueError, match="assessments"):
+        E.verdict_table_html({})
+    with pytest.raises(TypeError, match="Assessment"):
+        E.verdict_table_html({1: "supported"})
+
+
+def test_counts_follow_the_vocabulary():
+    counts = E.verdict_counts(_assessments())
+    assert sum(counts.values()) == 3
+    assert list(counts) == [v.label for v in C.Verdict if v.label in counts]
+
+
+def test_cli_refuses_bad_input_before_any_work(tmp_path, capsys):
+    assert E.main(["--generation", "old"]) == 2
+    assert "--generation" in capsys.readouterr().err
+    assert E.main(["--out", str(tmp_path / "missing" / "ev.json")]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and err.count("\n") == 1
+    assert not (tmp_path / "missing").exists()
+
+
+def _flatten(obj, key=""):
+    if isinstance(obj, dict):
+        return [item for k in sorted(obj) for item in _flatten(obj[k], f"{key}/{k}")]
+    if isinstance(obj, list):
+        return [item for i, v in enumerate(obj) for item in _flatten(v, f"{key}/{i}")]
+    return [(key, float(obj) if isinstance(obj, int) and not isinstance(obj, bool) else obj)]
+
+
+def test_shipped_evidence_is_what_the_code_measures():
+    shipped = E.load_shipped_evidence()
+    assert shipped.generation == BOOK_GENERATION
+    fresh = E.measure_claims()
+    a, b = E.evidence_to_dict(shipped), E.evidence_to_dict(fresh)
+    assert a["sources"] == b["sources"]
+    # Numbers agree to rounding (another BLAS may differ in the last digits); every verdict agrees exactly.
+    flat_a, flat_b = _flatten(a["measured"]), _flatten(b["measured"])
+    assert [k for k, _ in flat_a] == [k for k, _ in flat_b]
+    for (key, x), (_, y) in zip(flat_a, flat_b, strict=True):
+        if isinstance(x, float) and isinstance(y, float):
+            assert x == pytest.approx(y, rel=1e-3, abs=1e-9, nan_ok=True), key
+        else:
+            assert x == y, key
+    got, want = E.assess_all(fresh, record=False), E.assess_all(shipped, record=False)
+    assert {n: x.overall.label for n, x in got.items()} == {n: x.overall.label for n, x in want.items()}
+    assert set(got) == {c.number for c in C.CLAIMS}
