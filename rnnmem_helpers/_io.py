@@ -1,7 +1,10 @@
 """Atomic file writes: a reader sees the old file or the new one, never half of one.
 
 A write goes to a temporary file ``.NAME.<pid>-<random>.tmp`` beside the
-target ``NAME`` and is renamed over it when complete. Such a file is left
+target ``NAME`` and is renamed over it when complete. When that name would
+exceed the folder's file-name limit (a target name near 255 bytes), ``NAME``
+in it is replaced by ``~`` and 32 hex digits of the SHA-256 of the target's
+name, so any target name the filesystem accepts can be written. Such a file is left
 behind only if its writer dies mid-write without a chance to clean up
 (SIGKILL, power loss); a SIGTERM during a write in the main thread removes it
 before the process ends. The next write to the same target removes leftovers
@@ -11,6 +14,7 @@ of that target only (see :func:`remove_stale_temporaries` for the rule).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -27,6 +31,86 @@ _PID_TAG = re.compile(r"([1-9][0-9]*)-[a-z0-9_]+")
 # Written by earlier versions: mkstemp's 8 random characters only, so the writer is unknown.
 _OLD_TAG = re.compile(r"[a-z0-9_]{8}")
 OLD_FORMAT_STALE_SECONDS = 600
+
+
+#: File-name limit in bytes assumed where the filesystem does not tell (POSIX's NAME_MAX on Linux and macOS).
+DEFAULT_NAME_MAX = 255
+#: Path-length limit in bytes assumed where the filesystem does not tell (PATH_MAX on Linux).
+DEFAULT_PATH_MAX = 4096
+# Bytes a temporary name adds to its prefix: a PID of up to 7 digits, "-", mkstemp's 8 characters, ".tmp".
+_TAG_BYTES = 7 + 1 + 8 + len(".tmp")
+
+
+def name_max(folder) -> int:
+    """The longest file name, in bytes, that the filesystem of ``folder`` accepts.
+
+    ``os.pathconf(folder, "PC_NAME_MAX")`` of the nearest existing folder
+    on the way up, or :data:`DEFAULT_NAME_MAX` where that is unknown.
+    """
+    return _pathconf(folder, "PC_NAME_MAX", DEFAULT_NAME_MAX)
+
+
+def _pathconf(folder, name: str, default: int) -> int:
+    """``os.pathconf`` of the nearest existing folder at or above ``folder``; ``default`` where it is unknown."""
+    folder = Path(folder)
+    for candidate in (folder, *folder.parents):
+        try:
+            value = os.pathconf(candidate, name)
+        except (AttributeError, ValueError):
+            # No pathconf (Windows) or no such setting on this platform.
+            return default
+        except OSError:
+            # Not there yet, or a part too long to look up: ask the folder above.
+            continue
+        return value if value > 0 else default
+    return default
+
+
+def check_path_length(path, *, what: str) -> None:
+    """Refuse a path the filesystem cannot hold, before anything tries to open it.
+
+    Every part of ``path`` must be at most :func:`name_max` bytes (in the
+    filesystem's encoding) and the whole at most ``PC_PATH_MAX`` (default
+    :data:`DEFAULT_PATH_MAX`), limits that the operating system would
+    otherwise report as ``OSError`` ``ENAMETOOLONG`` (errno 36) at the first
+    access.
+
+    Parameters
+    ----------
+    path : str or Path
+    what : str
+        How the message names the path (a flag such as ``"argument --out"``).
+
+    Raises
+    ------
+    ValueError
+        Naming ``what``, the part at fault (shortened), its length and the limit.
+    """
+    path = Path(path)
+    folder = path.parent
+    limit = name_max(folder)
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > limit:
+            shown = part if len(part) <= 40 else f"{part[:20]}...{part[-12:]}"
+            raise ValueError(
+                f"{what}: the name {shown!r} is {size} bytes long; the filesystem allows at most {limit} "
+                "bytes per file or folder name"
+            )
+    total = len(os.fsencode(str(path)))
+    path_limit = _pathconf(folder, "PC_PATH_MAX", DEFAULT_PATH_MAX)
+    if total >= path_limit:
+        raise ValueError(f"{what}: the path is {total} bytes long; the filesystem allows at most {path_limit - 1}")
+
+
+def _temporary_prefix(path: Path) -> str:
+    """The start of the name of every temporary file of ``path``: ``.NAME.``, or ``.~HASH.`` for a long name."""
+    prefix = f".{path.name}."
+    if len(os.fsencode(prefix)) + _TAG_BYTES <= name_max(path.parent):
+        return prefix
+    # A hashed name cannot be told from that of a target actually named "~HASH"; with 32 hex digits no such
+    # target exists by chance, and the clash would only let one clean up the other's dead writers' leftovers.
+    return f".~{hashlib.sha256(os.fsencode(path.name)).hexdigest()[:32]}."
 
 
 #: Largest JSON file (result, sweep config) read: results are ~10 KB, a curriculum's ~50 KB.
@@ -107,7 +191,7 @@ def atomic_write(path, mode: str = "wb", encoding: str | None = None):
     path = Path(path)
     remove_stale_temporaries(path)
     with _sigterm_unwinds() as guard:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{_temporary_prefix(path)}{os.getpid()}-", suffix=".tmp")
         try:
             with os.fdopen(fd, mode, encoding=encoding) as fh:
                 yield fh
@@ -127,7 +211,8 @@ def remove_stale_temporaries(path) -> list[Path]:
     """Remove temporary files that :func:`atomic_write` left beside ``path`` and whose writer is gone.
 
     The rule: a file in the folder of ``path`` named ``.NAME.<pid>-<random>.tmp``,
-    with ``NAME`` exactly the name of ``path``, is removed when no process with
+    with ``NAME`` exactly the name of ``path`` (or its ``~HASH`` where the
+    name is too long for that, see the module docstring), is removed when no process with
     that PID exists on this machine (a process that exists, even one of another
     user, may still be writing it). A file named ``.NAME.<random>.tmp`` (the
     format before the PID was recorded; ``<random>`` is 8 characters of
@@ -149,7 +234,7 @@ def remove_stale_temporaries(path) -> list[Path]:
         The files removed.
     """
     path = Path(path)
-    prefix, suffix = f".{path.name}.", ".tmp"
+    prefix, suffix = _temporary_prefix(path), ".tmp"
     removed = []
     try:
         entries = list(os.scandir(path.parent))

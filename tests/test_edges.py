@@ -4,14 +4,23 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from http.server import HTTPServer, SimpleHTTPRequestHandler
+from pathlib import Path
 
 import pytest
 
 from rnnmem_helpers import load_pretrained
 from rnnmem_helpers import metrics as metrics_module
-from rnnmem_helpers._io import read_json_file
+from rnnmem_helpers._io import (
+    _temporary_prefix,
+    atomic_write,
+    check_path_length,
+    name_max,
+    read_json_file,
+    remove_stale_temporaries,
+)
 from rnnmem_helpers.checkpoints import available_pretrained
 from rnnmem_helpers.metrics import evaluate
 from rnnmem_helpers.sweep import MAX_RUNS, SchedulerError, check_scheduler_address, run_sweep, validate_sweep_config
@@ -37,8 +46,15 @@ def test_a_listener_that_is_not_dask_is_one_line_within_the_deadline(tmp_path):
     try:
         config = tmp_path / "s.json"
         config.write_text(json.dumps(SMALL))
-        out = _cli("sweep", str(config), "--out", str(tmp_path / "o"), "--scheduler",
-                   f"tcp://127.0.0.1:{server.server_port}", "--no-progress")
+        out = _cli(
+            "sweep",
+            str(config),
+            "--out",
+            str(tmp_path / "o"),
+            "--scheduler",
+            f"tcp://127.0.0.1:{server.server_port}",
+            "--no-progress",
+        )
     finally:
         server.shutdown()
     assert out.returncode == 2 and "--scheduler" in out.stderr and len(out.stderr.strip().splitlines()) == 1
@@ -111,3 +127,43 @@ def test_pulses_too_rare_for_the_evaluation_are_refused_before_training(tmp_path
     assert out.returncode == 2 and "--mean-interval" in out.stderr and len(out.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
 
+
+def _dead_pid():
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_name_at_the_filesystem_limit_is_written_through_a_short_temporary_name(tmp_path, monkeypatch):
+    target = tmp_path / ("a" * (name_max(tmp_path) - 4) + ".npz")
+    seen = []
+    real_mkstemp = tempfile.mkstemp
+
+    def spy(*args, **kwargs):
+        fd, name = real_mkstemp(*args, **kwargs)
+        seen.append(Path(name).name)
+        return fd, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", spy)
+    with atomic_write(target, "w") as fh:
+        fh.write("whole")
+    assert target.read_text() == "whole" and len(seen) == 1 and len(seen[0].encode()) <= name_max(tmp_path)
+    # The short name still belongs to its target alone: a dead writer's leftover of it is removed,
+    # that of a target of the same length is not.
+    other = tmp_path / ("b" * (name_max(tmp_path) - 4) + ".npz")
+    stale = tmp_path / f"{_temporary_prefix(target)}{_dead_pid()}-abcdefgh.tmp"
+    kept = tmp_path / f"{_temporary_prefix(other)}{_dead_pid()}-abcdefgh.tmp"
+    stale.write_text(""), kept.write_text("")
+    assert remove_stale_temporaries(target) == [stale] and kept.exists()
+
+
+def test_names_longer_than_the_filesystem_allows_are_one_line_naming_the_part(tmp_path):
+    limit = name_max(tmp_path)
+    shown = r"'a{20}\.\.\.a{8}\.npz'"
+    with pytest.raises(ValueError, match=rf"^argument --out: the name {shown} is 304 bytes long; .* {limit} bytes"):
+        check_path_length(tmp_path / ("a" * 300 + ".npz"), what="argument --out")
+    with pytest.raises(ValueError, match="^x: the name .* is 300 bytes long"):
+        check_path_length(tmp_path / ("d" * 300) / "n.npz", what="x")
+    with pytest.raises(ValueError, match=r"^x: the path is 4999 bytes long; the filesystem allows at most 4095"):
+        check_path_length("/".join(["d" * 99] * 50), what="x")
+    check_path_length(tmp_path / ("a" * (limit - 4) + ".npz"), what="x")
