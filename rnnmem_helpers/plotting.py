@@ -660,3 +660,43 @@ def plot_paired(ax, values, labels, *, low=None, high=None, color=None):
     ax.set_xticks(x, labels)
     ax.set_xlim(-0.5, v.shape[1] - 0.5)
     return ax
+
+
+def book_panels(n: int, *, ncols: int = 2, height: float = 2.9, **subplots_kw):
+    """A figure of ``n`` panels, ``ncols`` to a row, as wide as the book's column allows.
+
+    Wide rows of panels shrink their text below legibility in the book's
+    column, so panels beyond ``ncols`` go to further rows; the grid's surplus
+    axes are removed.
+
+    Parameters
+    ----------
+    n : int
+        Number of panels, >= 1.
+    ncols : int
+        Panels per row, >= 1.
+    height : float
+        Height of one row, in inches.
+    **subplots_kw
+        Passed to ``matplotlib.pyplot.subplots`` (e.g. ``sharey``); ``layout``
+        defaults to ``"constrained"``.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        :data:`FIGURE_WIDTH_MAX` wide.
+    axes : ndarray of Axes, shape (n,)
+        Row by row.
+    """
+    import matplotlib.pyplot as plt
+
+    n = check_int("n", n, minimum=1)
+    ncols = min(check_int("ncols", ncols, minimum=1), n)
+    height = check_float("height", height, minimum=0.0, strict_min=True)
+    nrows = -(-n // ncols)
+    subplots_kw.setdefault("layout", "constrained")
+    fig, grid = plt.subplots(nrows, ncols, figsize=(FIGURE_WIDTH_MAX, nrows * height), squeeze=False, **subplots_kw)
+    flat = grid.ravel()
+    for ax in flat[n:]:
+        ax.remove()
+    return fig, flat[:n]

@@ -21,6 +21,7 @@ from rnnmem_helpers.plotting import (  # noqa: E402
     FONT_KEY,
     MIN_FONT_PT,
     RETINA,
+    book_panels,
     book_style,
     figure_png,
     plot_cube,
@@ -483,3 +484,14 @@ def test_plot_paired_rejects_bad_input():
         plot_paired(ax, np.zeros((2, 2)), ["a", "b"], low=[0, 2], high=[1, 1])
     with pytest.raises(ValueError, match="low"):
         plot_paired(ax, np.zeros((2, 2)), ["a", "b"], low=[0, 0, 0], high=[1, 1, 1])
+
+
+def test_book_panels_wraps_panels_into_rows_of_the_column_width():
+    fig, axes = book_panels(3, sharey=True)
+    assert axes.shape == (3,) and len(fig.axes) == 3
+    assert fig.get_figwidth() == FIGURE_WIDTH_MAX and fig.get_figheight() == pytest.approx(2 * 2.9)
+    assert axes[0].get_subplotspec().get_geometry()[:2] == (2, 2)
+    fig, axes = book_panels(2, ncols=3, height=3)
+    assert axes[1].get_subplotspec().get_geometry()[:2] == (1, 2) and fig.get_figheight() == 3
+    with pytest.raises(ValueError, match="n"):
+        book_panels(0)
