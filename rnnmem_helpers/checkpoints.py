@@ -16,6 +16,10 @@ Metadata versions (``format_version``):
    :class:`~rnnmem_helpers.metrics.EvalResult` fields, ``accuracy`` in [0, 1]);
    its ``seed`` is that of the ``initial_weights`` that drew its W_in.
 
+In every version, ``test`` is optional for a trained network, and where it is
+given it is an object whose ``accuracy`` is a number in [0, 1] (the score on
+a fresh test stream, which the book's explorers show).
+
 Files are written in version 2 and read in both: a version-1 file is a trained
 network. The version was bumped so that a package that knows only version 1
 refuses a constructed network instead of taking it for a trained one.
@@ -271,6 +275,7 @@ def check_contents(members: dict) -> dict:
     if isinstance(version, bool) or version not in READABLE_VERSIONS:
         raise ValueError(f"metadata field 'format_version' must be one of {list(READABLE_VERSIONS)}, got {version!r}")
     _check_kind(meta, version)
+    _check_test(meta)
     task = _config_field("task", meta["task"], TaskConfig)
     model = _config_field("model", meta["model"], ModelConfig)
     seed = meta["seed"]
@@ -312,6 +317,66 @@ def _check_kind(meta: dict, version: int) -> None:
     accuracy = test["accuracy"]
     if not _is_real(accuracy) or not 0 <= accuracy <= 1:
         raise ValueError(f"metadata field 'test': 'accuracy' must be a number in [0, 1], got {accuracy!r}")
+
+
+def _check_test(meta: dict) -> None:
+    """Check the optional ``test`` of any kind of network: an object whose ``accuracy`` is a number in [0, 1]."""
+    if "test" not in meta:
+        return
+    test = meta["test"]
+    if not isinstance(test, dict):
+        raise ValueError(f"metadata field 'test' must be an object holding 'accuracy', got {test!r}")
+    accuracy = test.get("accuracy")
+    if not _is_real(accuracy) or not 0 <= accuracy <= 1:
+        raise ValueError(f"metadata field 'test': 'accuracy' must be a number in [0, 1], got {accuracy!r}")
+
+
+def check_checkpoint(ckpt: Checkpoint, *, name: str = "ckpt") -> dict:
+    """Apply to a :class:`Checkpoint` in memory the check :func:`load_checkpoint` applies to a file.
+
+    A checkpoint built in memory (``Checkpoint(weights, metadata)``), or one
+    whose metadata was changed after loading, has had no check. Missing
+    ``format_version`` is taken as :data:`FORMAT_VERSION` and missing
+    ``kind`` (version 2) as ``"trained"``, as :func:`save_checkpoint` does.
+
+    Parameters
+    ----------
+    ckpt : Checkpoint
+    name : str
+        How the messages name ``ckpt``.
+
+    Returns
+    -------
+    dict
+        The metadata as checked.
+
+    Raises
+    ------
+    TypeError
+        If ``ckpt`` is not a Checkpoint, its weights not RNNWeights, or its
+        metadata not a JSON-serialisable dict; the message names ``name``.
+    ValueError
+        Naming ``name`` and the field at fault, as :func:`check_contents`.
+    """
+    if not isinstance(ckpt, Checkpoint):
+        raise TypeError(f"{name} must be a Checkpoint, got {type(ckpt).__name__}")
+    if not isinstance(ckpt.weights, RNNWeights):
+        raise TypeError(f"{name}.weights must be RNNWeights, got {type(ckpt.weights).__name__}")
+    if not isinstance(ckpt.metadata, dict):
+        raise TypeError(f"{name}.metadata must be a dict, got {type(ckpt.metadata).__name__}")
+    meta = {"format_version": FORMAT_VERSION, **ckpt.metadata}
+    if meta["format_version"] == FORMAT_VERSION:
+        meta.setdefault("kind", "trained")
+    try:
+        text = json.dumps(meta)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name}.metadata must be JSON-serialisable ({exc})") from None
+    with np.errstate(over="ignore"):
+        arrays = {k: np.asarray(getattr(ckpt.weights, k), dtype=np.float32) for k in ARRAY_KEYS}
+    try:
+        return check_contents({"metadata": np.array(text), **arrays})
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _is_real(value) -> bool:

@@ -68,7 +68,7 @@ from . import __version__
 from ._io import atomic_write
 from ._validate import RNG, InstanceOf, Integer, validate_params
 from .analysis import MAX_TEST_STEPS, fit_pca, run_test, spectrum_summary
-from .checkpoints import Checkpoint, available_pretrained, load_pretrained
+from .checkpoints import Checkpoint, available_pretrained, check_checkpoint, load_pretrained
 from .fixed_points import find_fixed_points
 from .mechanism import eig_span
 
@@ -159,9 +159,15 @@ def export_network(ckpt: Checkpoint, *, n_time: int = 20_000, rng, n_shown: int 
 
     Raises
     ------
-    ValueError
-        If the weights are not float32 values, or ``n_time`` is shorter than ``delay + 2``.
+    TypeError, ValueError
+        If the metadata would not pass the check of
+        :func:`~rnnmem_helpers.checkpoints.load_checkpoint` (the message
+        names the field: a missing ``task``, a ``test`` accuracy that is not a
+        number in [0, 1]), the weights are not float32 values, or ``n_time``
+        is shorter than ``delay + 2``.
     """
+    # A Checkpoint made in memory has had no check; a loaded one was checked, naming its file, when it was read.
+    check_checkpoint(ckpt, name="ckpt")
     weights = ckpt.weights
     exact = {name: _exact_float32(name, getattr(weights, name)) for name in ("W", "W_in", "W_out")}
     run = run_test(weights, ckpt.task, n_time, rng=rng)

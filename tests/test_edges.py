@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -9,6 +10,7 @@ import threading
 from http.server import HTTPServer, SimpleHTTPRequestHandler
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rnnmem_helpers import load_pretrained
@@ -21,7 +23,15 @@ from rnnmem_helpers._io import (
     read_json_file,
     remove_stale_temporaries,
 )
-from rnnmem_helpers.checkpoints import available_pretrained
+from rnnmem_helpers.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    available_pretrained,
+    load_checkpoint,
+    save_checkpoint,
+)
+from rnnmem_helpers.cli import main
+from rnnmem_helpers.explorer_data import export_network
 from rnnmem_helpers.metrics import evaluate
 from rnnmem_helpers.sweep import MAX_RUNS, SchedulerError, check_scheduler_address, run_sweep, validate_sweep_config
 
@@ -167,3 +177,40 @@ def test_names_longer_than_the_filesystem_allows_are_one_line_naming_the_part(tm
     with pytest.raises(ValueError, match=r"^x: the path is 4999 bytes long; the filesystem allows at most 4095"):
         check_path_length("/".join(["d" * 99] * 50), what="x")
     check_path_length(tmp_path / ("a" * (limit - 4) + ".npz"), what="x")
+
+
+def _with_test_accuracy(checkpoint, accuracy):
+    return {**checkpoint.metadata, "test": {**checkpoint.metadata["test"], "accuracy": accuracy}}
+
+
+@pytest.mark.parametrize(
+    "metadata, error, message",
+    [
+        ({}, ValueError, r"^ckpt: metadata must contain .*; missing \['task', 'model', 'seed'\]$"),
+        ("0.9", ValueError, r"^ckpt: metadata field 'test': 'accuracy' must be a number in \[0, 1\], got '0\.9'$"),
+        ({"seed": 0, "x": {1}}, TypeError, r"^ckpt\.metadata must be JSON-serialisable"),
+    ],
+)
+def test_export_refuses_metadata_a_load_would_refuse_naming_the_field(metadata, error, message):
+    checkpoint = load_pretrained(8)
+    if metadata == "0.9":
+        metadata = _with_test_accuracy(checkpoint, "0.9")
+    with pytest.raises(error, match=message):
+        export_network(Checkpoint(checkpoint.weights, metadata), n_time=100, rng=0)
+
+
+def test_a_file_with_a_string_accuracy_is_refused_naming_the_file_and_field(tmp_path, capsys):
+    checkpoint = load_pretrained(8)
+    bad = _with_test_accuracy(checkpoint, "high")
+    with pytest.raises(ValueError, match="metadata field 'test': 'accuracy' must be a number"):
+        save_checkpoint(tmp_path / "saved.npz", checkpoint.weights, {**bad, "format_version": 2})
+    path = tmp_path / "hand.npz"
+    arrays = {k: getattr(checkpoint.weights, k).astype(np.float32) for k in ("W", "W_in", "W_out")}
+    np.savez(path, metadata=np.array(json.dumps(bad)), **arrays)
+    with pytest.raises(CheckpointError, match=rf"^{re.escape(str(path))}: metadata field 'test': 'accuracy'"):
+        load_checkpoint(path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", str(path), "--steps", "1000"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert str(path) in err and "'accuracy' must be a number in [0, 1], got 'high'" in err
