@@ -2,13 +2,13 @@
 
 :func:`measure_claims` measures the inputs that :mod:`rnnmem_helpers.claims`
 names for each claim (:func:`~rnnmem_helpers.claims.measured_keys`), from the
-shipped networks and the shipped sweeps of one generation, with the stored
+shipped networks and the shipped sweeps, each in the generation the book reads, with the stored
 weights of the causal networks where a reading needs more than their
 results record. :func:`save_evidence` writes it as versioned JSON,
 :func:`load_evidence` reads it back, and :func:`assess_all` judges every
 claim on it. The claims chapter measures afresh and checks that the stored
 file says the same; the landing page reads the file, so the two cannot
-disagree. ``python -m rnnmem_helpers claims --out FILE`` writes the file.
+disagree. ``python -m rnnmem_helpers.evidence`` writes the file.
 
 What is measured where
 ----------------------
@@ -50,7 +50,7 @@ from .checkpoints import available_constructed, load_checkpoint, load_constructe
 from .fixed_points import find_fixed_points
 from .mechanism import pulse_responses, pulse_visibility, rotation_plane_angles
 from .metrics import evaluate
-from .sweep import BOOK_GENERATION, GENERATIONS, load_sweep, shipped_config
+from .sweep import GENERATIONS, book_generation, load_sweep, shipped_config
 from .sweep_report import causal_table, curriculum_table, run_table
 from .table import select
 
@@ -71,16 +71,17 @@ class ClaimEvidence:
 
     Attributes
     ----------
-    generation : str
-        The sweep generation measured (:data:`rnnmem_helpers.sweep.GENERATIONS`).
+    generation : str or None
+        The sweep generation measured (:data:`rnnmem_helpers.sweep.GENERATIONS`);
+        None: each sweep in the one the book reads.
     measured : mapping of int to mapping of str to value
         Claim number to its rule inputs, as :func:`rnnmem_helpers.claims.assess` takes them.
-    sources : mapping of str to (int, int)
-        Sweep name to (results read, runs in its grid).
+    sources : mapping of str to (int, int, str)
+        Sweep name to (results read, runs in its grid, generation read).
     schema : int
     """
 
-    generation: str
+    generation: str | None
     measured: Mapping
     sources: Mapping
     schema: int = EVIDENCE_SCHEMA
@@ -183,6 +184,14 @@ def _counts_by(table, flag_column: str, delays) -> dict:
     return {int(d): _count(select(table, delay=int(d))[flag_column]) for d in delays}
 
 
+def _load(name: str, generation: str | None, sources: dict) -> list:
+    """A sweep's results in ``generation`` (None: the book's), noting (results, runs, generation) in ``sources``."""
+    generation = book_generation(name) if generation is None else generation
+    results, n_runs = load_sweep(name, generation=generation)
+    sources[name] = (len(results), n_runs, generation)
+    return results
+
+
 def _weights_of(result, sweep: str):
     if result.weights is None:
         return None
@@ -218,9 +227,8 @@ def _shipped(measured: dict) -> None:
     measured[5]["seed0_min_modulus"] = float(moduli.min()) if moduli.size else 0.0
 
 
-def _seeds(measured: dict, generation: str, sources: dict) -> None:
-    results, n_runs = load_sweep("seeds", generation=generation)
-    sources["seeds"] = (len(results), n_runs)
+def _seeds(measured: dict, generation: str | None, sources: dict) -> None:
+    results = _load("seeds", generation, sources)
     table = run_table(results)
     measured[1]["converged"] = _counts_by(table, "converged", (0, C.PAPER_DELAY))
     at0, at8 = select(table, delay=0), select(table, delay=C.PAPER_DELAY)
@@ -249,9 +257,8 @@ def _seeds(measured: dict, generation: str, sources: dict) -> None:
     measured[6]["rotations"], measured[6]["three_real"] = rotations, three
 
 
-def _limits(measured: dict, generation: str, sources: dict) -> None:
-    results, n_runs = load_sweep("delay_sweep", generation=generation)
-    sources["delay_sweep"] = (len(results), n_runs)
+def _limits(measured: dict, generation: str | None, sources: dict) -> None:
+    results = _load("delay_sweep", generation, sources)
     table = run_table(results)
     scratch = _counts_by(table, "converged", np.unique(table["delay"]))
     measured[7]["converged"] = scratch
@@ -262,25 +269,22 @@ def _limits(measured: dict, generation: str, sources: dict) -> None:
         built[int(d)] = 1 - evaluate(c.weights, c.task, rng=SHIPPED_STREAM).accuracy
     measured[8]["built_error"] = built
     recipes = {}
-    ladders, n_ladders = load_sweep("curriculum", generation=generation)
-    sources["curriculum"] = (len(ladders), n_ladders)
+    ladders = _load("curriculum", generation, sources)
     if ladders:
         lt = select(curriculum_table(ladders), n_hidden=100)
         reach = lt["longest_delay"].astype(np.float64)
         recipes["curriculum"] = {
             int(d): _count(np.nan_to_num(reach, nan=-1) >= d) for d in scratch if d > C.PAPER_DELAY and reach.size
         }
-    budget, n_budget = load_sweep("budget_sweep", generation=generation)
-    sources["budget_sweep"] = (len(budget), n_budget)
+    budget = _load("budget_sweep", generation, sources)
     if budget:
         bt = select(run_table(budget), n_hidden=100)
         recipes["4x budget"] = _counts_by(bt, "converged", np.unique(bt["delay"]))
     measured[8]["recipes"] = {k: v for k, v in recipes.items() if v}
 
 
-def _tbptt(measured: dict, generation: str, sources: dict) -> None:
-    results, n_runs = load_sweep("tbptt_sweep", generation=generation)
-    sources["tbptt_sweep"] = (len(results), n_runs)
+def _tbptt(measured: dict, generation: str | None, sources: dict) -> None:
+    results = _load("tbptt_sweep", generation, sources)
     table = run_table(results)
     for scope, key in (("all", "tbptt_all"), ("per_channel", "tbptt_per_channel")):
         part = select(table, rate_scope=scope)
@@ -288,9 +292,8 @@ def _tbptt(measured: dict, generation: str, sources: dict) -> None:
         measured[9][key] = _counts_by(part, "converged", delays) if len(delays) == 2 else None
 
 
-def _rotation_init(measured: dict, generation: str, sources: dict) -> None:
-    results, n_runs = load_sweep("rotation_init", generation=generation)
-    sources["rotation_init"] = (len(results), n_runs)
+def _rotation_init(measured: dict, generation: str | None, sources: dict) -> None:
+    results = _load("rotation_init", generation, sources)
     if not results:
         return
     table = run_table(results)
@@ -309,12 +312,10 @@ def _rotation_init(measured: dict, generation: str, sources: dict) -> None:
     measured[10]["steps_pairs"], measured[10]["convergence_pairs"] = steps, convergence
 
 
-def _causal(measured: dict, generation: str, sources: dict) -> None:
+def _causal(measured: dict, generation: str | None, sources: dict) -> None:
     results = []
     for name in ("causal", "causal_delays"):
-        part, n_runs = load_sweep(name, generation=generation)
-        sources[name] = (len(part), n_runs)
-        results += [(name, r) for r in part]
+        results += [(name, r) for r in _load(name, generation, sources)]
     table = causal_table([r for _, r in results])
     conv = table["converged"]
     delays = table["delay"]
@@ -401,7 +402,8 @@ def measure_claims(*, generation: str | None = None) -> ClaimEvidence:
     Parameters
     ----------
     generation : {"legacy", "current"}, optional
-        Default :data:`rnnmem_helpers.sweep.BOOK_GENERATION`, the one the book reads.
+        Default: each sweep in the generation the book reads
+        (:func:`rnnmem_helpers.sweep.book_generation`).
 
     Returns
     -------
@@ -410,8 +412,7 @@ def measure_claims(*, generation: str | None = None) -> ClaimEvidence:
         are left out; :func:`rnnmem_helpers.claims.assess` then judges that
         reading "inconclusive: not measured".
     """
-    generation = BOOK_GENERATION if generation is None else generation
-    if generation not in GENERATIONS:
+    if generation is not None and generation not in GENERATIONS:
         raise ValueError(f"generation must be one of {list(GENERATIONS)}, got {generation!r}")
     measured = {c.number: {} for c in C.CLAIMS}
     sources: dict = {}
@@ -512,7 +513,7 @@ def evidence_from_dict(obj) -> ClaimEvidence:
     """
     if not isinstance(obj, Mapping) or obj.get("schema") != EVIDENCE_SCHEMA:
         raise ValueError(f"evidence must be a mapping with schema {EVIDENCE_SCHEMA}")
-    if obj.get("generation") not in GENERATIONS:
+    if obj.get("generation") is not None and obj.get("generation") not in GENERATIONS:
         raise ValueError(f"evidence generation must be one of {list(GENERATIONS)}, got {obj.get('generation')!r}")
     measured = {}
     for number, inputs in obj.get("measured", {}).items():
@@ -549,18 +550,19 @@ def shipped_evidence_path() -> Path:
 
 
 def load_shipped_evidence() -> ClaimEvidence:
-    """The shipped evidence, which must be of the book's generation.
+    """The shipped evidence, which must have read every sweep in the generation the book reads now.
 
     Raises
     ------
     ValueError
-        If it was measured on another generation than :data:`rnnmem_helpers.sweep.BOOK_GENERATION`
-        (rerun ``python -m rnnmem_helpers.evidence``).
+        If it is stale: measured on a forced generation, or a sweep has
+        changed generation since (rerun ``python -m rnnmem_helpers.evidence``).
     """
     evidence = load_evidence(shipped_evidence_path())
-    if evidence.generation != BOOK_GENERATION:
+    stale = [name for name, (_, _, gen) in evidence.sources.items() if gen != book_generation(name)]
+    if evidence.generation is not None or stale:
         raise ValueError(
-            f"the shipped evidence is of the {evidence.generation!r} generation, the book reads {BOOK_GENERATION!r}: "
+            f"the shipped evidence is stale (sweeps now read in another generation: {stale}): "
             "run python -m rnnmem_helpers.evidence"
         )
     return evidence
@@ -625,10 +627,10 @@ def main(argv=None) -> int:
     import sys
 
     parser = argparse.ArgumentParser(prog="python -m rnnmem_helpers.evidence", description=main.__doc__)
-    parser.add_argument("--generation", default=BOOK_GENERATION, help=f"one of {list(GENERATIONS)}")
+    parser.add_argument("--generation", default=None, help=f"one of {list(GENERATIONS)}; default: the book's")
     parser.add_argument("--out", type=Path, default=None, help="default: the shipped file")
     args = parser.parse_args(argv)
-    if args.generation not in GENERATIONS:
+    if args.generation is not None and args.generation not in GENERATIONS:
         print(f"error: --generation must be one of {list(GENERATIONS)}, got {args.generation!r}", file=sys.stderr)
         return 2
     out = shipped_evidence_path() if args.out is None else args.out

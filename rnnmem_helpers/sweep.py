@@ -371,10 +371,8 @@ def shipped_config(name: str) -> tuple[dict, Path]:
     return config, folder / (config["results"] or name)
 
 
-#: Which results the book reads: ``"legacy"`` (schema-2 results from two machines, without weights or
-#: provenance) until every shipped sweep is recomputed on one machine, then ``"current"``. One switch for the
-#: whole book, so that no chapter compares a recomputed sweep with a legacy one as if they were twins.
-BOOK_GENERATION = "legacy"
+#: The two generations of results: ``"legacy"`` (schema 2, from two machines, without weights or provenance)
+#: and ``"current"`` (recomputed on one machine, with weights and provenance, under the honest key).
 GENERATIONS = ("legacy", "current")
 
 
@@ -387,8 +385,8 @@ def load_sweep(name: str, *, generation: str | None = None) -> tuple[list, int]:
         A shipped sweep (``rnnmem_helpers/sweeps/{name}.json``).
     generation : {"legacy", "current"}, optional
         ``"current"``: results with weights and provenance, under the honest
-        key; ``"legacy"``: those written before (schema 2). Default
-        :data:`BOOK_GENERATION`, the one the book reads.
+        key; ``"legacy"``: those written before (schema 2). Default: the one
+        the book reads, :func:`book_generation`.
 
     Returns
     -------
@@ -399,12 +397,30 @@ def load_sweep(name: str, *, generation: str | None = None) -> tuple[list, int]:
     n_runs : int
         Number of runs in the grid (``len(results) < n_runs`` if some are missing).
     """
-    generation = BOOK_GENERATION if generation is None else generation
-    if generation not in GENERATIONS:
+    if generation is not None and generation not in GENERATIONS:
         raise ValueError(f"generation must be one of {list(GENERATIONS)}, got {generation!r}")
     config, out_dir = shipped_config(name)
     runs = expand_grid(config)
+    if generation is None:
+        current = load_results(runs, out_dir)
+        if len(current) == len(runs):
+            return current, len(runs)
+        generation = "legacy"
     return load_results(runs, out_dir, legacy=generation == "legacy"), len(runs)
+
+
+def book_generation(name: str) -> str:
+    """The generation of a shipped sweep that the book reads: ``"current"`` once it is complete, else ``"legacy"``.
+
+    A sweep is read whole from one generation, never a mix: its recomputed
+    results replace the legacy ones when every run of its grid has one (with
+    its weights file). Until every sweep is recomputed, a chapter that puts
+    two sweeps side by side says which generation (and machine) each comes
+    from.
+    """
+    config, out_dir = shipped_config(name)
+    runs = expand_grid(config)
+    return "current" if len(load_results(runs, out_dir)) == len(runs) else "legacy"
 
 
 def run_sweep(config, out_dir, *, scheduler: str | None = None, n_workers: int = 2, progress: bool = True) -> list:

@@ -45,6 +45,7 @@ from rnnmem_helpers.model import RNNWeights, simulate
 from rnnmem_helpers.sweep import (
     KINDS,
     SchedulerError,
+    book_generation,
     check_out_dir,
     execute_run,
     expand_grid,
@@ -356,8 +357,8 @@ def test_every_shipped_sweep_loads_complete(name, n_runs):
     assert config == validate_sweep_config(config) and folder.is_dir()
     results, n = load_sweep(name)
     assert n == n_runs and [r.config for r in results] == expand_grid(config)
-    # One generation, the book's: legacy until every sweep is recomputed, then current.
-    want = LEGACY_SCHEMA_VERSION if sweep_module.BOOK_GENERATION == "legacy" else experiment_module.SCHEMA_VERSION
+    # One generation, the book's: legacy until this sweep is recomputed, then current.
+    want = LEGACY_SCHEMA_VERSION if book_generation(name) == "legacy" else experiment_module.SCHEMA_VERSION
     assert {r.schema_version for r in results} == {want}
     # Every analysed run has its attractor moduli.
     assert [r.config for r in results if r.analysis and r.analysis.fixed_points.attractor_moduli is None] == []
@@ -762,16 +763,14 @@ def test_load_sweep_reads_one_generation_the_book_s_unless_asked(tmp_path, monke
     assert load_results(runs, tmp_path, legacy=True) == legacy
     assert load_sweep("tiny", generation="legacy") == (legacy, 2)
     assert load_sweep("tiny", generation="current") == (current, 2)
-    monkeypatch.setattr(sweep_module, "BOOK_GENERATION", "legacy")
-    assert load_sweep("tiny") == (legacy, 2)
-    # Never a mix: the current generation stays incomplete until every run has its current result.
-    monkeypatch.setattr(sweep_module, "BOOK_GENERATION", "current")
-    assert load_sweep("tiny") == (current, 2)
+    # Never a mix: the book reads the legacy results until every run has its current result.
+    assert book_generation("tiny") == "legacy" and load_sweep("tiny") == (legacy, 2)
     current += [experiment_module.load_result(p) for p in _finished(tmp_path, runs[1:])]
-    assert load_sweep("tiny") == (current, 2)
-    # A current result that loses its weights is no longer a result.
+    assert book_generation("tiny") == "current" and load_sweep("tiny") == (current, 2)
+    # A current result that loses its weights is no longer a result: the sweep is incomplete again.
     (tmp_path / current[0].weights.file).unlink()
-    assert load_sweep("tiny") == (current[1:], 2)
+    assert load_sweep("tiny", generation="current") == (current[1:], 2)
+    assert book_generation("tiny") == "legacy" and load_sweep("tiny") == (legacy, 2)
     with pytest.raises(ValueError, match="^generation must be one of"):
         load_sweep("tiny", generation="newest")
 
