@@ -148,6 +148,32 @@ def save_checkpoint(path, weights: RNNWeights, metadata: dict) -> Path:
     return path
 
 
+#: Metadata characters :func:`expected_checkpoint_bytes` allows for: construct writes about 900, train about 1500.
+EXPECTED_METADATA_CHARS = 16_000
+
+
+def expected_checkpoint_bytes(n_hidden: int, n_bits: int) -> int:
+    """Upper estimate of the size of a checkpoint file, to check the free space before any work.
+
+    The float32 arrays (N² + 2 N n_bits numbers), the metadata as numpy
+    stores it (4 bytes a character, up to :data:`EXPECTED_METADATA_CHARS`)
+    and 4 KiB for the ``.npy`` headers and the zip structure.
+
+    Parameters
+    ----------
+    n_hidden, n_bits : int
+        Within :class:`~rnnmem_helpers.model.ModelConfig`'s limits.
+
+    Returns
+    -------
+    int
+        Bytes.
+    """
+    model = ModelConfig(n_hidden=n_hidden, n_bits=n_bits)
+    arrays = 4 * (model.n_hidden**2 + 2 * model.n_hidden * model.n_bits)
+    return arrays + 4 * EXPECTED_METADATA_CHARS + 4096
+
+
 def checkpoint_bytes(weights: RNNWeights, metadata: dict) -> bytes:
     """The bytes of the checkpoint file that :func:`save_checkpoint` would write, checked the same way.
 

@@ -1,25 +1,30 @@
 """Command line: ``python -m rnnmem_helpers {train,evaluate,sweep,construct} ...``.
 
 A user error (a bad flag value, a missing, unreadable or corrupt file, an
-unwritable ``--out``) is reported before any work starts as one line on
-stderr, ``PROG: error: ...``, naming the flag or file and what is allowed,
-with exit code 2; never as a traceback.
+unwritable ``--out``, a name longer than the filesystem allows, a size this
+machine has not the memory or the disk space for) is reported before any work
+starts as one line on stderr, ``PROG: error: ...``, naming the flag or file
+and what is allowed, with exit code 2; never as a traceback. A checkpoint
+that cannot be written at the end (the disk filled up meanwhile) is the same
+one line, and nothing is left of it on disk.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import os
 import shlex
+import shutil
 import tempfile
 from pathlib import Path
 
 from . import __version__
-from ._io import read_json_file
-from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from ._io import check_path_length, read_json_file
+from .checkpoints import CheckpointError, expected_checkpoint_bytes, load_checkpoint, save_checkpoint
 from .construct import DEFAULT_GAIN, W_IN_SEED, design_delay_network, max_constructible_delay
-from .metrics import DEFAULT_TEST_STEPS, EVAL_CHUNK_STEPS, check_weights_and_task, evaluate
+from .metrics import DEFAULT_TEST_STEPS, EVAL_CHUNK_STEPS, SIMULATION_BYTES, check_weights_and_task, evaluate
 from .model import ModelConfig, RNNWeights
 from .task import RATE_SCOPES, TaskConfig
 from .train import MODES, TRAINING_SETTINGS, TrainConfig, check_streams, train
@@ -35,6 +40,12 @@ MAX_EVAL_STEPS = 10**8
 MAX_GAIN = 1e6
 #: Seed of the fresh test stream that ``construct`` scores a hand-built network on (recorded in its metadata).
 CONSTRUCT_TEST_SEED = 2024
+#: Largest ``construct --n-hidden``. Building takes milliseconds at any N, but scoring simulates the dense W on
+#: 100 000 steps of N² multiply-adds each: measured on a 2-core machine, 11 s at N = 1024, 27 s at 1536, and
+#: 2.5 min at 2048, where W (8 N² bytes) no longer fits in the CPU cache; under load 2048 took over 15 minutes.
+MAX_CONSTRUCT_HIDDEN = 1024
+# Memory that ``construct`` needs besides the simulated states: the per-chunk stream, targets and outputs.
+_CONSTRUCT_BASE_BYTES = 2**26
 # Config fields as spelled on the command line, so an error names the flag the user typed.
 _FLAGS = {
     "delay": "--delay",
@@ -164,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--n-hidden",
         type=int,
         default=_MODEL_DEFAULTS.n_hidden,
-        help=f"number of recurrent units N, >= 6 (default {_MODEL_DEFAULTS.n_hidden})",
+        help=f"number of recurrent units N, in [6, {MAX_CONSTRUCT_HIDDEN}] (default {_MODEL_DEFAULTS.n_hidden})",
     )
     co.add_argument(
         "--gain",
@@ -214,14 +225,19 @@ def canonical_construct_command(args: argparse.Namespace) -> str:
     return " ".join(parts)
 
 
-def check_out_path(path: Path) -> None:
+def check_out_path(
+    path: Path, *, n_hidden: int = _MODEL_DEFAULTS.n_hidden, n_bits: int = _MODEL_DEFAULTS.n_bits
+) -> None:
     """Check, before any work, that a checkpoint can be written at ``path`` (``--out`` of ``train``, ``construct``).
 
     Parameters
     ----------
     path : Path
-        Must end in ``.npz`` and not be a directory; its folder must exist
-        and accept a new file.
+        Must end in ``.npz``, fit the filesystem's name limits and not be a
+        directory; its folder must exist, accept a new file and have room for
+        a checkpoint of this size (:func:`~rnnmem_helpers.checkpoints.expected_checkpoint_bytes`).
+    n_hidden, n_bits : int
+        Size of the network to be saved (default: the default network's).
 
     Raises
     ------
@@ -234,6 +250,7 @@ def check_out_path(path: Path) -> None:
     once, because permission bits do not tell: root writes into read-only
     folders, and file systems such as /proc refuse writes whatever they say.
     """
+    check_path_length(path, what="argument --out")
     if path.suffix != ".npz":
         raise ValueError(f"argument --out: must be a path ending in .npz, got {str(path)!r}")
     if path.is_dir():
@@ -242,13 +259,62 @@ def check_out_path(path: Path) -> None:
     if not folder.is_dir():
         raise ValueError(f"argument --out: {str(folder)!r} is not an existing folder; give a .npz path in one")
     try:
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".probe")
+        # A short name: the probe must not fail where a valid name near the length limit would not.
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".rnnmem-probe-")
     except OSError as exc:
         raise ValueError(
             f"argument --out: cannot write in folder {str(folder)!r} ({exc.strerror}); give a path in a writable folder"
         ) from exc
     os.close(fd)
     os.unlink(probe)
+    need = expected_checkpoint_bytes(n_hidden, n_bits)
+    free = shutil.disk_usage(folder).free
+    if free < need:
+        raise ValueError(
+            f"argument --out: the checkpoint needs about {need} bytes but the filesystem of {str(folder)!r} has "
+            f"{free} free; free some space or give a path on another filesystem"
+        )
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this process can still allocate without swapping, or None where the system does not tell.
+
+    ``MemAvailable`` of ``/proc/meminfo`` (Linux), else the free physical pages.
+    """
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def construct_memory_bytes(n_hidden: int) -> int:
+    """Upper estimate of the memory ``construct`` uses at ``n_hidden`` units.
+
+    The N × N matrices that exist at once (the design's W and its copy in
+    RNNWeights, float64; the float32 copies scored and saved; the float64
+    copy in RNNWeights of the one scored) take under 40 N² bytes; then the
+    simulated states, at most
+    :data:`~rnnmem_helpers.metrics.SIMULATION_BYTES`, and the stream of one
+    evaluation chunk.
+    """
+    return 40 * n_hidden**2 + SIMULATION_BYTES + _CONSTRUCT_BASE_BYTES
+
+
+def _save(parser, path: Path, weights: RNNWeights, metadata: dict) -> None:
+    """Save the checkpoint, or report in one line why it could not be written (its temporary file is gone)."""
+    try:
+        save_checkpoint(path, weights, metadata)
+    except OSError as exc:
+        parser.error(
+            f"argument --out: could not write {str(path)!r} ({exc.strerror or exc}); nothing was written there"
+        )
 
 
 def _config_error(parser, exc: Exception):
@@ -276,7 +342,7 @@ def _train(args, parser) -> int:
     if args.seed < 0:
         parser.error(f"argument --seed: must be an integer >= 0, got {args.seed}")
     try:
-        check_out_path(args.out)
+        check_out_path(args.out, n_hidden=model.n_hidden, n_bits=model.n_bits)
     except ValueError as exc:
         parser.error(str(exc))
     result = train(task, model, config, rng=args.seed, progress=not args.no_progress)
@@ -292,7 +358,7 @@ def _train(args, parser) -> int:
         "version": __version__,
         "command": canonical_train_command(args),
     }
-    save_checkpoint(args.out, result.weights, metadata)
+    _save(parser, args.out, result.weights, metadata)
     status = "converged" if result.converged else "did NOT reach the target"
     print(
         f"{status} after {result.steps} steps ({result.seconds:.1f} s); "
@@ -311,6 +377,10 @@ def _evaluate(args, parser) -> int:
     if args.seed < 0:
         parser.error(f"argument --seed: must be an integer >= 0, got {args.seed}")
     path = args.path
+    try:
+        check_path_length(path, what="argument path")
+    except ValueError as exc:
+        parser.error(str(exc))
     if path.is_dir():
         parser.error(f"argument path: {str(path)!r} is a directory, not a checkpoint file (.npz)")
     if not path.exists():
@@ -351,11 +421,27 @@ def _evaluate(args, parser) -> int:
 
 def _construct(args, parser) -> int:
     n_bits = _TASK_DEFAULTS.n_bits
+    # Sizes below the least are refused below by the construction, which says why.
+    if args.n_hidden > MAX_CONSTRUCT_HIDDEN:
+        parser.error(
+            f"argument --n-hidden: must be an integer in [{2 * n_bits}, {MAX_CONSTRUCT_HIDDEN}] for construct "
+            f"(a flip-flop and an input unit per channel at least; scoring on {DEFAULT_TEST_STEPS} steps costs "
+            f"N² per step, minutes beyond N = {MAX_CONSTRUCT_HIDDEN}), got {args.n_hidden}"
+        )
     try:
         model = ModelConfig(n_hidden=args.n_hidden, n_bits=n_bits)
         max_delay = max_constructible_delay(model.n_hidden, model.n_bits)
     except (TypeError, ValueError) as exc:
         _config_error(parser, exc)
+    need, available = construct_memory_bytes(args.n_hidden), available_memory()
+    if available is not None and need > available:
+        # The largest N whose estimate fits in what is available now.
+        fits = math.isqrt(max(0, available - construct_memory_bytes(0)) // 40)
+        allowed = f"in [{2 * n_bits}, {fits}]" if fits >= 2 * n_bits else "none: free memory first"
+        parser.error(
+            f"argument --n-hidden: construct at N={args.n_hidden} needs about {need / 2**30:.2f} GiB of memory and "
+            f"this machine has {available / 2**30:.2f} GiB available; N that fit now: {allowed}"
+        )
     if not 0 <= args.delay <= max_delay:
         parser.error(
             f"argument --delay: must be an integer in [0, {max_delay}] for --n-hidden {args.n_hidden} "
@@ -373,7 +459,7 @@ def _construct(args, parser) -> int:
             parser.error(f"argument --n-hidden: the seed-{W_IN_SEED} input weights at N={args.n_hidden}: {exc}")
         _config_error(parser, exc)
     try:
-        check_out_path(args.out)
+        check_out_path(args.out, n_hidden=model.n_hidden, n_bits=model.n_bits)
     except ValueError as exc:
         parser.error(str(exc))
     # Score the network as the file will hold it: float32, like every checkpoint.
@@ -394,7 +480,7 @@ def _construct(args, parser) -> int:
         "version": __version__,
         "command": canonical_construct_command(args),
     }
-    save_checkpoint(args.out, stored, metadata)
+    _save(parser, args.out, stored, metadata)
     print(
         f"constructed delay {task.delay}, N={model.n_hidden} (gain {design.gain:g}, least workable "
         f"{design.min_gain:.3g}); accuracy on a fresh {result.n_time}-step stream: {result.accuracy:.4%}; "
@@ -414,6 +500,10 @@ def _sweep(args, parser) -> int:
             sweep.check_scheduler_address(args.scheduler)
         except sweep.SchedulerError as exc:
             parser.error(f"argument --scheduler: {exc}")
+    try:
+        check_path_length(args.config, what="argument config")
+    except ValueError as exc:
+        parser.error(str(exc))
     if not args.config.is_file():
         what = (
             "is a directory, not"
@@ -437,6 +527,10 @@ def _sweep(args, parser) -> int:
         out = args.config.parent / config["results"]
     else:
         out = args.config.with_suffix("")
+    try:
+        check_path_length(out, what="argument --out")
+    except ValueError as exc:
+        parser.error(str(exc))
     try:
         sweep.check_out_dir(out)
     except ValueError as exc:

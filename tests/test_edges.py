@@ -1,5 +1,6 @@
 """Issue 22's edge cases: each refusal is one line naming what is wrong, before any work."""
 
+import errno
 import json
 import os
 import re
@@ -7,13 +8,14 @@ import subprocess
 import sys
 import tempfile
 import threading
+import types
 from http.server import HTTPServer, SimpleHTTPRequestHandler
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from rnnmem_helpers import load_pretrained
+from rnnmem_helpers import cli, load_pretrained
 from rnnmem_helpers import metrics as metrics_module
 from rnnmem_helpers._io import (
     _temporary_prefix,
@@ -27,6 +29,7 @@ from rnnmem_helpers.checkpoints import (
     Checkpoint,
     CheckpointError,
     available_pretrained,
+    expected_checkpoint_bytes,
     load_checkpoint,
     save_checkpoint,
 )
@@ -214,3 +217,90 @@ def test_a_file_with_a_string_accuracy_is_refused_naming_the_file_and_field(tmp_
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1
     assert str(path) in err and "'accuracy' must be a number in [0, 1], got 'high'" in err
+
+
+def _one_line_error(capsys, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1, err
+    return err
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Fail the test if a command starts its evaluation or training."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the command started work before refusing its input")
+
+    monkeypatch.setattr(cli, "evaluate", refuse)
+    monkeypatch.setattr(cli, "train", refuse)
+
+
+def test_construct_refuses_sizes_too_slow_to_score_before_any_work(tmp_path, capsys, no_work):
+    err = _one_line_error(capsys, ["construct", "--delay", "2", "--n-hidden", "2048", "--out", str(tmp_path / "n.npz")])
+    assert f"argument --n-hidden: must be an integer in [6, {cli.MAX_CONSTRUCT_HIDDEN}] for construct" in err
+    assert err.rstrip().endswith("got 2048") and list(tmp_path.iterdir()) == []
+
+
+def test_construct_refuses_a_size_the_machine_has_not_the_memory_for(tmp_path, capsys, monkeypatch, no_work):
+    available = cli.construct_memory_bytes(0) + 2**20
+    monkeypatch.setattr(cli, "available_memory", lambda: available)
+    fits = 161  # the largest N whose estimate fits in 1 MiB above the fixed part: 40 N² <= 2**20
+    assert cli.construct_memory_bytes(fits) <= available < cli.construct_memory_bytes(fits + 1)
+    err = _one_line_error(capsys, ["construct", "--delay", "2", "--n-hidden", "200", "--out", str(tmp_path / "n.npz")])
+    assert "argument --n-hidden: construct at N=200 needs about" in err and f"N that fit now: in [6, {fits}]" in err
+    monkeypatch.setattr(cli, "available_memory", lambda: cli.construct_memory_bytes(0))
+    err = _one_line_error(capsys, ["construct", "--delay", "2", "--out", str(tmp_path / "n.npz")])
+    assert "N that fit now: none: free memory first" in err and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["evaluate", "{long}.npz"], "argument path"),
+        (["train", "--out", "{long}.npz"], "argument --out"),
+        (["construct", "--delay", "1", "--out", "{long}.npz"], "argument --out"),
+        (["construct", "--delay", "1", "--out", "{long}/n.npz"], "argument --out"),
+        (["sweep", "{long}.json"], "argument config"),
+        (["sweep", "{config}", "--out", "{long}"], "argument --out"),
+    ],
+)
+def test_a_name_too_long_for_the_filesystem_is_one_line_naming_the_flag(tmp_path, capsys, no_work, argv, flag):
+    config = tmp_path / "s.json"
+    config.write_text(json.dumps(SMALL))
+    long = str(tmp_path / ("x" * 300))
+    err = _one_line_error(capsys, [a.format(long=long, config=config) for a in argv])
+    assert err.startswith(f"python -m rnnmem_helpers {argv[0]}: error: {flag}: the name ")
+    assert "bytes long; the filesystem allows at most" in err and sorted(tmp_path.iterdir()) == [config]
+
+
+def test_construct_writes_a_name_at_the_filesystem_limit(tmp_path):
+    out = tmp_path / ("n" * (name_max(tmp_path) - 4) + ".npz")
+    assert main(["construct", "--delay", "1", "--n-hidden", "12", "--out", str(out)]) == 0
+    assert load_checkpoint(out).kind == "constructed" and list(tmp_path.iterdir()) == [out]
+    assert out.stat().st_size <= expected_checkpoint_bytes(12, 3)
+
+
+def test_too_little_free_space_is_refused_before_any_work(tmp_path, capsys, monkeypatch, no_work):
+    # A 300 KiB filesystem with 10 KiB left: a 100-unit checkpoint (about 45 KB) does not fit.
+    usage = types.SimpleNamespace(total=300 * 1024, used=290 * 1024, free=10240)
+    monkeypatch.setattr(cli.shutil, "disk_usage", lambda path: usage)
+    for command in (["construct", "--delay", "1"], ["train"]):
+        err = _one_line_error(capsys, [*command, "--out", str(tmp_path / "n.npz")])
+        assert f"argument --out: the checkpoint needs about {expected_checkpoint_bytes(100, 3)} bytes" in err
+        assert "has 10240 free" in err and list(tmp_path.iterdir()) == []
+
+
+def test_a_disk_that_fills_during_the_final_write_is_one_line_and_leaves_the_old_file(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "n.npz"
+    out.write_bytes(b"the previous checkpoint")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    err = _one_line_error(capsys, ["construct", "--delay", "1", "--n-hidden", "12", "--out", str(out)])
+    assert f"argument --out: could not write {str(out)!r} (No space left on device); nothing was written there" in err
+    assert list(tmp_path.iterdir()) == [out] and out.read_bytes() == b"the previous checkpoint"
