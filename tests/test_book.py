@@ -1,5 +1,6 @@
 """The book's wiring: one repository setting, a complete table of contents, clean chapters."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -91,11 +92,22 @@ def test_committed_chapters_carry_no_volatile_metadata(path):
 
 def test_strip_volatile_keeps_content_and_outputs():
     out = {"output_type": "stream", "name": "stdout", "text": ["1\n"]}
-    cell = {"cell_type": "code", "source": "print(1)", "outputs": [out], "execution_count": 1,
-            "metadata": {"tags": ["x"], "execution": {"iopub.status.idle": "2026-01-01T00:00:00Z"}}}
-    nb = {"cells": [cell, {"cell_type": "markdown", "source": "# T", "metadata": {}}], "nbformat": 4,
-          "metadata": {"kernelspec": {"name": "python3"}, "widgets": {"state": {}},
-                       "language_info": {"name": "python", "version": "3.11.7"}}}
+    cell = {
+        "cell_type": "code",
+        "source": "print(1)",
+        "outputs": [out],
+        "execution_count": 1,
+        "metadata": {"tags": ["x"], "execution": {"iopub.status.idle": "2026-01-01T00:00:00Z"}},
+    }
+    nb = {
+        "cells": [cell, {"cell_type": "markdown", "source": "# T", "metadata": {}}],
+        "nbformat": 4,
+        "metadata": {
+            "kernelspec": {"name": "python3"},
+            "widgets": {"state": {}},
+            "language_info": {"name": "python", "version": "3.11.7"},
+        },
+    }
     assert volatile_metadata(nb) == ["metadata.widgets", "metadata.language_info.version", "cell 0: metadata.execution"]
     clean = strip_volatile(nb)
     assert volatile_metadata(clean) == []
@@ -114,3 +126,61 @@ def test_no_widget_output_reaches_the_html(path):
         outputs = cell.get("outputs", [])
         if any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs):
             assert hidden & set(cell.get("metadata", {}).get("tags", [])), f"{path.name} cell {i}: tag it remove-output"
+
+
+def _clean_notebooks():
+    spec = importlib.util.spec_from_file_location("clean_notebooks", ROOT / "scripts" / "clean_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _code(source, tags=(), outputs=(), **metadata):
+    return {
+        "cell_type": "code",
+        "source": source,
+        "outputs": list(outputs),
+        "metadata": {"tags": list(tags), **metadata},
+    }
+
+
+def test_plumbing_is_tagged_by_rule_and_analysis_is_left_visible():
+    cn = _clean_notebooks()
+    setup = _code("%matplotlib inline\nimport numpy as np\nfrom x import book_style\n\nbook_style()")
+    glued = _code('glue("a", 1)\nglue_ci("b", 1, 0, 2);')
+    install = _code("import sys", tags=[INSTALL_TAG, "remove-cell"])
+    analysis = _code('x = 1\nglue("a", x)')
+    printing = _code("import numpy as np\nprint(np.pi)")
+    nb = {"cells": [setup, glued, install, analysis, printing, {"cell_type": "markdown", "source": "# T"}]}
+    assert [cn.cell_role(c) for c in nb["cells"]] == ["setup", "bookkeeping", "install", None, None, None]
+    assert cn.missing_tags(nb) == [(0, "hide-input"), (1, "remove-input")]
+    tagged = cn.apply_tags(nb)
+    assert cn.missing_tags(tagged) == [] and cn.apply_tags(tagged) == tagged
+    assert tagged["cells"][2]["metadata"]["tags"] == [INSTALL_TAG, "remove-cell"]
+    assert nb["cells"][0]["metadata"]["tags"] == [], "the input must not be modified"
+
+
+def test_figures_need_alt_text_and_visible_code_must_fit_the_column():
+    cn = _clean_notebooks()
+    figure = {"output_type": "display_data", "data": {"image/png": "", "text/plain": ""}}
+    long_line = "x = " + "1 + " * 30 + "1"
+    nb = {
+        "cells": [
+            _code("plot()", outputs=[figure]),
+            _code("plot()", outputs=[figure], mystnb={"image": {"alt": "../_images/ab12.png"}}),
+            _code("plot()", outputs=[figure], mystnb={"image": {"alt": "Eight clusters at the corners of a cube."}}),
+            _code(long_line),
+            _code(long_line, tags=["remove-input"]),
+        ]
+    }
+    problems = cn.hand_edits(nb)
+    assert [p.split(":")[0] for p in problems] == ["cell 0", "cell 1", "cell 3 line 1"]
+    assert "without alt text" in problems[0] and "file path" in problems[1]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapters_follow_the_tagging_rules_and_fit_the_column(path):
+    cn = _clean_notebooks()
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert cn.missing_tags(nb) == [], "run python scripts/clean_notebooks.py"
+    assert cn.hand_edits(nb) == []
