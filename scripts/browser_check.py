@@ -1,6 +1,6 @@
 """Load every chapter of the built book in headless Chromium and check what a reader sees.
 
-    python scripts/browser_check.py [--html _build/html] [--shots /tmp/rnnmem-screens]
+    python scripts/browser_check.py [--html _build/html] [--shots DIR]
 
 Each page of _toc.yml is opened twice: served over HTTP on 127.0.0.1, and straight
 from disk (``file://``, no server), as a reader without network opens it. Either
@@ -22,6 +22,26 @@ way the page fails if
   text outside ``pre`` and ``code``: e.g. one inside glued Markdown, which
   myst-nb inserts without resolving roles (its target then shows as code).
 
+Legibility, in a 1280 px window (the page is then narrowed to 800 px, and loaded
+again in a 390 px window, as on a phone):
+
+- a code block or an output is clipped: its content is wider than its box
+  (``scrollWidth > clientWidth``), so the reader would have to scroll it sideways;
+- a figure's smallest text is under 9 px as shown. The book's PNGs record the
+  smallest font size they draw, in points, under the PNG text key
+  ``rnnmem_helpers.plotting.FONT_KEY`` (``figure_png`` computes it from the
+  figure's own text when it saves it); shown, that text is
+  ``pt / 72 * dpi * shown width / PNG width`` CSS px tall. A PNG without that
+  record fails, as its text size cannot be known;
+- a figure has no alt text, or one that is a file path (myst-nb's default);
+- the page is wider than the window, at 1280 px, after narrowing it to 800 px,
+  or at 390 px;
+- where ``scripts/explorer_layout.py`` exists, what its
+  ``check_explorer_layout(page)`` reports at 1280 px and after narrowing to 800 px.
+
+The search page is checked too, with a query that finds results, for console
+errors in both visits.
+
 Explorer contract. The book's interactive figures are checked through this
 markup, which every explorer must follow:
 
@@ -41,7 +61,8 @@ occurred. It saves a screenshot of the explorer before and after each move, as
 ``<page>_<mode>_<explorer>_<n>-<control>_{before,after}.png``.
 
 Prints one line per page (both visits), then ``N passed, M failed`` alone on the
-last line; exits 1 if any page failed. Screenshots go outside the repo. Needs
+last line; exits 1 if any page failed. Screenshots go to ``--shots``, by default a new
+folder only the user can read under the system's temporary folder (its path is printed). Needs
 Debian's chromium (/usr/bin/chromium) and the playwright package.
 """
 
@@ -52,6 +73,7 @@ import functools
 import http.server
 import re
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -59,8 +81,16 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import yaml
+from PIL import Image
+
+from rnnmem_helpers.plotting import FONT_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+try:
+    from explorer_layout import check_explorer_layout
+except ImportError:  # written alongside the explorers; until then only the rest is checked
+    check_explorer_layout = None
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -76,6 +106,26 @@ RAW_ROLE = re.compile(r"\{(?:doc|ref|numref|eq|math|cite(?::[a-z]+)?|glue(?::[a-
 INLINE_SCHEMES = {"data", "blob", "about"}
 MATHJAX_TIMEOUT_MS = 30_000
 REDRAW_TIMEOUT_MS = 2_000
+WIDE, NARROWED, PHONE = 1280, 800, 390
+MIN_FIGURE_TEXT_PX = 9.0
+SEARCH_QUERY = "search.html?q=fixed+point"
+PATH_LIKE_ALT = re.compile(r"(^|/)[\w.-]+\.(png|svg|jpe?g|gif)$|_images/", re.IGNORECASE)
+
+# Blocks whose content a reader would have to scroll sideways: code, printed output, rich output, tables.
+CLIPPED = """() => [...document.querySelectorAll(
+        'main pre, main div.cell_output > div, main .pst-scrollable-table-container')]
+    .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+    .map(e => ({kind: e.closest('.cell_output') ? 'output' : (e.tagName === 'PRE' ? 'code' : 'table'),
+                over: e.scrollWidth - e.clientWidth,
+                text: e.textContent.trim().replace(/\\s+/g, ' ').slice(0, 50)}))"""
+FIGURES = """() => [...document.querySelectorAll('main img')].map(e => ({
+    src: e.currentSrc || e.src, alt: (e.getAttribute('alt') || '').trim(), shown: e.getBoundingClientRect().width}))"""
+PAGE_WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+SEARCH_DONE = """() => {
+    const s = document.querySelector('#search-results .search-summary');
+    return !!s && /Search finished|did not match/.test(s.textContent);
+}"""
 
 WAIT_FOR_MATHJAX = f"""async () => {{
     const mj = window.MathJax;
@@ -125,6 +175,8 @@ class Visit:
     explorers: int = 0
     moves: int = 0
     seconds: float = 0.0
+    smallest_text_px: float = float("inf")
+    clipped: int = 0
 
     @property
     def weight(self) -> int:
@@ -237,8 +289,14 @@ def visit(context, url: str, html: Path, base: str | None, shots: Path, tag: str
         page.wait_for_load_state("networkidle")
         check_images(page, html, base, result)
         check_math(page, result)
+        check_legibility(page, html, base, result)
         check_explorers(page, shots, tag, result)
         page.screenshot(path=str(shots / f"{tag}.png"), full_page=base is not None)
+        page.set_viewport_size({"width": NARROWED, "height": 900})
+        page.evaluate(NEXT_FRAME)
+        check_page_width(page, f"after narrowing the window from {WIDE} to {NARROWED} px", result)
+        check_explorer_positions(page, f"after narrowing to {NARROWED} px", result)
+        page.screenshot(path=str(shots / f"{tag}_{NARROWED}.png"))
     except Exception as exc:  # a page that breaks the check (a timeout, a closed page) fails; the others still run
         result.problems.append(f"check aborted: {type(exc).__name__}: {exc}")
     finally:
@@ -257,6 +315,92 @@ def check_images(page, html: Path, base: str | None, result: Visit) -> None:
         for im in images
         if urlparse(im["src"]).scheme not in INLINE_SCHEMES and local_file(im["src"], html, base) is None
     ]
+
+
+def figure_text_px(png: Path, shown: float) -> float | None:
+    """Height in CSS px of a PNG figure's smallest text when it is shown ``shown`` px wide.
+
+    Returns None if the PNG records no font size (see ``rnnmem_helpers.plotting.figure_png``).
+    """
+    with Image.open(png) as image:
+        points = image.text.get(FONT_KEY) if hasattr(image, "text") else None
+        if points is None:
+            return None
+        dpi = image.info.get("dpi", (72.0, 72.0))[0]
+        return float(points) / 72 * dpi * shown / image.size[0]
+
+
+def check_legibility(page, html: Path, base: str | None, result: Visit) -> None:
+    """Clipped blocks, figure text under MIN_FIGURE_TEXT_PX, alt text, page width and explorers, at WIDE px."""
+    clipped = page.evaluate(CLIPPED)
+    result.clipped = len(clipped)
+    result.problems += [f"{c['kind']} clipped by {c['over']} px: {c['text']!r}" for c in clipped]
+    for figure in page.evaluate(FIGURES):
+        name = figure["src"].rsplit("/", 1)[-1]
+        if not figure["alt"] or PATH_LIKE_ALT.search(figure["alt"]):
+            result.problems.append(f"figure {name}: alt text {figure['alt']!r} does not say what it shows")
+        path = local_file(figure["src"], html, base)
+        if path is None or path.suffix.lower() != ".png" or not path.is_file():
+            continue
+        px = figure_text_px(path, figure["shown"])
+        if px is None:
+            result.problems.append(f"figure {name}: no font-size record ({FONT_KEY}); draw it under book_style()")
+            continue
+        result.smallest_text_px = min(result.smallest_text_px, px)
+        if px < MIN_FIGURE_TEXT_PX:
+            result.problems.append(
+                f"figure {name}: smallest text {px:.1f} px as shown ({figure['shown']:.0f} px wide), "
+                f"under {MIN_FIGURE_TEXT_PX:.0f} px"
+            )
+    check_page_width(page, f"at {WIDE} px", result)
+    check_explorer_positions(page, f"at {WIDE} px", result)
+
+
+def check_page_width(page, when: str, result: Visit) -> None:
+    width, window = page.evaluate(PAGE_WIDTH)
+    if width > window:
+        result.problems.append(f"page {width} px wide in a {window} px window {when}")
+
+
+def check_explorer_positions(page, when: str, result: Visit) -> None:
+    if check_explorer_layout is not None and page.locator("[data-explorer]").count():
+        result.problems += [f"explorer layout {when}: {p}" for p in check_explorer_layout(page)]
+
+
+def check_phone(context, url: str, result: Visit) -> None:
+    """Load the page again in a PHONE px window: it must not be wider than the window, nor log an error."""
+    page = context.new_page()
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    page.on("pageerror", lambda exc: result.problems.append(f"at {PHONE} px, JavaScript error: {exc}"))
+    page.on(
+        "console",
+        lambda msg: msg.type == "error" and result.problems.append(f"at {PHONE} px, console error: {msg.text}"),
+    )
+    try:
+        page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        check_page_width(page, f"at {PHONE} px", result)
+    finally:
+        page.close()
+
+
+def check_search(context, url: str) -> list[str]:
+    """Problems of the search page with a query that finds pages: no results, or any error logged."""
+    problems = []
+    page = context.new_page()
+    page.on("pageerror", lambda exc: problems.append(f"JavaScript error: {exc}"))
+    page.on("console", lambda msg: msg.type == "error" and problems.append(f"console error: {msg.text}"))
+    try:
+        page.goto(url, wait_until="load")
+        page.wait_for_function(SEARCH_DONE, timeout=MATHJAX_TIMEOUT_MS)
+        page.wait_for_load_state("networkidle")
+        if not page.locator("#search-results li").count():
+            problems.append("the query found no page")
+    except Exception as exc:  # a search that never finishes fails this page only
+        problems.append(f"check aborted: {type(exc).__name__}: {exc}")
+    finally:
+        page.close()
+    return problems
 
 
 def check_math(page, result: Visit) -> None:
@@ -329,8 +473,10 @@ def move_control(page, explorer, control, figure, shot_stem: Path, result: Visit
 
 def summary(rel: str, served: Visit, disk: Visit) -> str:
     status = "ok" if not (served.problems or disk.problems) else "FAIL"
+    text_px = f"{served.smallest_text_px:.1f} px" if served.images else "no figures"
     return (
-        f"{status:4} {rel}: {served.images} images, math {served.math_rendered}/{served.math_total} rendered "
+        f"{status:4} {rel}: {served.images} images (smallest text {text_px}), {served.clipped} clipped blocks, "
+        f"math {served.math_rendered}/{served.math_total} rendered "
         f"(file:// {disk.math_rendered}/{disk.math_total}), {served.explorers} explorers ({served.moves} moves), "
         f"{served.weight / 1e6:.2f} MB in {len(served.files)} files, file:// load and typeset {disk.seconds:.2f} s"
     )
@@ -358,7 +504,7 @@ def offline_context(pw, chromium: str, html: Path, base: str | None):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
-    parser.add_argument("--shots", type=Path, default=Path("/tmp/rnnmem-screens"))
+    parser.add_argument("--shots", type=Path, help="folder for the screenshots (default: a new private temporary one)")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
@@ -367,7 +513,10 @@ def main() -> int:
     if not (html / "index.html").is_file():
         print(f"--html: no built book at {args.html}; run jupyter-book build . first", file=sys.stderr)
         return 2
+    if args.shots is None:
+        args.shots = Path(tempfile.mkdtemp(prefix="rnnmem-screens-"))
     args.shots.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots: {args.shots}")
     server, base = serve(html)
     passed = failed = 0
     with sync_playwright() as pw:
@@ -375,6 +524,7 @@ def main() -> int:
         for rel in toc_pages():
             stem = rel.replace("/", "_").removesuffix(".html")
             served = visit(context, f"{base}/{rel}", html, base, args.shots, f"{stem}_http")
+            check_phone(context, f"{base}/{rel}", served)
             disk = visit(context, (html / rel).as_uri(), html, None, args.shots, f"{stem}_file")
             print(summary(rel, served, disk))
             for mode, result in (("http", served), ("file://", disk)):
@@ -382,6 +532,16 @@ def main() -> int:
                     print(f"     [{mode}] {problem}")
             failed += bool(served.problems or disk.problems)
             passed += not (served.problems or disk.problems)
+        searched = {
+            "http": check_search(context, f"{base}/{SEARCH_QUERY}"),
+            "file://": check_search(context, f"{(html / 'search.html').as_uri()}?q=fixed+point"),
+        }
+        print(f"{'ok' if not any(searched.values()) else 'FAIL':4} {SEARCH_QUERY}")
+        for mode, problems in searched.items():
+            for problem in dict.fromkeys(problems):
+                print(f"     [{mode}] {problem}")
+        failed += any(searched.values())
+        passed += not any(searched.values())
         context.browser.close()
     server.shutdown()
     print(f"{passed} passed, {failed} failed")
