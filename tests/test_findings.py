@@ -1,0 +1,59 @@
+import pytest
+
+from rnnmem_helpers import claims as C
+from rnnmem_helpers import evidence as E
+from rnnmem_helpers import findings as F
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    evidence = E.load_shipped_evidence()
+    return evidence, E.assess_all(evidence, record=False)
+
+
+def _verdicts(assessments):
+    return {n: a.verdict for n, a in assessments.items()}
+
+
+def test_headlines_state_every_verdict_as_the_table_does(shipped):
+    evidence, assessments = shipped
+    text = F.headline_findings(evidence, assessments)
+    assert text.count("\n- ") == 4
+    stated = {s.number for s in C.verdict_statements(text)}
+    assert stated == {c.number for c in C.CLAIMS} - {4}
+    assert C.contradictions(text, _verdicts(assessments)) == []
+    # Against other verdicts the same text would contradict: the check has teeth.
+    flipped = {
+        n: (C.Verdict.SUPPORTED if v is not C.Verdict.SUPPORTED else C.Verdict.NOT_SUPPORTED)
+        for n, v in _verdicts(assessments).items()
+    }
+    assert len(C.contradictions(text, flipped)) == len(stated)
+
+
+def test_headlines_survive_an_unmeasured_generation():
+    evidence = E.ClaimEvidence(generation="legacy", measured={}, sources={})
+    assessments = E.assess_all(evidence, record=False)
+    text = F.headline_findings(evidence, assessments)
+    assert "not measured" in text and C.contradictions(text, _verdicts(assessments)) == []
+
+
+def test_boxes_list_each_chapter_s_claims(shipped):
+    _, assessments = shipped
+    box = F.findings_box("causal", assessments)
+    assert box.startswith("```{admonition} Key findings") and box.endswith("```")
+    assert [s.number for s in C.verdict_statements(box)] == F.chapter_claims("causal")
+    assert C.contradictions(box, _verdicts(assessments)) == []
+    assert F.findings_box("task", assessments) == ""
+    assert F.chapter_claims("delayed") == [3, 4, 11]
+
+
+def test_bad_input_is_refused(shipped):
+    evidence, assessments = shipped
+    with pytest.raises(TypeError, match="evidence"):
+        F.headline_findings({}, assessments)
+    with pytest.raises(ValueError, match="assessments"):
+        F.headline_findings(evidence, {1: assessments[1]})
+    with pytest.raises(ValueError, match="assessments"):
+        F.findings_box("causal", {})
+    with pytest.raises(TypeError, match="chapter"):
+        F.chapter_claims(3)
