@@ -36,8 +36,8 @@ again in a 390 px window, as on a phone):
 - a figure has no alt text, or one that is a file path (myst-nb's default);
 - the page is wider than the window, at 1280 px, after narrowing it to 800 px,
   or at 390 px;
-- where ``scripts/explorer_layout.py`` exists, what its
-  ``check_explorer_layout(page)`` reports at 1280 px and after narrowing to 800 px.
+- on a page with explorers, where ``scripts/explorer_layout.py`` exists, what
+  its ``check_explorer_layout(page)`` reports (it tries the same three widths).
 
 The search page is checked too, with a query that finds results, for console
 errors in both visits.
@@ -292,10 +292,10 @@ def visit(context, url: str, html: Path, base: str | None, shots: Path, tag: str
         check_legibility(page, html, base, result)
         check_explorers(page, shots, tag, result)
         page.screenshot(path=str(shots / f"{tag}.png"), full_page=base is not None)
+        check_explorer_positions(page, result)
         page.set_viewport_size({"width": NARROWED, "height": 900})
         page.evaluate(NEXT_FRAME)
         check_page_width(page, f"after narrowing the window from {WIDE} to {NARROWED} px", result)
-        check_explorer_positions(page, f"after narrowing to {NARROWED} px", result)
         page.screenshot(path=str(shots / f"{tag}_{NARROWED}.png"))
     except Exception as exc:  # a page that breaks the check (a timeout, a closed page) fails; the others still run
         result.problems.append(f"check aborted: {type(exc).__name__}: {exc}")
@@ -331,7 +331,7 @@ def figure_text_px(png: Path, shown: float) -> float | None:
 
 
 def check_legibility(page, html: Path, base: str | None, result: Visit) -> None:
-    """Clipped blocks, figure text under MIN_FIGURE_TEXT_PX, alt text, page width and explorers, at WIDE px."""
+    """Clipped blocks, figure text under MIN_FIGURE_TEXT_PX, alt text and the page width, at WIDE px."""
     clipped = page.evaluate(CLIPPED)
     result.clipped = len(clipped)
     result.problems += [f"{c['kind']} clipped by {c['over']} px: {c['text']!r}" for c in clipped]
@@ -353,7 +353,6 @@ def check_legibility(page, html: Path, base: str | None, result: Visit) -> None:
                 f"under {MIN_FIGURE_TEXT_PX:.0f} px"
             )
     check_page_width(page, f"at {WIDE} px", result)
-    check_explorer_positions(page, f"at {WIDE} px", result)
 
 
 def check_page_width(page, when: str, result: Visit) -> None:
@@ -362,9 +361,10 @@ def check_page_width(page, when: str, result: Visit) -> None:
         result.problems.append(f"page {width} px wide in a {window} px window {when}")
 
 
-def check_explorer_positions(page, when: str, result: Visit) -> None:
+def check_explorer_positions(page, result: Visit) -> None:
+    """scripts/explorer_layout.py's check, which reloads the page at each width it tries and leaves it at WIDE."""
     if check_explorer_layout is not None and page.locator("[data-explorer]").count():
-        result.problems += [f"explorer layout {when}: {p}" for p in check_explorer_layout(page)]
+        result.problems += [f"explorer layout: {p}" for p in check_explorer_layout(page)]
 
 
 def check_phone(context, url: str, result: Visit) -> None:
