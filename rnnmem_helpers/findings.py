@@ -141,3 +141,83 @@ def findings_box(chapter: str, assessments: Mapping) -> str:
         lines.append(f"- {_ref(n)}, {c.title[0].lower() + c.title[1:]}: {_v(assessments, n)} ({j.reason}).")
     lines.append("```")
     return "\n".join(lines)
+
+
+def _short(label: str) -> str:
+    """A verdict label for a narrow cell: "partly" for partly supported, an inconclusive one's power in percent."""
+    if label.startswith("inconclusive (power "):
+        power = label[len("inconclusive (power ") : -1]
+        return "inconclusive" if power == "not computable" else f"inconclusive ({float(power.rstrip(' %')):.0f} %)"
+    return "partly" if label == C.Verdict.PARTLY.label else label
+
+
+def _setting(threshold: str, scale: float, value: float) -> str:
+    if threshold == "—":
+        return "as stated"
+    shown = "" if value != value else f" = {value:g}"
+    return f"{threshold} × {scale:g}{shown}"
+
+
+def sensitivity_table(number: int, measured: Mapping) -> str:
+    """A claim's verdict under each reading and overall, with each threshold halved and doubled, as markdown.
+
+    Rows are threshold settings (as stated first), columns the readings and
+    the overall verdict; from :func:`rnnmem_helpers.claims.sensitivity`.
+    """
+    table = C.sensitivity(number, measured)
+    readings = [r.name for r in C.claim(number).readings] + ["overall"]
+    cells: dict = {}
+    order = []
+    for reading, threshold, scale, value, verdict in zip(
+        table["reading"], table["threshold"], table["scale"], table["value"], table["verdict"], strict=True
+    ):
+        key = (str(threshold), float(scale))
+        if key not in cells:
+            cells[key] = {"value": float("nan")}
+            order.append(key)
+        cells[key][str(reading)] = _short(str(verdict))
+        if str(reading) == "overall" or cells[key]["value"] != cells[key]["value"]:
+            cells[key]["value"] = float(value)
+    lines = ["| threshold | " + " | ".join(readings) + " |", "|---" * (len(readings) + 1) + "|"]
+    for key in order:
+        row = cells[key]
+        lines.append(f"| {_setting(*key, row['value'])} | " + " | ".join(row.get(r, "") for r in readings) + " |")
+    return "\n".join(lines)
+
+
+def claim_detail(number: int, evidence: ClaimEvidence, assessments: Mapping) -> str:
+    """One claim's section body in the claims chapter, as MyST markdown.
+
+    Where in the paper, where the evidence is, each reading (what is
+    measured, the rule, the judgement and the numbers it rests on), the
+    overall verdict, and the sensitivity table.
+    """
+    _check(evidence, assessments)
+    c, a = C.claim(number), assessments[number]
+    measured = evidence.measured.get(number, {})
+    lines = [
+        f"*Paper:* {c.section}. *Evidence:* {{doc}}`{c.chapter}`. Claim {number} is {_v(assessments, number)}"
+        + (f": {a.overall.reason}." if len(c.readings) > 1 else "."),
+        "",
+    ]
+    for r in c.readings:
+        j = a.readings[r.name]
+        where = f" (evidence in {{doc}}`{r.chapter}`)" if r.chapter and r.chapter != c.chapter else ""
+        lines.append(
+            f"- **Reading: {r.name}**{where}. *Measure:* {r.measure}. *Rule:* {r.rule_text}. "
+            f"*Judgement:* {j.label}, {j.reason}."
+        )
+    if c.note:
+        lines += ["", c.note]
+    try:
+        table = sensitivity_table(number, measured)
+    except ValueError as err:
+        table = f"Sensitivity not available: {err}."
+    lines += [
+        "",
+        'Sensitivity, each threshold halved and doubled in turn ("partly": partly supported; an inconclusive '
+        "verdict shows its power):",
+        "",
+        table,
+    ]
+    return "\n".join(lines)

@@ -57,3 +57,17 @@ def test_bad_input_is_refused(shipped):
         F.findings_box("causal", {})
     with pytest.raises(TypeError, match="chapter"):
         F.chapter_claims(3)
+
+
+def test_every_claim_has_a_detail_with_its_sensitivity(shipped):
+    evidence, assessments = shipped
+    verdicts = _verdicts(assessments)
+    for c in C.CLAIMS:
+        text = F.claim_detail(c.number, evidence, assessments)
+        assert text.count("**Reading: ") == len(c.readings)
+        assert C.contradictions(text, verdicts) == []
+        table = text[text.index("| threshold |"):]
+        rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
+        # a header, the stated thresholds, and each threshold halved and doubled
+        assert len(rows) == 2 + 2 * len(c.thresholds)
+        assert rows[1].split(" | ")[-1].rstrip(" |") in {F._short(j.label) for j in [assessments[c.number].overall]}
