@@ -13,7 +13,8 @@ the hypothesis is that the best lr shrinks with N. At long delays almost
 nothing converges, which separates the data completely and sends maximum
 likelihood estimates to infinity, so the fits maximise Firth's penalised
 likelihood ``l(β) + ½ log det I(β)`` (Firth 1993), by Newton steps on its
-exact gradient with Fisher's information as curvature and step halving.
+exact gradient and Hessian (its eigenvalues in absolute value, so that every
+step goes uphill) with step halving.
 Intervals are profile penalised likelihood intervals (Heinze & Schemper
 2002): the set of values of one coefficient whose profile penalised
 log-likelihood lies within ``χ²₁(level) / 2`` of the maximum, with the
@@ -75,8 +76,10 @@ SIZE_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00")
 #: The verdicts of :func:`size_verdict`.
 SIZE_EFFECTS = ("helps", "hurts", "inconclusive", "depends on lr")
 
-# Newton's iterations stop when the largest step (log-odds) or the increase it predicts (log-likelihood) is below this.
+# Newton's iterations stop when the largest step is below _TOL (log-odds), or the increase it predicts is below
+# _RESOLUTION × cond(I) × (1 + |l*|): ten roundings of the penalised log-likelihood.
 _TOL = 1e-9
+_RESOLUTION = 10 * np.finfo(np.float64).eps
 _MAX_ITER = 200
 # A cap on one Newton step, so that a start far from the optimum (a profile point in the tail) cannot overshoot
 # into a region where every probability is 0 or 1 and the information matrix is singular.
@@ -166,6 +169,25 @@ def _penalised(X, y, beta):
     return value, p, w, info
 
 
+def _score_and_curvature(X, y, p, w, info):
+    """Gradient (p,) of the penalised log-likelihood and its exact negative Hessian (p, p).
+
+    With ``M = I⁻¹``, ``Q = X M Xᵀ`` and hat values ``h = w ∘ diag(Q)``, the
+    gradient is ``Xᵀ (y − p + h (½ − p))`` and the Hessian of ``½ log det I``
+    is ``½ [Xᵀ diag((1 − 6w) h) X − Aᵀ (Q ∘ Q) A]``, ``A = diag(w (1 − 2p)) X``
+    (the derivatives of ``w`` in η are ``w (1 − 2p)`` and ``w (1 − 6w)``).
+    ``Aᵀ (Q ∘ Q) A`` is computed as ``C (M ⊗ M) Cᵀ`` with
+    ``C = Σᵢ aᵢ (xᵢ ⊗ xᵢ)ᵀ``, of size (p, p²), never forming the (n, n) matrix Q.
+    """
+    M = np.linalg.inv(info)
+    hat = w * np.sum((X @ M) * X, axis=1)
+    score = X.T @ (y - p + hat * (0.5 - p))
+    n, k = X.shape
+    C = ((w * (1.0 - 2.0 * p))[:, None] * X).T @ (X[:, :, None] * X[:, None, :]).reshape(n, k * k)
+    penalty_hessian = 0.5 * (X.T @ (((1.0 - 6.0 * w) * hat)[:, None] * X) - C @ np.kron(M, M) @ C.T)
+    return score, info - penalty_hessian
+
+
 def _firth(X, y, beta, free):
     """Maximise the penalised log-likelihood over the coefficients ``free`` (bool mask), the others held.
 
@@ -175,21 +197,30 @@ def _firth(X, y, beta, free):
     """
     beta = np.array(beta, dtype=np.float64)
     value, p, w, info = _penalised(X, y, beta)
+    if not free.any():
+        return beta, value
     for _ in range(_MAX_ITER):
         if not math.isfinite(value):
             return beta, -math.inf
-        hat = w * np.einsum("ij,ji->i", X, np.linalg.solve(info, X.T))
-        score = X.T @ (y - p + hat * (0.5 - p))
+        score, curvature = _score_and_curvature(X, y, p, w, info)
+        # The penalty can make l* flat or even convex along a direction (a coefficient pinned by the penalty
+        # alone, under separation), where Newton's step would go downhill and Fisher scoring crawls. Newton's step
+        # with the curvature's eigenvalues taken in absolute value goes uphill and keeps Newton's speed elsewhere.
+        lam, vec = np.linalg.eigh(curvature[np.ix_(free, free)])
+        lam = np.maximum(np.abs(lam), _RESOLUTION * max(np.abs(lam).max(), 1.0))
         step = np.zeros_like(beta)
-        step[free] = np.linalg.solve(info[np.ix_(free, free)], score[free])
+        step[free] = vec @ ((vec.T @ score[free]) / lam)
         size = np.max(np.abs(step))
-        # The Newton decrement (the increase a full step predicts) is in log-likelihood units, so it stops the
-        # search where an ill-conditioned information matrix would keep the step itself at rounding-noise size.
-        if size < _TOL or score @ step < _TOL:
+        # The increase a full step predicts (the Newton decrement) stops the search once it is below what the
+        # penalised log-likelihood can resolve, the rounding of log det I growing with I's condition number: at a
+        # profile point far in a tail the step itself can stay well above _TOL while no step measurably climbs.
+        spectrum = np.linalg.eigvalsh(info)
+        resolution = _RESOLUTION * spectrum[-1] / spectrum[0] * (1.0 + abs(value))
+        if size < _TOL or score @ step < resolution:
             return beta, value
         if size > _MAX_STEP:
             step *= _MAX_STEP / size
-        # The information matrix is the curvature of the unpenalised part only; halving keeps every step uphill.
+        # A quadratic model can overshoot; halving keeps every step uphill.
         for _ in range(60):
             new_value, new_p, new_w, new_info = _penalised(X, y, beta + step)
             if new_value >= value:
@@ -234,7 +265,8 @@ def _profile_interval(X, y, fit: _Fit, j: int, level: float) -> tuple[float, flo
     ends = []
     for sign in (-1.0, 1.0):
         inside, end = fit.beta[j], math.nan
-        for k in range(_MAX_DOUBLINGS):
+        # From two standard errors out, about where a Wald interval would end.
+        for k in range(1, _MAX_DOUBLINGS):
             trial = fit.beta[j] + sign * fit.se[j] * 2.0**k
             if g(trial) > 0:
                 end = _opt.brentq(g, inside, trial, xtol=1e-9, rtol=1e-10)
@@ -584,8 +616,10 @@ def size_verdict(additive: ConvergenceFit, by_lr: SizeByLr) -> SizeVerdict:
     if additive.level != by_lr.fit.level:
         raise ValueError(f"additive and by_lr must share one level, got {additive.level} and {by_lr.fit.level}")
     level, p = additive.level, by_lr.test.pvalue
+    # Rounded so that level 0.95 gives α = 0.05 exactly (1 − 0.95 is 0.05 plus 4e-17 in binary).
+    alpha = round(1.0 - level, 12)
     test_text = f"penalised likelihood-ratio test of the N × lr interaction p = {p:.3g}"
-    if p >= 1 - level:
+    if p >= alpha:
         est, low, high = additive.term("log2_n")
         effect = _side(low, high)
         text = (
