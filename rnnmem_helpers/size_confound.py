@@ -898,8 +898,9 @@ def stratified_logrank(table, factor: str = "lr", strata=("n_hidden", "delay")) 
     onehot = np.eye(k)[level_of]
     key = np.zeros(runs.steps.size, dtype=np.int64)
     if strata:
-        key = np.unique(np.column_stack([np.asarray(table[s]).astype(str) for s in strata]), axis=0,
-                        return_inverse=True)[1].ravel()
+        key = np.unique(
+            np.column_stack([np.asarray(table[s]).astype(str) for s in strata]), axis=0, return_inverse=True
+        )[1].ravel()
     observed, expected, covariance, informative = np.zeros(k), np.zeros(k), np.zeros((k, k)), 0
     for s in np.unique(key):
         rows = key == s
@@ -985,6 +986,10 @@ def plot_convergence(ax, table, *, delay, prediction=None, level: float = LEVEL,
     level = _check_level(level)
     delay = _one_value("delay", delay, runs.delay)
     colors = _size_colors(runs.n_hidden)
+    if prediction is not None:
+        if not isinstance(prediction, dict):
+            raise TypeError(f"prediction must be the dict of predict_convergence, got {type(prediction).__name__}")
+        check_columns(prediction, ("lr", "n_hidden", "delay", "p_model", "p_lo", "p_hi"), what="prediction column")
     cells = group_proportion(select(runs.table(), delay=delay), "converged", by=("n_hidden", "lr"), level=level)
     lrs = np.unique(runs.lr)
     # Sizes side by side around each lr (a few hundredths of a doubling apart) so their intervals do not overlap.
@@ -996,13 +1001,14 @@ def plot_convergence(ax, table, *, delay, prediction=None, level: float = LEVEL,
         err = np.vstack([frac - cells["frac_lo"][mine], cells["frac_hi"][mine] - frac])
         ax.errorbar(x, frac, yerr=err, fmt="o", color=color, capsize=3, label=f"N = {size:g}")
         if prediction is not None:
-            check_columns(prediction, ("lr", "n_hidden", "delay", "p_model", "p_lo", "p_hi"), what="prediction column")
-            rows = (np.asarray(prediction["n_hidden"]) == size) & (np.asarray(prediction["delay"]) == delay)
-            order = np.argsort(prediction["lr"][rows])
-            x_model = np.asarray(prediction["lr"])[rows][order]
-            ax.plot(x_model, np.asarray(prediction["p_model"])[rows][order], color=color, lw=1)
-            ax.fill_between(x_model, np.asarray(prediction["p_lo"])[rows][order],
-                            np.asarray(prediction["p_hi"])[rows][order], color=color, alpha=0.15, lw=0)
+            model = {c: np.asarray(prediction[c]) for c in ("lr", "n_hidden", "delay", "p_model", "p_lo", "p_hi")}
+            rows = (model["n_hidden"] == size) & (model["delay"] == delay)
+            order = np.argsort(model["lr"][rows])
+            x_model = model["lr"][rows][order]
+            ax.plot(x_model, model["p_model"][rows][order], color=color, lw=1)
+            ax.fill_between(
+                x_model, model["p_lo"][rows][order], model["p_hi"][rows][order], color=color, alpha=0.15, lw=0
+            )
     ax.set_xscale("log")
     ax.set_xticks(lrs, [_short(lr) for lr in lrs])
     ax.minorticks_off()
@@ -1046,14 +1052,26 @@ def plot_km(ax, table, *, delay, lr, level: float = LEVEL, legend: bool = True):
         t = np.concatenate([[0.0], km.time])
         converged = 1.0 - np.concatenate([[1.0], km.survival])
         ax.step(t, converged, where="post", color=color, label=f"N = {size:g} (n = {km.n})")
-        ax.fill_between(t, 1.0 - np.concatenate([[1.0], km.high]), 1.0 - np.concatenate([[1.0], km.low]),
-                        step="post", color=color, alpha=0.15, lw=0)
+        ax.fill_between(
+            t,
+            1.0 - np.concatenate([[1.0], km.high]),
+            1.0 - np.concatenate([[1.0], km.low]),
+            step="post",
+            color=color,
+            alpha=0.15,
+            lw=0,
+        )
         cens = km.censored > 0
         ax.plot(km.time[cens], 1.0 - km.survival[cens], "|", color=color, ms=10, mew=1.5)
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlim(left=0)
-    _style(ax, xlabel="updates", ylabel="fraction converged (1 − KM)", title=f"Δt = {delay:g}, lr = {_short(lr)}",
-           legend=legend)
+    _style(
+        ax,
+        xlabel="updates",
+        ylabel="fraction converged (1 − KM)",
+        title=f"Δt = {delay:g}, lr = {_short(lr)}",
+        legend=legend,
+    )
     return ax
 
 

@@ -31,8 +31,13 @@ def logit(table, coef=TRUE) -> np.ndarray:
     d = table["delay"] - np.mean(np.unique(table["delay"]))
     n = np.log2(table["n_hidden"]) - np.mean(np.log2(np.unique(table["n_hidden"])))
     r = np.log2(table["lr"]) - np.mean(np.log2(np.unique(table["lr"])))
-    return coef["intercept"] + coef["delay"] * d + coef["log2_n"] * n + coef["log2_lr"] * r + coef[
-        "log2_n:log2_lr"] * n * r
+    return (
+        coef["intercept"]
+        + coef["delay"] * d
+        + coef["log2_n"] * n
+        + coef["log2_lr"] * r
+        + coef["log2_n:log2_lr"] * n * r
+    )
 
 
 def simulate(seeds: int, *, rng, coef=TRUE, budget: int = 8000, **design) -> dict:
@@ -172,12 +177,14 @@ def test_predicted_probabilities_follow_the_fit_and_wilson_intervals_the_counts(
     fit = sc.fit_convergence(table)
     pred = sc.predict_convergence(table)
     assert pred["lr"].size == len(LRS) * len(SIZES) * len(DELAYS)
-    x = np.column_stack([
-        np.ones(pred["lr"].size),
-        pred["delay"] - 11.5,
-        np.log2(pred["n_hidden"] / 100),
-        np.log2(pred["lr"] / 5e-4),
-    ])
+    x = np.column_stack(
+        [
+            np.ones(pred["lr"].size),
+            pred["delay"] - 11.5,
+            np.log2(pred["n_hidden"] / 100),
+            np.log2(pred["lr"] / 5e-4),
+        ]
+    )
     np.testing.assert_allclose(pred["p_model"], special.expit(x @ fit.coef), atol=1e-7)
     assert np.all(pred["p_lo"] < pred["p_model"]) and np.all(pred["p_model"] < pred["p_hi"])
     for i in range(pred["lr"].size):
@@ -193,15 +200,27 @@ def _fit(b_n, low, high, *, level=0.95, interaction=False):
     coef[2] = b_n
     lows, highs = coef - 1.0, coef + 1.0
     lows[2], highs[2] = low, high
-    return sc.ConvergenceFit(sc.TERMS[:p], coef, lows, highs, np.ones(p), level, sc.INTERVAL_METHOD,
-                             {"delay": 11.5, "n_hidden": 100.0, "lr": 5e-4}, -10.0, 288, 100)
+    return sc.ConvergenceFit(
+        sc.TERMS[:p],
+        coef,
+        lows,
+        highs,
+        np.ones(p),
+        level,
+        sc.INTERVAL_METHOD,
+        {"delay": 11.5, "n_hidden": 100.0, "lr": 5e-4},
+        -10.0,
+        288,
+        100,
+    )
 
 
 def _by_lr(pvalue, rows, *, level=0.95):
     rows = np.array(rows, dtype=float)
     test = sc.LikelihoodRatioTest("log2_n:log2_lr", float(stats.chi2.isf(pvalue, 1)), 1, pvalue)
-    return sc.SizeByLr(_fit(0.0, -1.0, 1.0, level=level, interaction=True), test, np.array(LRS), rows[:, 0],
-                       rows[:, 1], rows[:, 2])
+    return sc.SizeByLr(
+        _fit(0.0, -1.0, 1.0, level=level, interaction=True), test, np.array(LRS), rows[:, 0], rows[:, 1], rows[:, 2]
+    )
 
 
 FLAT = [(0.0, -1.0, 1.0)] * 3
@@ -215,11 +234,22 @@ FLAT = [(0.0, -1.0, 1.0)] * 3
         ((0.3, -0.1, 0.7), 0.5, FLAT, "inconclusive", "additive model"),
         # At p = α exactly the interaction is not established: the additive model decides.
         ((0.6, 0.2, 1.0), 0.05, FLAT, "helps", "additive model"),
-        ((0.0, -1.0, 1.0), 0.01, [(1.0, 0.5, 1.5), (0.8, 0.1, 1.5), (0.5, 0.2, 0.9)], "helps", "interaction model, per lr"),
+        (
+            (0.0, -1.0, 1.0),
+            0.01,
+            [(1.0, 0.5, 1.5), (0.8, 0.1, 1.5), (0.5, 0.2, 0.9)],
+            "helps",
+            "interaction model, per lr",
+        ),
         ((0.0, -1.0, 1.0), 0.01, [(-1.0, -1.5, -0.5)] * 3, "hurts", "interaction model, per lr"),
         ((0.6, 0.2, 1.0), 0.01, FLAT, "inconclusive", "interaction model, per lr"),
-        ((0.0, -1.0, 1.0), 0.01, [(1.0, 0.5, 1.5), (0.0, -1.0, 1.0), (-1.0, -1.5, -0.5)], "depends on lr",
-         "interaction model, per lr"),
+        (
+            (0.0, -1.0, 1.0),
+            0.01,
+            [(1.0, 0.5, 1.5), (0.0, -1.0, 1.0), (-1.0, -1.5, -0.5)],
+            "depends on lr",
+            "interaction model, per lr",
+        ),
     ],
 )
 def test_size_verdict_follows_its_rule(additive, pvalue, rows, effect, basis):
