@@ -68,7 +68,14 @@ from . import __version__
 from ._io import atomic_write
 from ._validate import RNG, InstanceOf, Integer, validate_params
 from .analysis import MAX_TEST_STEPS, fit_pca, run_test, spectrum_summary
-from .checkpoints import Checkpoint, available_pretrained, check_checkpoint, load_pretrained
+from .checkpoints import (
+    Checkpoint,
+    available_pretrained,
+    check_checkpoint,
+    load_checkpoint,
+    load_pretrained,
+    pretrained_path,
+)
 from .fixed_points import find_fixed_points
 from .mechanism import eig_span
 
@@ -327,3 +334,136 @@ def export_all(folder, *, n_time: int = 20_000, rng, max_bytes: int = MAX_FILE_B
             fh.write(text)
         sizes[path] = path.stat().st_size
     return sizes
+
+
+#: Sweeps whose networks the explorers offer, in order of preference for a Δt without a shipped network.
+EXPLORER_SWEEPS = ("delay_sweep", "curriculum")
+#: Size of the networks the explorers offer: the paper's.
+EXPLORER_N_HIDDEN = 100
+#: Longest Δt the explorers offer (the longest any shipped sweep trains at N = 100 short of the curriculum's end).
+MAX_EXPLORER_DELAY = 24
+#: The rule by which :func:`explorer_networks` picks one network per Δt, as the explorers state it.
+CHOICE_RULE = (
+    "For each Δt the explorers show the book's shipped network (seed 0) where there is one; otherwise the delay "
+    "sweep's network of the lowest seed that learned that Δt; otherwise the curriculum network of the lowest seed "
+    "whose curriculum learned it (N = 100 throughout)."
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkChoice:
+    """The network the explorers show for one Δt, and where it comes from.
+
+    Attributes
+    ----------
+    delay : int
+    seed : int
+        The training seed of the run (of the curriculum, for a rung).
+    source : str
+        ``"shipped"`` (``rnnmem_helpers/checkpoints``) or the name of the sweep.
+    path : pathlib.Path
+        Its checkpoint.
+    accuracy : float or None
+        Its accuracy on its run's 100 000-step test stream, as recorded.
+    rung : int or None
+        For a curriculum network, its rung (0 is the curriculum's first delay).
+    """
+
+    delay: int
+    seed: int
+    source: str
+    path: Path
+    accuracy: float | None
+    rung: int | None = None
+
+    def record(self) -> dict:
+        """What the page states about the network: JSON-ready, without the local path."""
+        return {
+            "delay": self.delay,
+            "seed": self.seed,
+            "source": self.source,
+            "rung": self.rung,
+            "test_accuracy": self.accuracy,
+            "n_hidden": EXPLORER_N_HIDDEN,
+        }
+
+
+@validate_params({"max_delay": Integer(0, MAX_EXPLORER_DELAY)})
+def explorer_networks(max_delay: int = MAX_EXPLORER_DELAY) -> list[NetworkChoice]:
+    """One network for every Δt in ``[0, max_delay]`` that some stored network learned, by :data:`CHOICE_RULE`.
+
+    The sweeps are read in their ``"current"`` generation, the one that stores
+    weights (whatever :data:`~rnnmem_helpers.sweep.BOOK_GENERATION` says), so
+    curriculum rungs and sweep runs join as the recompute writes them. "Learned"
+    is the run's own verdict: ``converged``, the criterion met in training and
+    confirmed on fresh data.
+
+    Parameters
+    ----------
+    max_delay : int
+        Longest Δt offered, in ``[0, MAX_EXPLORER_DELAY]``.
+
+    Returns
+    -------
+    list of NetworkChoice
+        Sorted by Δt, one per Δt.
+    """
+    from .sweep import load_sweep, shipped_config
+
+    chosen = {}
+    for delay in sorted(d for d, seed in available_pretrained() if seed == 0 and d <= max_delay):
+        test = load_pretrained(delay).metadata.get("test")
+        accuracy = test.get("accuracy") if isinstance(test, dict) else None
+        chosen[delay] = NetworkChoice(delay, 0, "shipped", pretrained_path(delay, 0), accuracy)
+    for sweep in EXPLORER_SWEEPS:
+        results, _ = load_sweep(sweep, generation="current")
+        folder = shipped_config(sweep)[1]
+        candidates = []
+        for result in results:
+            if result.config.n_hidden != EXPLORER_N_HIDDEN:
+                continue
+            # A curriculum result holds one network per rung; a sweep run, one.
+            rungs = getattr(result, "rungs", None)
+            found = (
+                [(r.delay, r.converged, r.accuracy, r.weights, k) for k, r in enumerate(rungs)]
+                if rungs is not None
+                else [(result.config.delay, result.converged, result.accuracy, result.weights, None)]
+            )
+            candidates += [(d, result.config.seed, a, w, k) for d, ok, a, w, k in found if ok and w is not None]
+        for delay, seed, accuracy, weights, rung in sorted(candidates, key=lambda c: (c[0], c[1])):
+            if delay <= max_delay and delay not in chosen:
+                chosen[delay] = NetworkChoice(delay, seed, sweep, folder / weights.file, float(accuracy), rung)
+    return [chosen[d] for d in sorted(chosen)]
+
+
+@validate_params({"choice": InstanceOf(NetworkChoice), "n_time": Integer(N_COMPONENTS, MAX_TEST_STEPS), "rng": RNG()})
+def export_choice(choice: NetworkChoice, *, n_time: int = 20_000, rng) -> dict:
+    """:func:`export_network` of a chosen network, with its origin (``source``) and recorded test accuracy.
+
+    Parameters
+    ----------
+    choice : NetworkChoice
+        From :func:`explorer_networks`.
+    n_time : int
+        As for :func:`export_network`.
+    rng : np.random.Generator or int
+        Required, keyword-only; as for :func:`export_network`.
+
+    Returns
+    -------
+    dict
+        The export, whose ``test_accuracy`` is the choice's and whose
+        ``source`` is :meth:`NetworkChoice.record`.
+
+    Raises
+    ------
+    ValueError
+        If the checkpoint is not of ``choice.delay``.
+    """
+    ckpt = load_checkpoint(choice.path)
+    if ckpt.delay != choice.delay:
+        raise ValueError(f"choice.path must hold a Δt = {choice.delay} network, got one of Δt = {ckpt.delay}")
+    data = export_network(ckpt, n_time=n_time, rng=rng)
+    data["test_accuracy"] = choice.accuracy
+    data["source"] = choice.record()
+    return data

@@ -271,3 +271,110 @@ def test_to_json_refuses_non_finite_numbers():
     # JSON.parse rejects NaN and Infinity: such a file would break the page, so it must not be written.
     with pytest.raises(ValueError):
         to_json({"x": float("nan")})
+
+
+def _learned(sweep: str) -> dict[int, list[int]]:
+    """Seeds of the N = 100 networks of a stored sweep that learned each Δt, read from its results."""
+    from rnnmem_helpers.sweep import load_sweep
+
+    learned = {}
+    for result in load_sweep(sweep, generation="current")[0]:
+        if result.config.n_hidden != 100:
+            continue
+        rungs = getattr(result, "rungs", None)
+        pairs = (
+            [(r.delay, r.converged) for r in rungs] if rungs is not None else [(result.config.delay, result.converged)]
+        )
+        for delay, ok in pairs:
+            if ok:
+                learned.setdefault(delay, []).append(result.config.seed)
+    return learned
+
+
+def test_explorer_networks_offer_every_learned_delay_by_the_stated_rule():
+    sweep, curriculum = _learned("delay_sweep"), _learned("curriculum")
+    choices = explorer_data.explorer_networks()
+
+    expected = {d for d in set(SHIPPED) | set(sweep) | set(curriculum) if d <= explorer_data.MAX_EXPLORER_DELAY}
+    assert [c.delay for c in choices] == sorted(expected)
+    for c in choices:
+        if c.delay in SHIPPED:
+            assert (c.source, c.seed, c.path) == ("shipped", 0, pretrained_path(c.delay, 0))
+        elif c.delay in sweep:
+            assert (c.source, c.seed) == ("delay_sweep", min(sweep[c.delay]))
+        else:
+            assert (c.source, c.seed) == ("curriculum", min(curriculum[c.delay]))
+        assert c.path.is_file()
+    # The curriculum reaches delays that no delay-sweep network learned.
+    assert any(c.source == "curriculum" for c in choices)
+
+
+def _run(delay, seed, converged, name, n_hidden=100):
+    from types import SimpleNamespace
+
+    weights = SimpleNamespace(file=f"weights/{name}.npz")
+    return SimpleNamespace(config=SimpleNamespace(delay=delay, seed=seed, n_hidden=n_hidden), converged=converged,
+                           accuracy=0.99 if converged else 0.5, weights=weights)
+
+
+def _curriculum(seed, delays, n_hidden=100):
+    """A curriculum whose rungs at ``delays`` converged but the last."""
+    from types import SimpleNamespace
+
+    rungs = tuple(
+        SimpleNamespace(
+            delay=d,
+            converged=k < len(delays) - 1,
+            accuracy=0.99,
+            weights=SimpleNamespace(file=f"weights/c{seed}-{k}.npz"),
+        )
+        for k, d in enumerate(delays)
+    )
+    return SimpleNamespace(config=SimpleNamespace(seed=seed, n_hidden=n_hidden), rungs=rungs)
+
+
+def test_explorer_networks_take_the_lowest_learning_seed_and_new_curriculum_rungs(monkeypatch, tmp_path):
+    import rnnmem_helpers.sweep as sweep
+
+    stored = {
+        # Seed 0 did not learn Δt = 12; the Δt = 14 network is N = 200.
+        "delay_sweep": [_run(12, 4, True, "s4"), _run(12, 2, True, "s2"), _run(12, 0, False, "s0"),
+                        _run(14, 0, True, "big", 200)],
+        # Seed 3 reaches Δt = 24 (its rung at 26 fails); seed 1 stops at 20; seed 0 only at N = 200.
+        "curriculum": [_curriculum(3, [4, 6, 12, 20, 24, 26]), _curriculum(1, [4, 12, 20, 22]),
+                       _curriculum(0, [4, 24, 26], 200)],
+    }
+    monkeypatch.setattr(sweep, "load_sweep", lambda name, generation=None: (stored[name], len(stored[name])))
+    monkeypatch.setattr(sweep, "shipped_config", lambda name: ({}, tmp_path / name))
+    monkeypatch.setattr(explorer_data, "available_pretrained", lambda: [])
+
+    got = {c.delay: (c.source, c.seed, c.rung, c.path) for c in explorer_data.explorer_networks()}
+
+    assert got == {
+        4: ("curriculum", 1, 0, tmp_path / "curriculum" / "weights/c1-0.npz"),
+        6: ("curriculum", 3, 1, tmp_path / "curriculum" / "weights/c3-1.npz"),
+        12: ("delay_sweep", 2, None, tmp_path / "delay_sweep" / "weights/s2.npz"),
+        20: ("curriculum", 1, 2, tmp_path / "curriculum" / "weights/c1-2.npz"),
+        24: ("curriculum", 3, 4, tmp_path / "curriculum" / "weights/c3-4.npz"),
+    }
+    assert [c.delay for c in explorer_data.explorer_networks(max_delay=12)] == [4, 6, 12]
+
+
+def test_export_choice_records_where_the_network_comes_from():
+    choice = next(c for c in explorer_data.explorer_networks() if c.source != "shipped")
+
+    data = json.loads(to_json(explorer_data.export_choice(choice, n_time=N_TIME, rng=0)))
+
+    assert data["source"] == {"delay": choice.delay, "seed": choice.seed, "source": choice.source,
+                              "rung": choice.rung, "test_accuracy": choice.accuracy, "n_hidden": 100}
+    assert data["test_accuracy"] == choice.accuracy and data["delay"] == choice.delay
+    from rnnmem_helpers.checkpoints import load_checkpoint
+
+    assert data["weights"]["W"]["data"] == load_checkpoint(choice.path).weights.W.ravel().tolist()
+
+
+def test_export_choice_refuses_a_checkpoint_of_another_delay():
+    choice = explorer_data.NetworkChoice(DELAY + 1, 0, "shipped", pretrained_path(DELAY, 0), None)
+
+    with pytest.raises(ValueError, match=rf"choice.path must hold a Δt = {DELAY + 1} network, got one of Δt = {DELAY}"):
+        explorer_data.export_choice(choice, n_time=N_TIME, rng=0)

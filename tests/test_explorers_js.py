@@ -1,7 +1,8 @@
 """The book's explorers (book/_static/rnnmem/explorers.js) against the package, in headless Chromium.
 
-A minimal page loads plotly.js, forward.js, explorers.js and the data script that
-the book's Sphinx extension writes for the shipped Δt = 8 network. The numbers the
+A minimal page loads plotly.js, forward.js, the encoding script, explorers.js and
+the data script that the book's Sphinx extension writes for the shipped Δt = 8
+network. The numbers the
 explorers show must be what the package computes: the task explorer's accuracy
 equals :func:`rnnmem_helpers.metrics.score` of :func:`rnnmem_helpers.model.simulate`
 on the very stream the page drew (read back from the page), its targets equal
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 
 from rnnmem_helpers import load_pretrained, score, simulate
+from rnnmem_helpers.encoding import to_browser
 from rnnmem_helpers.explorer_data import export_network, to_json
 from rnnmem_helpers.task import targets_from_inputs
 
@@ -54,8 +56,11 @@ def page(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     ext = _load_extension()
-    data = tmp_path_factory.mktemp("data") / f"network_delay{DELAY}.js"
+    folder = tmp_path_factory.mktemp("data")
+    data = folder / f"network_delay{DELAY}.js"
     data.write_text(ext.data_script(DELAY, export_network(load_pretrained(DELAY), rng=ext.DATA_RNG)), encoding="utf-8")
+    encoding = folder / "encoding.js"
+    encoding.write_text(ext.encoding_script(), encoding="utf-8")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1100, "height": 900})
@@ -63,11 +68,11 @@ def page(tmp_path_factory):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         page.set_content("<!doctype html><html><head><title>explorers</title></head><body></body></html>")
-        for script in (PLOTLY, STATIC / "forward.js", data, STATIC / "explorers.js"):
+        for script in (PLOTLY, STATIC / "forward.js", encoding, data, STATIC / "explorers.js"):
             page.add_script_tag(path=str(script))
         # The explorers start on a page that has already loaded, as on a book page whose scripts come first.
         page.evaluate("""() => {
-            for (const name of ['task', 'pulse']) {
+            for (const name of ['task', 'network', 'pulse']) {
                 const div = document.createElement('div');
                 div.setAttribute('data-explorer', name);
                 document.body.appendChild(div);
@@ -128,12 +133,12 @@ def test_task_explorer_keeps_matching_as_the_reader_moves_the_controls(page):
     assert state["accuracy"] is not None and state["accuracy"] == _python_accuracy(state)
 
 
-def test_task_explorer_says_when_no_network_is_shipped(page):
+def test_task_explorer_says_when_no_network_learned_the_delay(page):
     _press(page, "Δt", "ArrowLeft")  # 7: not shipped
     state = _task_state(page)
 
     assert state["delay"] == DELAY - 1 and state["accuracy"] is None
-    assert "No network is shipped for Δt = 7" in state["caption"]
+    assert "No stored network learned Δt = 7" in state["caption"]
     _press(page, "Δt", "ArrowRight")
     assert _task_state(page)["accuracy"] is not None
 
@@ -158,3 +163,32 @@ def test_pulse_explorer_outputs_are_simulate_from_the_exported_attractor(page, c
     assert np.abs(np.array(got["outputs"][1:]) - outputs).max() <= 1e-10
     # The pulsed output holds its sign through the wait and has switched once it is over.
     assert np.all(outputs[: 2 + DELAY - 1, channel] < 0) and np.all(outputs[2 + DELAY + 1 :, channel] > 0)
+
+
+def test_explorers_draw_with_the_books_encoding(page):
+    """Channel labels, output colours and fixed-point markers come from rnnmem_helpers.encoding."""
+    enc = to_browser()
+    got = json.loads(page.evaluate("""() => {
+        const pulse = document.querySelector('[data-explorer=pulse]');
+        const network = document.querySelector('[data-explorer=network] .rnnmem-space');
+        const time = pulse.querySelector('.rnnmem-time');
+        return JSON.stringify({
+            channels: [...pulse.querySelectorAll('select')[1].options].map((o) => o.textContent),
+            outputs: time.data.filter((t) => t.name && t.name.startsWith('output')).map((t) => [t.name, t.line.color]),
+            points: network.data.filter((t) => t.mode === 'markers' && t.showlegend !== false)
+                .map((t) => [t.name, t.marker.symbol, t.marker.color]),
+            paths: network.data.filter((t) => t.mode === 'lines' && t.showlegend !== false)
+                .map((t) => [t.name, t.line.color]),
+        });
+    }"""))
+    export = export_network(load_pretrained(DELAY), rng=0)
+    counts = sorted({min(p["n_unstable"], enc["many_unstable"]) for p in export["fixed_points"]["points"]})
+
+    assert got["channels"] == enc["channel_labels"]
+    assert got["outputs"] == [[f"output {label}", colour] for label, colour in
+                              zip(enc["channel_labels"], enc["channel_colors"], strict=True)]
+    assert got["points"] == [[s["label"], s["symbol"], s["color"]] for s in (enc["fixed_points"][n] for n in counts)]
+    # Output pattern k (signs read as binary, - -> 0, channel 1 first) is drawn in state colour k.
+    for name, colour in got["paths"]:
+        index = int(name.removeprefix("output ").replace("\u2212", "0").replace("+", "1"), 2)
+        assert colour == enc["state_colors"][index]

@@ -14,8 +14,8 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import docutils_namespace
 
-from rnnmem_helpers import available_pretrained, load_pretrained
-from rnnmem_helpers.explorer_data import export_network, to_json
+from rnnmem_helpers.encoding import to_browser
+from rnnmem_helpers.explorer_data import CHOICE_RULE, explorer_networks, export_choice, to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 EXT_PATH = ROOT / "book" / "_ext" / "rnnmem_sphinx.py"
@@ -168,18 +168,25 @@ def test_only_pages_with_explorers_load_the_explorer_scripts(tmp_path, monkeypat
     assert not [s for s in ext.EXPLORER_SCRIPTS + (ext.EXPLORER_CSS,) if s in other]
 
 
-def test_the_build_writes_each_shipped_networks_export_as_a_script(tmp_path, monkeypatch):
+def test_the_build_writes_each_offered_networks_export_as_a_script(tmp_path, monkeypatch):
     _fake_node_modules(tmp_path)
 
     out = _build(tmp_path, monkeypatch)
 
     data = out / "_static" / "rnnmem" / "data"
-    delays = sorted(d for d, seed in available_pretrained() if seed == 0)
+    choices = explorer_networks()
+    delays = [c.delay for c in choices]
     assert sorted(p.name for p in data.iterdir()) == sorted(["index.js"] + [f"network_delay{d}.js" for d in delays])
-    assert (data / "index.js").read_text() == f"window.rnnmem_shipped = {delays};\n"
-    *_, delay, bare, weights = (data / "network_delay8.js").read_text(encoding="utf-8").splitlines()
-    export = json.loads(to_json(export_network(load_pretrained(8), rng=0)))
-    assert delay == "8,"
+    networks, rule = (data / "index.js").read_text().splitlines()
+    assert json.loads(networks.removeprefix("window.rnnmem_networks = ").removesuffix(";")) == [
+        c.record() for c in choices
+    ]
+    assert json.loads(rule.removeprefix("window.rnnmem_choice_rule = ").removesuffix(";")) == CHOICE_RULE
+    # A network from a sweep, not a shipped one: the page states where it comes from.
+    choice = next(c for c in choices if c.source != "shipped")
+    *_, delay, bare, weights = (data / f"network_delay{choice.delay}.js").read_text(encoding="utf-8").splitlines()
+    export = json.loads(to_json(export_choice(choice, rng=0)))
+    assert delay == f"{choice.delay},"
     # What the page gets is the package's export with the build's fixed rng: the weights, decoded as the
     # script decodes them, are the export's float32 values, and the rest is the export's JSON.
     decoded = {name: np.frombuffer(base64.b64decode(text), dtype="<f4").tolist() for name, text in
@@ -189,7 +196,19 @@ def test_the_build_writes_each_shipped_networks_export_as_a_script(tmp_path, mon
     assert {name: m["shape"] for name, m in bare.pop("weights").items()} == {
         name: m["shape"] for name, m in export.pop("weights").items()
     }
-    assert bare == export
+    assert bare == export and bare["source"]["source"] == choice.source
+
+
+def test_the_build_writes_the_encoding_for_the_explorers(tmp_path, monkeypatch):
+    _fake_node_modules(tmp_path)
+
+    out = _build(tmp_path, monkeypatch)
+
+    text = (out / "_static" / ext.ENCODING_SCRIPT).read_text(encoding="utf-8")
+    assignment = next(line for line in text.splitlines() if line.startswith("window.rnnmem_encoding = "))
+    assert json.loads(assignment.removeprefix("window.rnnmem_encoding = ").removesuffix(";")) == to_browser()
+    # The explorers read it: it runs before explorers.js on a page with explorers.
+    assert ext.EXPLORER_SCRIPTS.index(ext.ENCODING_SCRIPT) < ext.EXPLORER_SCRIPTS.index("rnnmem/explorers.js")
 
 
 def test_data_script_refuses_weights_float32_cannot_carry():

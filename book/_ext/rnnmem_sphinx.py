@@ -17,15 +17,19 @@ bundle (2-D scatter and ``scatter3d``, a third of the full bundle's size).
 
 Explorers. A page holding an interactive figure (an element with a
 ``data-explorer`` attribute, written as raw HTML in a Markdown cell) gets
-plotly.js, ``rnnmem/forward.js``, the index of the explorer data,
+plotly.js, ``rnnmem/forward.js``, the book's visual encoding
+(``rnnmem/encoding.js``, :func:`rnnmem_helpers.encoding.to_browser`, the spec the
+matplotlib figures follow too), the index of the explorer data,
 ``rnnmem/explorers.js`` and its style sheet; no other page loads any of them.
 The data are computed at build time by
-:func:`rnnmem_helpers.explorer_data.export_network`, with a fixed ``rng``, one
-script per shipped network (``rnnmem/data/network_delay{Δt}.js``, see
-:func:`data_script`), so that the page draws what the package computes. They
-are scripts, not JSON, because ``fetch()`` is refused from ``file://`` while a
-script tag is not; the page injects the one for a delay when a reader first
-chooses it.
+:func:`rnnmem_helpers.explorer_data.export_choice`, with a fixed ``rng``, one
+script per Δt that a stored network learned
+(:func:`rnnmem_helpers.explorer_data.explorer_networks`;
+``rnnmem/data/network_delay{Δt}.js``, see :func:`data_script`), so that the
+page draws what the package computes. They are scripts, not JSON, because
+``fetch()`` is refused from ``file://`` while a script tag is not; the page
+injects the one for a delay when a reader first chooses it, so a page loads
+only the networks it shows.
 
 Publishing. ``repository.url`` is validated before anything is built
 (:func:`rnnmem_helpers.book.validate_repo_url`): the theme writes it, unescaped,
@@ -45,9 +49,10 @@ from pathlib import Path
 import numpy as np
 from sphinx.errors import ExtensionError
 
-from rnnmem_helpers import __version__, available_pretrained, load_pretrained
+from rnnmem_helpers import __version__
 from rnnmem_helpers.book import is_placeholder, validate_branch, validate_repo_url
-from rnnmem_helpers.explorer_data import export_network, to_json
+from rnnmem_helpers.encoding import to_browser
+from rnnmem_helpers.explorer_data import CHOICE_RULE, explorer_networks, export_choice, to_json
 
 #: Files copied from ``node_modules`` to ``_static``, as (source, destination) pairs. MathJax's
 #: ``tex-svg`` (TeX with the base and AMS macros, SVG output, which needs no font files over
@@ -68,13 +73,16 @@ EXPLORER_MARKER = "data-explorer"
 EXPLORER_SCRIPTS = (
     "vendor/plotly-gl3d.min.js",
     "rnnmem/forward.js",
+    "rnnmem/encoding.js",
     "rnnmem/data/index.js",
     "rnnmem/explorers.js",
 )
 EXPLORER_CSS = "rnnmem/explorers.css"
+#: The encoding script, relative to ``_static``: written at build time from rnnmem_helpers.encoding.
+ENCODING_SCRIPT = "rnnmem/encoding.js"
 #: Folder of the explorer data, relative to ``_static``; explorers.js finds it next to itself.
 DATA_DIR = "rnnmem/data"
-#: The explorer data are a function of the shipped checkpoints only: the same build gives the same files.
+#: The explorer data are a function of the stored networks only: the same build gives the same files.
 DATA_RNG = 0
 #: Theme options that turn ``repository_url`` into a button or link on every page.
 REPOSITORY_BUTTONS = ("use_repository_button", "use_edit_page_button", "use_issues_button", "use_source_button")
@@ -176,7 +184,7 @@ def copy_vendored(node_modules: Path, static_dir: Path) -> None:
 
 #: The head of a data script: it decodes the weights and registers the network under its delay.
 _DATA_SCRIPT_HEAD = """\
-/* One shipped network's explorer data, written by book/_ext/rnnmem_sphinx.py from rnnmem_helpers.explorer_data. */
+/* One network's explorer data, written by book/_ext/rnnmem_sphinx.py from rnnmem_helpers.explorer_data. */
 (function (delay, data, weights) {
   Object.keys(weights).forEach(function (name) {
     var bytes = atob(weights[name]), view = new DataView(new ArrayBuffer(bytes.length));
@@ -230,8 +238,30 @@ def data_script(delay: int, data: dict) -> str:
     return f"{_DATA_SCRIPT_HEAD}{int(delay)},\n{to_json(bare)},\n{json.dumps(encoded)});\n"
 
 
+def encoding_script() -> str:
+    """Return the script that sets ``window.rnnmem_encoding`` to :func:`rnnmem_helpers.encoding.to_browser`.
+
+    explorers.js takes its colours, markers and channel labels from it, so the
+    explorers and the matplotlib figures cannot drift apart.
+    """
+    return (
+        "/* The book's visual encoding, written by book/_ext/rnnmem_sphinx.py from rnnmem_helpers.encoding. */\n"
+        f"window.rnnmem_encoding = {to_json(to_browser())};\n"
+    )
+
+
+def index_script(choices) -> str:
+    """Return the script that tells a page which networks it may load, before it loads any.
+
+    It sets ``window.rnnmem_networks`` to the :meth:`~rnnmem_helpers.explorer_data.NetworkChoice.record`
+    of each choice, sorted by Δt, and ``window.rnnmem_choice_rule`` to the rule that picked them.
+    """
+    records = [c.record() for c in sorted(choices, key=lambda c: c.delay)]
+    return f"window.rnnmem_networks = {to_json(records)};\nwindow.rnnmem_choice_rule = {json.dumps(CHOICE_RULE)};\n"
+
+
 def write_explorer_data(folder: Path, *, rng=DATA_RNG) -> dict[Path, int]:
-    """Write the explorer data of every shipped seed-0 network, and their index, into ``folder``.
+    """Write the explorer data of every network the explorers offer, and their index, into ``folder``.
 
     Parameters
     ----------
@@ -239,19 +269,16 @@ def write_explorer_data(folder: Path, *, rng=DATA_RNG) -> dict[Path, int]:
         Destination, created if missing: ``_static/rnnmem/data`` of the build.
     rng : int
         Seed of each network's export, passed to
-        :func:`~rnnmem_helpers.explorer_data.export_network` for every network.
+        :func:`~rnnmem_helpers.explorer_data.export_choice` for every network.
 
     Returns
     -------
     dict of pathlib.Path to int
         Size in bytes of each file written, by path.
     """
-    delays = sorted(d for d, seed in available_pretrained() if seed == 0)
-    texts = {
-        folder / f"network_delay{d}.js": data_script(d, export_network(load_pretrained(d), rng=rng)) for d in delays
-    }
-    # The index is all a page needs to offer every delay before it loads any network.
-    texts[folder / "index.js"] = f"window.rnnmem_shipped = {delays};\n"
+    choices = explorer_networks()
+    texts = {folder / f"network_delay{c.delay}.js": data_script(c.delay, export_choice(c, rng=rng)) for c in choices}
+    texts[folder / "index.js"] = index_script(choices)
     folder.mkdir(parents=True, exist_ok=True)
     sizes = {}
     for path, text in texts.items():
@@ -329,6 +356,8 @@ def _install_assets(app) -> None:
     if app.builder.format == "html":
         static = Path(app.outdir) / "_static"
         copy_vendored(Path(app.confdir) / "node_modules", static)
+        (static / ENCODING_SCRIPT).parent.mkdir(parents=True, exist_ok=True)
+        (static / ENCODING_SCRIPT).write_text(encoding_script(), encoding="utf-8")
         write_explorer_data(static / DATA_DIR)
 
 

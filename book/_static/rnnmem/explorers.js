@@ -4,17 +4,24 @@
  * Every element with a data-explorer attribute becomes an explorer when the page has loaded:
  *
  *   <div data-explorer="task">     the task's inputs and delayed targets for Δt, λ, the rate reading and the
- *                                  stream seed, with the shipped network's outputs and accuracy for that Δt;
- *   <div data-explorer="network">  a shipped network's test trajectory in PC1-3 with its fixed points, beside
+ *                                  stream seed, with a trained network's outputs and accuracy for that Δt;
+ *   <div data-explorer="network">  a trained network's test trajectory in PC1-3 with its fixed points, beside
  *                                  the eigenvalues of W;
  *   <div data-explorer="pulse">    one pulse through the delay: the state in PC space, the three outputs and
  *                                  the state on the rotation planes of W, step by step.
  *
- * It needs plotly.js (window.Plotly), forward.js (window.rnnmem) and the explorer data written at build time by
- * book/_ext/rnnmem_sphinx.py: data/index.js sets window.rnnmem_shipped (the shipped delays) and
- * data/network_delay{Δt}.js adds window.rnnmem_data[Δt], the network's export by rnnmem_helpers.explorer_data.
- * A network's script is injected when an explorer first needs it, and every other one once the page is idle: a
- * script tag loads from file://, where fetch() is refused. The data folder is found next to this script (or at window.rnnmem_data_base).
+ * It needs plotly.js (window.Plotly), forward.js (window.rnnmem), the book's visual encoding
+ * (window.rnnmem_encoding, rnnmem_helpers.encoding.to_browser(), which the matplotlib figures follow too) and the
+ * explorer data written at build time by book/_ext/rnnmem_sphinx.py: data/index.js sets window.rnnmem_networks
+ * (for each Δt that a stored network learned, which network the explorers show: see
+ * rnnmem_helpers.explorer_data.explorer_networks) and window.rnnmem_choice_rule, and data/network_delay{Δt}.js adds
+ * window.rnnmem_data[Δt], that network's export. A network's script is injected when an explorer first needs it,
+ * and the networks next to a shown one once the page is idle, so a page loads only what it shows: a script tag
+ * loads from file://, where fetch() is refused. The data folder is found next to this script (or at
+ * window.rnnmem_data_base).
+ *
+ * Each explorer lays itself out for its width, again whenever that width changes (a window resized, a phone
+ * turned), from one column on a phone to panels side by side.
  *
  * Each explorer element gets the markup scripts/browser_check.py checks: native labelled controls and one
  * [data-explorer-figure] element, whose caption states in words what the figure shows. After each redraw the
@@ -26,34 +33,42 @@
 
   var doc = root.document;
   var rnnmem = root.rnnmem;
+  var ENC = root.rnnmem_encoding;
   var here = doc.currentScript && doc.currentScript.src ? doc.currentScript.src.replace(/[^/]*$/, "") : "";
   var N_BITS = 3;
   var TASK_STEPS = 400;
+  var MAX_TASK_DELAY = 24;
   var PULSE_BEFORE = 3;
   var PULSE_AFTER = 25;
   var N_PLANES = 4;
-  // One colour per corner, indexed by the output signs read as a binary number with - -> 0, channel 1 first.
-  var CORNER_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
-  var CHANNEL_COLOURS = ["#1f77b4", "#2ca02c", "#d62728"];
-  var UNSTABLE_STYLE = [
-    { symbol: "circle", color: "#000000", size: 6 },
-    { symbol: "diamond", color: "#e6550d", size: 5 },
-    { symbol: "square", color: "#756bb1", size: 4 },
-  ];
-  // plotly draws 3-D symbols as text glyphs, and its "x" (U+274C) came out as a hollow box in Chromium here.
-  var MANY_UNSTABLE_STYLE = { symbol: "cross", color: "#c51b8a", size: 6 };
-  // Fixed points are grouped by number of unstable modes; the last group holds that many or more.
-  var MODE_GROUPS = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  // Below this width (px) of an explorer's figure, panels stack and legends take two columns.
+  var NARROW = 560;
+  // plotly draws its 3-D markers as text glyphs of unequal sizes; these make the symbols of the encoding look
+  // alike in size.
+  var SYMBOL_SIZE = { circle: 6, "circle-open": 6, diamond: 4, "diamond-open": 4, square: 4, "square-open": 4,
+    cross: 6 };
+  // The eigenvalue panel's kinds; rnnmem_helpers.encoding has no entry for them yet (plot_eigenvalues draws the
+  // bulk in matplotlib's grey 0.45 and the outliers in the highlight colour).
+  var EIGENVALUE_KINDS = [["bulk", "bulk eigenvalues", "#737373"], ["real_outlier", "real outliers", null],
+    ["rotation", "rotation pairs", null]];
   // plotly renders WebGL at twice the screen's resolution by default; at the screen's own (1 or 2), a screen shows
-  // the same picture, and on a display of ratio 1 the 3-D redraws do a quarter of the pixel work.
-  var PLOT_CONFIG = { displaylogo: false, responsive: true,
+  // the same picture, and on a display of ratio 1 the 3-D redraws do a quarter of the pixel work. The explorers
+  // size their figures themselves (see draw), so plotly's own window-resize handling is off.
+  var PLOT_CONFIG = { displaylogo: false, responsive: false,
     plotGlPixelRatio: Math.min(2, Math.max(1, root.devicePixelRatio || 1)) };
 
   // ---- data ---------------------------------------------------------------------------------------------
 
-  function shipped() {
-    var delays = root.rnnmem_shipped || Object.keys(root.rnnmem_data || {}).map(Number);
-    return delays.slice().sort(function (a, b) { return a - b; });
+  // The networks the page may load, by Δt, from the index; without one, those already registered.
+  function networks() {
+    var list = root.rnnmem_networks || Object.keys(root.rnnmem_data || {}).map(function (d) {
+      return root.rnnmem_data[d].source || { delay: Number(d) };
+    });
+    return list.slice().sort(function (a, b) { return a.delay - b.delay; });
+  }
+
+  function delays() {
+    return networks().map(function (n) { return n.delay; });
   }
 
   function loaded(delay) {
@@ -82,6 +97,22 @@
     return pending[delay];
   }
 
+  // Once the page is idle, loads the networks next to `delay` on either side, so that stepping the Δt control to
+  // them redraws without waiting for a file; the others load when chosen. It runs after a reader's change of Δt,
+  // not at load, so that a page loads only the networks it shows first. A failure here is not reported:
+  // loadNetwork tries again, and reports, when a figure needs that network.
+  function prefetchAround(delay) {
+    var all = delays();
+    var below = all.filter(function (d) { return d < delay; }), above = all.filter(function (d) { return d > delay; });
+    var near = [below[below.length - 1], above[0]].filter(function (d) { return d !== undefined && !loaded(d); });
+    if (!near.length) return;
+    var go = function () {
+      near.forEach(function (d) { loadNetwork(d).catch(function () { return null; }); });
+    };
+    if (root.requestIdleCallback) root.requestIdleCallback(go, { timeout: 2000 });
+    else root.setTimeout(go, 500);
+  }
+
   function rows(matrix) {
     var out = new Array(matrix.shape[0]), c = matrix.shape[1];
     for (var i = 0; i < out.length; i++) out[i] = matrix.data.slice(i * c, (i + 1) * c);
@@ -92,10 +123,8 @@
     return list.map(function (row) { return row[j]; });
   }
 
-  function cornerIndex(signs) {
-    var i = 0;
-    for (var c = 0; c < signs.length; c++) i = 2 * i + (signs[c] === "+" ? 1 : 0);
-    return i;
+  function channelLabel(c) {
+    return ENC.channel_labels[c];
   }
 
   // ---- text ---------------------------------------------------------------------------------------------
@@ -119,6 +148,20 @@
 
   function list(values) {
     return values.length > 1 ? values.slice(0, -1).join(", ") + " and " + values[values.length - 1] : String(values);
+  }
+
+  // Where a network comes from, as a phrase: "the book's shipped network (seed 0)" and the like.
+  function origin(source) {
+    if (!source || source.source === "shipped") return "the book's shipped network (seed 0)";
+    if (source.source === "curriculum") {
+      return "a curriculum network (seed " + source.seed + ", rung " + source.rung + ", N = " + source.n_hidden + ")";
+    }
+    return "the " + source.source.replace(/_/g, " ") + "'s network of seed " + source.seed + " (N = " +
+      source.n_hidden + ")";
+  }
+
+  function accuracyText(net) {
+    return "test accuracy " + (net.test_accuracy === null ? "not recorded" : percent(net.test_accuracy));
   }
 
   // ---- markup -------------------------------------------------------------------------------------------
@@ -202,6 +245,16 @@
     return { controls: controls, plot: plot, caption: caption };
   }
 
+  // The rule by which the explorers picked their networks, folded under the controls of an explorer that offers
+  // them: a reader who wonders which network a Δt shows opens it.
+  function choiceNote(parts) {
+    if (!root.rnnmem_choice_rule) return;
+    var note = element("details", "rnnmem-note");
+    note.appendChild(element("summary", null, "Which network for each Δt?"));
+    note.appendChild(element("p", null, root.rnnmem_choice_rule));
+    parts.controls.parentNode.insertBefore(note, parts.controls.nextSibling);
+  }
+
   // The first draw waits until the explorer nears the viewport, so a page whose explorers are far down
   // loads as fast as one without; a control moved before that draws at once.
   function whenVisible(host, parts, first) {
@@ -220,15 +273,41 @@
     observer.observe(host);
   }
 
+  // Lays the explorer out again (`relayout`) whenever its width changes, once per animation frame: a layout is
+  // chosen for a width (see draw), so a new width needs a new one.
+  function onResize(host, relayout) {
+    if (!("ResizeObserver" in root)) return;
+    var width = host.clientWidth, queued = false;
+    new root.ResizeObserver(function () {
+      if (queued || host.clientWidth === width) return;
+      queued = true;
+      root.requestAnimationFrame(function () {
+        queued = false;
+        width = host.clientWidth;
+        if (host.rnnmemState) relayout();
+      });
+    }).observe(host);
+  }
+
+  function isNarrow(plot) {
+    return plot.clientWidth < NARROW;
+  }
+
   // Draws each figure, given as [plot element, traces, layout]; the explorer's redraw promise settles once all are.
+  // Each figure takes its element's width, which the style sheet sets, and the layout's height, which the element
+  // takes too: plotly then never measures the page, and nothing collapses when it reflows.
   // Plotly measures each tick label of a 2-D axis (a forced layout per label) to hide those that overflow the
   // figure, 5-10 ms per redraw of the eigenvalue panel; the explorers' margins hold their labels, so it is off.
   function draw(host, figures) {
     host.rnnmemRedrawn = Promise.all(figures.map(function (f) {
-      Object.keys(f[2]).forEach(function (key) {
-        if (/^[xy]axis\d*$/.test(key)) f[2][key].ticklabeloverflow = "allow";
+      var plot = f[0], layout = f[2];
+      Object.keys(layout).forEach(function (key) {
+        if (/^[xy]axis\d*$/.test(key)) layout[key].ticklabeloverflow = "allow";
       });
-      return root.Plotly.react(f[0], f[1], f[2], PLOT_CONFIG);
+      plot.style.height = layout.height + "px";
+      layout.width = plot.clientWidth;
+      layout.autosize = false;
+      return root.Plotly.react(plot, f[1], layout, PLOT_CONFIG);
     }));
     return host.rnnmemRedrawn;
   }
@@ -251,8 +330,8 @@
     });
   }
 
-  // Loads the shipped Δt = `delay` network, then calls `again` unless a later redraw has taken over (`current()`
-  // false). The explorer's redraw promise settles once `again` has drawn, so that it covers the loading too.
+  // Loads the Δt = `delay` network, then calls `again` unless a later redraw has taken over (`current()` false).
+  // The explorer's redraw promise settles once `again` has drawn, so that it covers the loading too.
   function redrawWhenLoaded(host, parts, delay, current, again) {
     host.rnnmemRedrawn = loadNetwork(delay).then(function () {
       if (!current()) return null;
@@ -269,13 +348,27 @@
   }
 
   function delayOptions() {
-    return shipped().map(function (d) { return [d, String(d)]; });
+    return delays().map(function (d) { return [d, String(d)]; });
   }
 
   function firstDelay() {
-    var delays = shipped();
-    return delays.indexOf(8) >= 0 ? 8 : delays[delays.length - 1];
+    var all = delays();
+    return all.indexOf(8) >= 0 ? 8 : all[all.length - 1];
   }
+
+  // Paper coordinates of a band `top`..`top + height` px below the top of a plot area `area` px high.
+  function band(top, height, area) {
+    return [1 - (top + height) / area, 1 - top / area];
+  }
+
+  // A horizontal legend under a figure in two equal columns, so that its height is known from its number of
+  // entries whatever their text, and a margin made for it never clips it.
+  function twoColumnLegend(y) {
+    return { orientation: "h", y: y, yanchor: "top", x: 0, entrywidth: 0.5, entrywidthmode: "fraction",
+      font: { size: 10 }, tracegroupgap: 0 };
+  }
+
+  var LEGEND_ROW = 19;
 
   // ---- task explorer ------------------------------------------------------------------------------------
 
@@ -283,9 +376,10 @@
     var parts = frame(host, "Task explorer");
     var state = { delay: 8, lambda: 50, scope: "all", seed: 0 };
     var redraws = 0;
-    control(parts.controls, { label: "Δt", min: 0, max: 24, value: state.delay }, function (v) {
+    control(parts.controls, { label: "Δt", min: 0, max: MAX_TASK_DELAY, value: state.delay }, function (v) {
       state.delay = v;
       redraw();
+      prefetchAround(state.delay);
     });
     control(parts.controls, { label: "λ", min: 5, max: 200, step: 5, value: state.lambda }, function (v) {
       state.lambda = v;
@@ -300,6 +394,7 @@
       state.seed = v;
       redraw();
     });
+    choiceNote(parts);
 
     function compute() {
       var task = { n_bits: N_BITS, mean_interval: state.lambda, rate_scope: state.scope };
@@ -322,23 +417,23 @@
       var out = [];
       var shapes = [];
       for (var c = 0; c < N_BITS; c++) {
-        var axis = c === 0 ? "y" : "y" + (c + 1);
+        var axis = c === 0 ? "y" : "y" + (c + 1), name = "channel " + channelLabel(c);
         var pulses = [];
         r.inputs.forEach(function (row, t) { if (row[c] !== 0) pulses.push(t); });
         // Each pulse is a vertical segment from 0: plotly's gl3d bundle has no bar trace.
         var bx = [], by = [];
         pulses.forEach(function (t) { bx.push(t, t, null); by.push(0, r.inputs[t][c], null); });
-        out.push({ type: "scatter", mode: "lines", x: bx, y: by, line: { color: "#000000", width: 3 },
+        out.push({ type: "scatter", mode: "lines", x: bx, y: by, line: { color: ENC.input_color, width: 3 },
           name: "input pulse", legendgroup: "input", showlegend: c === 0, xaxis: "x", yaxis: axis,
-          hovertemplate: "pulse %{y:+d} at step %{x}<extra>channel " + (c + 1) + "</extra>" });
+          hovertemplate: "pulse %{y:+d} at step %{x}<extra>" + name + "</extra>" });
         out.push({ type: "scatter", mode: "lines", x: time, y: column(r.targets, c), line: { shape: "hv",
-          color: "#1f77b4", width: 1.5 }, name: "target y*", legendgroup: "target", showlegend: c === 0,
+          color: ENC.target_color, width: 1.5 }, name: "target y*", legendgroup: "target", showlegend: c === 0,
           xaxis: "x", yaxis: axis, hoverinfo: "skip" });
         if (r.outputs) {
           out.push({ type: "scatter", mode: "lines", x: time, y: column(r.outputs, c),
-            line: { color: "#ff7f0e", width: 1.5 }, name: "network output Y", legendgroup: "output",
+            line: { color: ENC.output_color, width: 1.5 }, name: "network output Y", legendgroup: "output",
             showlegend: c === 0, xaxis: "x", yaxis: axis,
-            hovertemplate: "Y = %{y:.3f} at step %{x}<extra>channel " + (c + 1) + "</extra>" });
+            hovertemplate: "Y = %{y:.3f} at step %{x}<extra>" + name + "</extra>" });
         }
         if (r.delay > 0) {
           pulses.forEach(function (t) {
@@ -356,16 +451,15 @@
         pulses + " pulses in " + TASK_STEPS + " steps (black bars), targets in blue" +
         (r.delay > 0 ? ", grey bands the Δt steps after each pulse" : "") + ". ";
       if (r.network) {
-        text += "Orange: the outputs of the shipped Δt = " + r.delay + " network, computed in your browser from its " +
-          "weights, started from the zero state; " + (r.accuracy === null ? "no target is defined in this window, " +
-          "so there is no accuracy to report." : "accuracy " + percent(r.accuracy) + " on the " + r.scored +
-          " scored entries of this window (test accuracy " + (r.network.test_accuracy === null ? "not recorded" :
-          percent(r.network.test_accuracy)) + ", trained at λ = " + r.network.task.mean_interval + ", rate reading " +
-          r.network.task.rate_scope + ").");
-      } else if (shipped().indexOf(r.delay) >= 0) {
-        text += "Loading the shipped Δt = " + r.delay + " network\u2026";
+        text += "Orange: the outputs of " + origin(r.network.source) + " for Δt = " + r.delay + ", computed in your " +
+          "browser from its weights, started from the zero state; " + (r.accuracy === null ? "no target is defined " +
+          "in this window, so there is no accuracy to report." : "accuracy " + percent(r.accuracy) + " on the " +
+          r.scored + " scored entries of this window (" + accuracyText(r.network) + ", trained at λ = " +
+          r.network.task.mean_interval + ", rate reading " + r.network.task.rate_scope + ").");
+      } else if (delays().indexOf(r.delay) >= 0) {
+        text += "Loading the Δt = " + r.delay + " network\u2026";
       } else {
-        text += "No network is shipped for Δt = " + r.delay + " (shipped: Δt = " + list(shipped()) +
+        text += "No stored network learned Δt = " + r.delay + " (networks for Δt = " + list(delays()) +
           "), so no outputs are drawn.";
       }
       return text;
@@ -383,22 +477,22 @@
       host.rnnmemState = r;
       parts.caption.textContent = describe(r);
       var t = traces(r);
-      var axis = function (title, domain) {
-        return { title: { text: title }, domain: domain, range: [-1.3, 1.3], tickvals: [-1, 0, 1], zeroline: false,
-          fixedrange: true };
+      var axis = function (c, domain) {
+        return { title: { text: "channel " + channelLabel(c) }, domain: domain, range: [-1.3, 1.3],
+          tickvals: [-1, 0, 1], zeroline: false, fixedrange: true };
       };
       draw(host, [[parts.plot, t.traces, {
         height: 420, margin: { l: 60, r: 10, t: 10, b: 40 }, shapes: t.shapes,
         legend: { orientation: "h", y: -0.15 },
         xaxis: { title: { text: "step" }, range: [-1, TASK_STEPS], anchor: "y3" },
-        yaxis: axis("channel 1", [0.7, 1]), yaxis2: axis("channel 2", [0.36, 0.66]),
-        yaxis3: axis("channel 3", [0.02, 0.32]),
+        yaxis: axis(0, [0.7, 1]), yaxis2: axis(1, [0.36, 0.66]), yaxis3: axis(2, [0.02, 0.32]),
       }]]);
-      if (!r.network && shipped().indexOf(r.delay) >= 0) {
+      if (!r.network && delays().indexOf(r.delay) >= 0) {
         redrawWhenLoaded(host, parts, r.delay, function () { return mine === redraws; }, redraw);
       }
     }
 
+    onResize(host, redraw);
     whenVisible(host, parts, redraw);
   }
 
@@ -424,10 +518,6 @@
       line: { color: none, width: 1 } };
   }
 
-  function unstableStyle(n) {
-    return UNSTABLE_STYLE[n] || MANY_UNSTABLE_STYLE;
-  }
-
   // The test trajectory as a path, one line per output sign pattern. A run of states with a pattern is drawn from
   // the state before it, so the path stays connected where its colour changes; a gap separates runs. A line shows
   // the order in which the states came, which 2000 markers hid, and costs 5-10 ms less per redraw: plotly's WebGL
@@ -448,7 +538,7 @@
       add(path, pc[i]);
     });
     // All eight patterns, present or not: the same traces for every network let plotly keep its WebGL scene.
-    return CORNER_COLOURS.map(function (colour, corner) {
+    return ENC.state_colors.map(function (colour, corner) {
       var s = "";
       for (var c = N_BITS - 1; c >= 0; c--) s += corner & (1 << c) ? "+" : "-";
       var name = "output " + signText(s), path = paths[s];
@@ -466,13 +556,16 @@
     var axis = function (title) {
       return { title: { text: title }, showticklabels: false, tickmode: "array", tickvals: [] };
     };
-    return { xaxis: axis("PC1"), yaxis: axis("PC2"), zaxis: axis("PC3"), aspectmode: "cube" };
+    // The camera stands a little further back than plotly's default (1.25, 1.25, 1.25), so that the axis titles
+    // stay inside a square scene: the WebGL scene cuts off what falls outside it ("C3" for "PC3").
+    return { xaxis: axis("PC1"), yaxis: axis("PC2"), zaxis: axis("PC3"), aspectmode: "cube",
+      camera: { eye: { x: 1.45, y: 1.45, z: 1.3 } } };
   }
 
   function networkExplorer(host) {
     var parts = frame(host, "Network explorer");
-    // Two plots, as in the pulse explorer: each has its own legend, so the WebGL figure's fixed margin only has
-    // to hold the trajectory and fixed-point entries.
+    // Two plots, side by side where they fit and stacked where not: each has its own legend, so the WebGL
+    // figure's fixed margin only has to hold the trajectory and fixed-point entries.
     parts.plot.classList.add("rnnmem-split");
     var spacePlot = element("div", "rnnmem-space");
     var spectrumPlot = element("div", "rnnmem-spectrum");
@@ -483,25 +576,23 @@
     control(parts.controls, { label: "Δt", options: delayOptions(), value: delay }, function (v) {
       delay = Number(v);
       redraw();
+      prefetchAround(delay);
     });
+    choiceNote(parts);
 
     function fixedPointTraces(net) {
-      var byUnstable = {};
-      net.fixed_points.points.forEach(function (p) {
-        var n = Math.min(p.n_unstable, MODE_GROUPS[MODE_GROUPS.length - 1]);
-        (byUnstable[n] = byUnstable[n] || []).push(p);
-      });
-      // One trace for each count up to the largest any shipped network may have, so the traces stay the same.
+      var groups = ENC.fixed_points.map(function () { return []; });
+      net.fixed_points.points.forEach(function (p) { groups[Math.min(p.n_unstable, ENC.many_unstable)].push(p); });
+      // One trace for every style of the encoding, drawn or not, so the traces stay the same for every network.
       var anchor = net.fixed_points.points.length ? net.fixed_points.points[0].pc : [0, 0, 0];
-      return MODE_GROUPS.map(function (n) {
-        var points = byUnstable[n], style = unstableStyle(n);
-        var name = n === 0 ? "attractors (0 unstable modes)" : n === 1 ? "1 unstable mode" :
-          n + (n === MODE_GROUPS[MODE_GROUPS.length - 1] ? " or more" : "") + " unstable modes";
-        if (!points) return placeholder("scene", name, anchor, "markers");
-        return { type: "scatter3d", mode: "markers", scene: "scene", name: name,
+      return groups.map(function (points, n) {
+        var style = ENC.fixed_points[n];
+        if (!points.length) return placeholder("scene", style.label, anchor, "markers");
+        return { type: "scatter3d", mode: "markers", scene: "scene", name: style.label,
           x: points.map(function (p) { return p.pc[0]; }), y: points.map(function (p) { return p.pc[1]; }),
           z: points.map(function (p) { return p.pc[2]; }),
-          marker: { size: style.size, symbol: style.symbol, color: style.color, line: { color: "#ffffff", width: 1 } },
+          marker: { size: SYMBOL_SIZE[style.symbol] || 5, symbol: style.symbol, color: style.color,
+            line: { color: "#ffffff", width: 1 } },
           text: points.map(function (p) {
             return "fixed point #" + p.index + "<br>unstable modes: " + p.n_unstable + "<br>q = " +
               p.q.toExponential(1) + "<br>readout " + vector(p.readout, 2);
@@ -512,14 +603,12 @@
 
     function eigenvalueTraces(net) {
       var ev = net.spectrum.eigenvalues;
-      var kinds = [["bulk", "bulk eigenvalues", "#7f7f7f"], ["real_outlier", "real outliers", "#d62728"],
-        ["rotation", "rotation pairs", "#1f77b4"]];
-      var traces = kinds.map(function (kind) {
+      var traces = EIGENVALUE_KINDS.map(function (kind) {
         var idx = [];
         ev.kind.forEach(function (k, i) { if (k === kind[0]) idx.push(i); });
         return { type: "scatter", mode: "markers", name: kind[1],
           x: idx.map(function (i) { return ev.re[i]; }), y: idx.map(function (i) { return ev.im[i]; }),
-          marker: { size: 6, color: kind[2] },
+          marker: { size: 6, color: kind[2] || (kind[0] === "rotation" ? ENC.target_color : ENC.highlight_color) },
           text: idx.map(function (i) {
             return "|λ| = " + ev.modulus[i].toFixed(4) + "<br>angle = " + ev.angle[i].toFixed(3) + " rad<br>period = " +
               (ev.period[i] === null ? "none (real, positive)" : ev.period[i].toFixed(1) + " steps");
@@ -531,7 +620,7 @@
         circle(s.unit_radius, "unit circle", { color: "#000000", width: 1 }),
         circle(s.bulk_radius, "bulk radius " + s.bulk_radius.toFixed(3), { color: "#7f7f7f", width: 1, dash: "dash" }),
         circle(s.outlier_radius, "outlier radius " + s.outlier_radius.toFixed(3),
-          { color: "#d62728", width: 1, dash: "dot" }),
+          { color: ENC.highlight_color, width: 1, dash: "dot" }),
       ]);
     }
 
@@ -540,9 +629,8 @@
         return net.fixed_points.census[k] + " with " + k;
       });
       var ratio = net.pca.explained_variance_ratio.reduce(function (a, b) { return a + b; }, 0);
-      return "Shipped network Δt = " + net.delay + " (seed " + net.seed + ", test accuracy " +
-        (net.test_accuracy === null ? "not recorded" : percent(net.test_accuracy)) + "). Trajectory panel: the last " +
-        net.trajectory.signs.length + " states of a " + net.n_time + "-step test run on PC1\u20133 (" +
+      return "Δt = " + net.delay + ": " + origin(net.source) + ", " + accuracyText(net) + ". Trajectory panel: " +
+        "the last " + net.trajectory.signs.length + " states of a " + net.n_time + "-step test run on PC1\u20133 (" +
         percent(ratio) + " of the variance), coloured by the signs of the outputs, and its " +
         net.fixed_points.points.length + " fixed points by number of unstable modes: " + list(census) +
         ". Eigenvalue panel: the " + net.spectrum.eigenvalues.re.length + " eigenvalues of W, " + net.spectrum.n_unstable +
@@ -554,35 +642,45 @@
       var mine = ++redraws;
       var net = loaded(delay);
       if (!net) {
-        parts.caption.textContent = "Loading the shipped Δt = " + delay + " network\u2026";
+        parts.caption.textContent = "Loading the Δt = " + delay + " network\u2026";
         redrawWhenLoaded(host, parts, delay, function () { return mine === redraws; }, redraw);
         return;
       }
       host.rnnmemState = { delay: delay, network: net };
       parts.caption.textContent = describe(net);
+      // The legend's margin holds every entry the encoding has (eight output patterns and a fixed-point style
+      // per count of unstable modes) in two columns, whatever the network: a margin that grew with the legend
+      // resized the WebGL canvas, which costs 30-40 ms.
+      var entries = ENC.state_colors.length + ENC.fixed_points.length;
+      var legendHeight = Math.ceil(entries / 2) * LEGEND_ROW + 12;
+      var sceneHeight = Math.min(380, Math.max(260, spacePlot.clientWidth));
+      var height = 30 + sceneHeight + legendHeight;
       var space = [trajectoryTraces(net, "scene", 0.6).concat(fixedPointTraces(net)), {
-        // A fixed bottom margin that holds the legend at the book's width: networks differ in their number of
-        // legend entries, and a margin that grew with the legend resized the WebGL canvas, which costs 30-40 ms.
-        height: 540, margin: { l: 0, r: 0, t: 30, b: 160, autoexpand: false },
+        height: height,
+        margin: { l: 0, r: 0, t: 30, b: legendHeight, autoexpand: false },
         scene: Object.assign(pcAxes(), { domain: { x: [0, 1], y: [0, 1] } }),
-        legend: { orientation: "h", y: -0.02, font: { size: 10 } },
-        annotations: [{ text: "test trajectory and fixed points", x: 0.5, y: 1.04, xref: "paper", yref: "paper",
-          showarrow: false }],
+        legend: twoColumnLegend(-0.01),
+        annotations: [{ text: "test trajectory and fixed points", x: 0.5, y: 1, yshift: 6, yanchor: "bottom",
+          xref: "paper", yref: "paper", showarrow: false }],
         uirevision: "network",
       }];
+      // The eigenvalue legend, one entry a row (the panel is too narrow for two columns of its names), sits under
+      // the axis' labels and title, 40 px below its plot area.
+      var kinds = EIGENVALUE_KINDS.length + 3, bottom = 40 + kinds * LEGEND_ROW + 12;
       var spectrum = [eigenvalueTraces(net), {
-        height: 540, margin: { l: 50, r: 10, t: 30, b: 40 },
-        xaxis: { title: { text: "Re λ" }, zeroline: false },
+        height: height, margin: { l: 50, r: 10, t: 30, b: bottom, autoexpand: false },
+        xaxis: { title: { text: "Re λ", standoff: 4 }, zeroline: false },
         yaxis: { title: { text: "Im λ" }, scaleanchor: "x", scaleratio: 1, zeroline: false },
-        legend: { orientation: "h", y: -0.15, font: { size: 10 } },
-        annotations: [{ text: "eigenvalues of W", x: 0.5, y: 1.04, xref: "paper", yref: "paper",
-          showarrow: false }],
+        legend: Object.assign(twoColumnLegend(-40 / (height - 30 - bottom)), { entrywidth: 1 }),
+        annotations: [{ text: "eigenvalues of W", x: 0.5, y: 1, yshift: 6, yanchor: "bottom", xref: "paper",
+          yref: "paper", showarrow: false }],
       }];
       var figures = [[spacePlot].concat(space), [spectrumPlot].concat(spectrum)];
       draw(host, figures);
       warmUp(host, figures, function () { return mine === redraws; });
     }
 
+    onResize(host, redraw);
     whenVisible(host, parts, redraw);
   }
 
@@ -615,7 +713,8 @@
       .slice(0, N_PLANES);
     var mean = net.pca.mean;
     return {
-      delay: net.delay, channel: channel, start: start, steps: steps, planes: planes, outputs: outputs,
+      delay: net.delay, channel: channel, start: start, steps: steps, planes: planes,
+      nPlanes: net.rotation_planes.length, outputs: outputs, source: net.source,
       pc: states.map(function (s) { return rnnmem.project(net.pca.components, s, mean); }),
       onPlanes: planes.map(function (plane) {
         return states.map(function (s) { return rnnmem.project(plane.basis, s); });
@@ -626,6 +725,21 @@
   function paddedRange(values) {
     var lo = Math.min.apply(null, values), hi = Math.max.apply(null, values), pad = 0.08 * (hi - lo || 1);
     return [lo - pad, hi + pad];
+  }
+
+  // The outputs panel and the rotation planes' grid under it, in px: a plane's title takes two lines, so that it
+  // fits over its panel on a phone.
+  var PULSE = { top: 30, outputs: 170, axis: 40, legend: 24, title: 28, gap: 10, bottom: 10 };
+
+  function planesText(r) {
+    if (r.nPlanes === 0) {
+      return "W has no rotation pair (no complex eigenvalue pair outside its bulk), so there is no rotation plane " +
+        "to show.";
+    }
+    var which = r.planes.length === r.nPlanes ? "the " + (r.nPlanes === 1 ? "rotation plane" : r.nPlanes +
+      " rotation planes") + " of W" : "the " + r.planes.length + " leading of the " + r.nPlanes +
+      " rotation planes of W";
+    return "Lower panels: the state on " + which + ", by |λ|.";
   }
 
   function pulseExplorer(host) {
@@ -640,8 +754,11 @@
     control(parts.controls, { label: "Δt", options: delayOptions(), value: state.delay }, function (v) {
       state.delay = Number(v);
       recompute();
+      prefetchAround(state.delay);
     });
-    control(parts.controls, { label: "channel", options: [[0, "1"], [1, "2"], [2, "3"]], value: 0 }, function (v) {
+    control(parts.controls, { label: "channel", options: ENC.channel_labels.map(function (label, c) {
+      return [c, label];
+    }), value: 0 }, function (v) {
       state.channel = Number(v);
       recompute();
     });
@@ -654,6 +771,7 @@
     play.type = "button";
     play.setAttribute("aria-label", "play");
     parts.controls.appendChild(play);
+    choiceNote(parts);
     play.addEventListener("click", function () {
       if (timer !== null) {
         stop();
@@ -685,7 +803,7 @@
       var mine = ++redraws;
       var net = loaded(state.delay);
       if (!net) {
-        parts.caption.textContent = "Loading the shipped Δt = " + state.delay + " network\u2026";
+        parts.caption.textContent = "Loading the Δt = " + state.delay + " network\u2026";
         redrawWhenLoaded(host, parts, state.delay, function () { return mine === redraws; }, recompute);
         return;
       }
@@ -707,14 +825,15 @@
     }
 
     function describe(r, t) {
-      var switchAt = PULSE_BEFORE + r.delay;
+      var switchAt = PULSE_BEFORE + r.delay, channel = channelLabel(r.channel);
       var phase = t < PULSE_BEFORE ? "before the pulse" : t < switchAt ? "waiting: " + (switchAt - t) +
         " step" + (switchAt - t === 1 ? "" : "s") + " until the target switches" : "after the target has switched";
-      return "Δt = " + r.delay + ", channel " + (r.channel + 1) + ": the state rests at the attractor " +
-        "with readout signs " + signText(r.start.signs) + " (fixed point #" + r.start.index + ") until a +1 pulse " +
-        "on channel " + (r.channel + 1) + " at step " + PULSE_BEFORE + "; its target switches to + at step " +
-        switchAt + " (shaded: the Δt wait). Step " + t + " of " + r.steps + ", " + phase + ": outputs " +
-        vector(r.outputs[t], 2) + ". Small panels: the state on the " + r.planes.length + " leading rotation planes of W.";
+      var target = r.delay === 0 ? "with Δt = 0 its target switches to + at that same step" :
+        "its target switches to + at step " + switchAt + " (shaded: the Δt wait)";
+      return "Δt = " + r.delay + ", " + origin(r.source) + "; channel " + channel + ": the state rests at the " +
+        "attractor with readout signs " + signText(r.start.signs) + " (fixed point #" + r.start.index + ") until a " +
+        "+1 pulse on channel " + channel + " at step " + PULSE_BEFORE + "; " + target + ". Step " + t + " of " +
+        r.steps + ", " + phase + ": outputs " + vector(r.outputs[t], 2) + ". " + planesText(r);
     }
 
     function redraw() {
@@ -728,57 +847,68 @@
           y: column(path, 1), z: column(path, 2), line: { color: "#333333", width: 4 },
           marker: { size: 2.5, color: "#333333" }, hoverinfo: "skip" },
         { type: "scatter3d", mode: "markers", scene: "scene", name: "step " + t, x: [r.pc[t][0]], y: [r.pc[t][1]],
-          z: [r.pc[t][2]], marker: { size: 6, color: "#d62728" }, hoverinfo: "name" },
+          z: [r.pc[t][2]], marker: { size: 6, color: ENC.highlight_color }, hoverinfo: "name" },
       ]);
       var spaceLayout = {
-        height: 560, margin: { l: 0, r: 0, t: 30, b: 0 }, uirevision: "pulse",
-        scene: Object.assign(pcAxes(), { domain: { x: [0, 1], y: [0, 1] } }),
+        height: Math.min(560, Math.max(320, spacePlot.clientWidth)), margin: { l: 0, r: 0, t: 30, b: 0 },
+        uirevision: "pulse", scene: Object.assign(pcAxes(), { domain: { x: [0, 1], y: [0, 1] } }),
         legend: { orientation: "h", y: 0.02, font: { size: 10 } },
-        annotations: [{ text: "state on PC1\u20133", x: 0.5, y: 1.04, xref: "paper", yref: "paper",
-          showarrow: false }],
+        annotations: [{ text: "state on PC1\u20133", x: 0.5, y: 1, yshift: 6, yanchor: "bottom", xref: "paper",
+          yref: "paper", showarrow: false }],
       };
+      var P = PULSE, narrow = isNarrow(timePlot), planeHeight = narrow ? 110 : 120;
+      var gridTop = P.outputs + P.axis + P.legend, rowHeight = P.title + planeHeight + P.gap;
+      var area = gridTop + Math.ceil(r.planes.length / 2) * rowHeight;
       var traces = [];
       var steps = r.outputs.map(function (_, i) { return i; });
       for (var c = 0; c < N_BITS; c++) {
-        traces.push({ type: "scatter", mode: "lines", name: "output " + (c + 1), x: steps, y: column(r.outputs, c),
-          line: { color: CHANNEL_COLOURS[c], width: c === r.channel ? 2.5 : 1.5 }, xaxis: "x", yaxis: "y" });
+        traces.push({ type: "scatter", mode: "lines", name: "output " + channelLabel(c), x: steps,
+          y: column(r.outputs, c), line: { color: ENC.channel_colors[c], width: c === r.channel ? 2.5 : 1.5 },
+          xaxis: "x", yaxis: "y" });
         traces.push({ type: "scatter", mode: "markers", x: [t], y: [r.outputs[t][c]], showlegend: false,
-          marker: { color: CHANNEL_COLOURS[c], size: 8 }, xaxis: "x", yaxis: "y", hoverinfo: "skip" });
+          marker: { color: ENC.channel_colors[c], size: 8 }, xaxis: "x", yaxis: "y", hoverinfo: "skip" });
       }
       var layout = {
-        height: 560, margin: { l: 45, r: 10, t: 30, b: 30 }, showlegend: true,
-        legend: { x: 1, xanchor: "right", y: 0.56, orientation: "h", font: { size: 10 } },
+        height: P.top + area + P.bottom, margin: { l: 45, r: 10, t: P.top, b: P.bottom, autoexpand: false },
+        showlegend: true,
+        legend: { x: 0.5, xanchor: "center", y: 1 - (P.outputs + P.axis) / area, yanchor: "top", orientation: "h",
+          font: { size: 10 } },
         xaxis: { domain: [0, 1], anchor: "y", title: { text: "step", standoff: 2 }, range: [-0.5, r.steps + 0.5] },
-        yaxis: { domain: [0.66, 1], anchor: "x", title: { text: "outputs Y" }, range: [-1.15, 1.15] },
+        yaxis: { domain: band(0, P.outputs, area), anchor: "x", title: { text: "outputs Y" }, range: [-1.15, 1.15] },
         shapes: [
-          { type: "rect", xref: "x", yref: "y", x0: PULSE_BEFORE, x1: PULSE_BEFORE + r.delay, y0: -1.15, y1: 1.15,
-            fillcolor: "#000000", opacity: 0.08, line: { width: 0 }, layer: "below" },
-          { type: "line", xref: "x", yref: "y", x0: t, x1: t, y0: -1.15, y1: 1.15, line: { color: "#d62728", width: 1 } },
+          { type: "line", xref: "x", yref: "y", x0: t, x1: t, y0: -1.15, y1: 1.15,
+            line: { color: ENC.highlight_color, width: 1 } },
         ],
         annotations: [
-          { text: "outputs; shaded: the Δt wait", x: 0.5, y: 1.04, xref: "paper", yref: "paper", showarrow: false },
+          { text: r.delay === 0 ? "outputs (Δt = 0: no wait)" : "outputs; shaded: the Δt wait", x: 0.5, y: 1,
+            yshift: 6, yanchor: "bottom", xref: "paper", yref: "paper", showarrow: false },
         ],
       };
+      if (r.delay > 0) {
+        layout.shapes.unshift({ type: "rect", xref: "x", yref: "y", x0: PULSE_BEFORE, x1: PULSE_BEFORE + r.delay,
+          y0: -1.15, y1: 1.15, fillcolor: "#000000", opacity: 0.08, line: { width: 0 }, layer: "below" });
+      }
       // The rotation planes, two by two under the outputs.
       r.planes.forEach(function (plane, k) {
         var n = k + 2, proj = r.onPlanes[k], so = proj.slice(0, upto);
-        var xa = "x" + n, ya = "y" + n, col = k % 2, row = Math.floor(k / 2);
+        var xa = "x" + n, ya = "y" + n, col = k % 2, top = gridTop + Math.floor(k / 2) * rowHeight + P.title;
         traces.push({ type: "scatter", mode: "lines", x: column(proj, 0), y: column(proj, 1), xaxis: xa, yaxis: ya,
           line: { color: "#cccccc", width: 1 }, showlegend: false, hoverinfo: "skip" });
         traces.push({ type: "scatter", mode: "lines", x: column(so, 0), y: column(so, 1), xaxis: xa, yaxis: ya,
           line: { color: "#333333", width: 1.5 }, showlegend: false, hoverinfo: "skip" });
         traces.push({ type: "scatter", mode: "markers", x: [proj[t][0]], y: [proj[t][1]], xaxis: xa, yaxis: ya,
-          marker: { color: "#d62728", size: 7 }, showlegend: false,
+          marker: { color: ENC.highlight_color, size: 7 }, showlegend: false,
           hovertemplate: "(%{x:.3f}, %{y:.3f})<extra>plane " + (k + 1) + "</extra>" });
         // Coordinates on a plane have no unit worth reading (hover gives them); without tick labels a
         // network with four planes redraws in well under 100 ms.
         layout["xaxis" + n] = { domain: [col * 0.52 + 0.02, col * 0.52 + 0.46], anchor: ya,
           range: paddedRange(column(proj, 0)), showticklabels: false };
-        layout["yaxis" + n] = { domain: [row === 0 ? 0.28 : 0, row === 0 ? 0.43 : 0.15], anchor: xa,
+        layout["yaxis" + n] = { domain: band(top, planeHeight, area), anchor: xa,
           range: paddedRange(column(proj, 1)), showticklabels: false };
-        layout.annotations.push({ text: "plane " + (k + 1) + ": |λ| " + plane.modulus.toFixed(3) + ", period " +
-          (plane.period === null ? "\u2013" : plane.period.toFixed(1)), x: col * 0.52 + 0.24,
-          y: row === 0 ? 0.47 : 0.19, xref: "paper", yref: "paper", showarrow: false, font: { size: 10 } });
+        layout.annotations.push({ text: "plane " + (k + 1) + ": period " + (plane.period === null ? "\u2013" :
+          plane.period.toFixed(1)) + "<br>|λ| " + plane.modulus.toFixed(3), x: col * 0.52 + 0.24, xanchor: "center",
+          y: 1 - (top - 2) / area, yanchor: "bottom", xref: "paper", yref: "paper", showarrow: false,
+          font: { size: 10 } });
       });
       // Two plots: a time step then redraws the 2-D panels without rebuilding the WebGL scene's layout.
       var figures = [[spacePlot, space, spaceLayout], [timePlot, traces, layout]];
@@ -786,6 +916,7 @@
       warmUp(host, figures, function () { return response === r && state.step === t; });
     }
 
+    onResize(host, redraw);
     whenVisible(host, parts, recompute);
   }
 
@@ -801,26 +932,16 @@
       if (!make) {
         host.textContent = "Unknown explorer \"" + host.getAttribute("data-explorer") + "\" (known: " +
           Object.keys(KINDS).join(", ") + ").";
-      } else if (!root.Plotly || !rnnmem) {
-        host.textContent = "This figure needs plotly.js and forward.js, which did not load.";
+      } else if (!root.Plotly || !rnnmem || !ENC) {
+        host.textContent = "This figure needs plotly.js, forward.js and encoding.js, which did not load.";
       } else {
         make(host);
       }
     });
-    // Once the page is idle, fetch every shipped network, so that choosing one later redraws at once instead of
-    // waiting for its file. A failure here is not reported: loadNetwork tries again, and reports, when a figure
-    // needs that network.
-    if (rnnmem && doc.querySelector("[data-explorer]")) {
-      var preload = function () {
-        shipped().forEach(function (delay) { loadNetwork(delay).catch(function () { return null; }); });
-      };
-      if (root.requestIdleCallback) root.requestIdleCallback(preload, { timeout: 2000 });
-      else root.setTimeout(preload, 1000);
-    }
   }
 
   if (rnnmem) {
-    rnnmem.explorers = { init: init, loadNetwork: loadNetwork, shipped: shipped, pulseResponse: pulseResponse };
+    rnnmem.explorers = { init: init, loadNetwork: loadNetwork, networks: networks, pulseResponse: pulseResponse };
   }
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);
   else init();
