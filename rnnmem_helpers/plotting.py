@@ -292,8 +292,8 @@ def plot_cube(ax3d, states_pc, outputs_or_targets, fixed_points_pc=None, n_unsta
     ax3d.set_xlabel("PC1")
     ax3d.set_ylabel("PC2")
     ax3d.set_zlabel("PC3")
-    # Beside the axes: over them, a dozen entries hide part of the cube.
-    legend = ax3d.legend(loc="center left", fontsize=SMALL, bbox_to_anchor=(1.02, 0.5))
+    # Beside the axes, clear of the PC3 label: over them, a dozen entries hide part of the cube.
+    legend = ax3d.legend(loc="center left", fontsize=SMALL, bbox_to_anchor=(1.15, 0.5))
     # One marker size in the legend: the states' dots are too small to read there.
     for handle in legend.legend_handles:
         handle.set_sizes([20])
