@@ -40,6 +40,7 @@
   var MAX_TASK_DELAY = 24;
   var PULSE_BEFORE = 3;
   var PULSE_AFTER = 25;
+  var PRIME = 200;
   var N_PLANES = 4;
   // Below this width (px) of an explorer's figure, panels stack and legends take two columns.
   var NARROW = 560;
@@ -361,14 +362,28 @@
     return [1 - (top + height) / area, 1 - top / area];
   }
 
-  // A horizontal legend under a figure in two equal columns, so that its height is known from its number of
+  // A horizontal legend under a figure in `columns` equal columns, so that its height is known from its number of
   // entries whatever their text, and a margin made for it never clips it.
-  function twoColumnLegend(y) {
-    return { orientation: "h", y: y, yanchor: "top", x: 0, entrywidth: 0.5, entrywidthmode: "fraction",
-      font: { size: 10 }, tracegroupgap: 0 };
+  function columnLegend(y, columns) {
+    return { orientation: "h", y: y, yanchor: "top", x: 0, entrywidth: 1 / columns, entrywidthmode: "fraction",
+      font: { size: LEGEND_FONT }, tracegroupgap: 0 };
+  }
+
+  var measure = null;
+
+  // How many columns of legend entries named `names` fit in `width` px: two, or one where the longest name
+  // would run out of its half (on a phone).
+  function legendColumns(names, width) {
+    measure = measure || doc.createElement("canvas").getContext("2d");
+    measure.font = LEGEND_FONT + "px sans-serif";
+    var longest = Math.max.apply(null, names.map(function (n) { return measure.measureText(n).width; }));
+    return 2 * (longest + LEGEND_ITEM) <= width ? 2 : 1;
   }
 
   var LEGEND_ROW = 19;
+  var LEGEND_FONT = 10;
+  // The width of a legend entry's symbol and the gaps around it, in px, beside its text.
+  var LEGEND_ITEM = 50;
 
   // ---- task explorer ------------------------------------------------------------------------------------
 
@@ -649,17 +664,18 @@
       host.rnnmemState = { delay: delay, network: net };
       parts.caption.textContent = describe(net);
       // The legend's margin holds every entry the encoding has (eight output patterns and a fixed-point style
-      // per count of unstable modes) in two columns, whatever the network: a margin that grew with the legend
-      // resized the WebGL canvas, which costs 30-40 ms.
-      var entries = ENC.state_colors.length + ENC.fixed_points.length;
-      var legendHeight = Math.ceil(entries / 2) * LEGEND_ROW + 12;
+      // per count of unstable modes), whatever the network: a margin that grew with the legend resized the WebGL
+      // canvas, which costs 30-40 ms.
+      var names = ENC.fixed_points.map(function (style) { return style.label; }).concat(["output \u2212\u2212\u2212"]);
+      var columns = legendColumns(names, spacePlot.clientWidth);
+      var legendHeight = Math.ceil((ENC.state_colors.length + names.length - 1) / columns) * LEGEND_ROW + 12;
       var sceneHeight = Math.min(380, Math.max(260, spacePlot.clientWidth));
       var height = 30 + sceneHeight + legendHeight;
       var space = [trajectoryTraces(net, "scene", 0.6).concat(fixedPointTraces(net)), {
         height: height,
         margin: { l: 0, r: 0, t: 30, b: legendHeight, autoexpand: false },
         scene: Object.assign(pcAxes(), { domain: { x: [0, 1], y: [0, 1] } }),
-        legend: twoColumnLegend(-0.01),
+        legend: columnLegend(-0.01, columns),
         annotations: [{ text: "test trajectory and fixed points", x: 0.5, y: 1, yshift: 6, yanchor: "bottom",
           xref: "paper", yref: "paper", showarrow: false }],
         uirevision: "network",
@@ -671,7 +687,7 @@
         height: height, margin: { l: 50, r: 10, t: 30, b: bottom, autoexpand: false },
         xaxis: { title: { text: "Re λ", standoff: 4 }, zeroline: false },
         yaxis: { title: { text: "Im λ" }, scaleanchor: "x", scaleratio: 1, zeroline: false },
-        legend: Object.assign(twoColumnLegend(-40 / (height - 30 - bottom)), { entrywidth: 1 }),
+        legend: columnLegend(-40 / (height - 30 - bottom), 1),
         annotations: [{ text: "eigenvalues of W", x: 0.5, y: 1, yshift: 6, yanchor: "bottom", xref: "paper",
           yref: "paper", showarrow: false }],
       }];
@@ -687,10 +703,17 @@
   // ---- pulse explorer -----------------------------------------------------------------------------------
 
   // The attractor whose readout signs are all -, or failing one, the attractor with the lowest readout sum
-  // (the export gives the state of attractors only).
+  // (the export gives the state of attractors only). A network in which the search found no attractor (the
+  // curriculum's Δt = 22 network has none) starts where a −1 pulse on every channel leaves it PRIME steps later.
   function startAttractor(net) {
     var pool = net.fixed_points.points.filter(function (p) { return p.n_unstable === 0 && p.state; });
-    if (!pool.length) throw new Error("the Δt = " + net.delay + " network has no attractor to start a pulse from");
+    if (!pool.length) {
+      var inputs = [];
+      for (var t = 0; t < PRIME; t++) inputs.push(new Float64Array(net.n_bits).fill(t === 0 ? -1 : 0));
+      var run = rnnmem.simulate(net, inputs), y = run.outputs[PRIME - 1];
+      return { index: null, state: run.states[PRIME - 1], readout: y,
+        signs: Array.from(y, function (v) { return v > 0 ? "+" : "-"; }).join("") };
+    }
     var allMinus = pool.filter(function (p) { return /^-+$/.test(p.signs); });
     if (allMinus.length) return allMinus[0];
     var sum = function (p) { return p.readout.reduce(function (a, b) { return a + b; }, 0); };
@@ -830,9 +853,11 @@
         " step" + (switchAt - t === 1 ? "" : "s") + " until the target switches" : "after the target has switched";
       var target = r.delay === 0 ? "with Δt = 0 its target switches to + at that same step" :
         "its target switches to + at step " + switchAt + " (shaded: the Δt wait)";
-      return "Δt = " + r.delay + ", " + origin(r.source) + "; channel " + channel + ": the state rests at the " +
-        "attractor with readout signs " + signText(r.start.signs) + " (fixed point #" + r.start.index + ") until a " +
-        "+1 pulse on channel " + channel + " at step " + PULSE_BEFORE + "; " + target + ". Step " + t + " of " +
+      var rest = r.start.index === null ? "starts where a \u22121 pulse on every channel left it " + PRIME +
+        " steps earlier (the search found no attractor), with readout signs " + signText(r.start.signs) :
+        "rests at the attractor with readout signs " + signText(r.start.signs) + " (fixed point #" + r.start.index + ")";
+      return "Δt = " + r.delay + ", " + origin(r.source) + "; channel " + channel + ": the state " + rest +
+        " until a +1 pulse on channel " + channel + " at step " + PULSE_BEFORE + "; " + target + ". Step " + t + " of " +
         r.steps + ", " + phase + ": outputs " + vector(r.outputs[t], 2) + ". " + planesText(r);
     }
 
@@ -871,8 +896,7 @@
       var layout = {
         height: P.top + area + P.bottom, margin: { l: 45, r: 10, t: P.top, b: P.bottom, autoexpand: false },
         showlegend: true,
-        legend: { x: 0.5, xanchor: "center", y: 1 - (P.outputs + P.axis) / area, yanchor: "top", orientation: "h",
-          font: { size: 10 } },
+        legend: columnLegend(1 - (P.outputs + P.axis) / area, N_BITS),
         xaxis: { domain: [0, 1], anchor: "y", title: { text: "step", standoff: 2 }, range: [-0.5, r.steps + 0.5] },
         yaxis: { domain: band(0, P.outputs, area), anchor: "x", title: { text: "outputs Y" }, range: [-1.15, 1.15] },
         shapes: [
