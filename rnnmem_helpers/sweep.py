@@ -522,7 +522,7 @@ def _connect(scheduler: str):
 
 
 def _compute(todo, n_runs, out_dir, *, scheduler, n_workers, progress):
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, KilledWorker, LocalCluster, as_completed
     from tqdm.auto import tqdm
 
     # One BLAS/OpenMP thread per worker process: two threads on two cores
@@ -572,8 +572,9 @@ def _compute(todo, n_runs, out_dir, *, scheduler, n_workers, progress):
                 _, obj, files = fut.result()
                 # The client writes: the workers may not share its filesystem.
                 store_result(out_dir, run, obj, files)
-            except (ValueError, TypeError, OSError, ArithmeticError) as exc:
-                # One run's failure is reported and the others go on; its run stays pending.
+            except (ValueError, TypeError, OSError, ArithmeticError, KilledWorker) as exc:
+                # One run's failure, or the death of every worker that tried it (KilledWorker, once the scheduler's
+                # allowed-failures are spent), is reported and the others go on; its run stays pending.
                 failed += 1
                 print(f"error: run {experiment_key(run)} failed ({' '.join(str(exc).split())}): {run}", file=sys.stderr)
             fut.release()
