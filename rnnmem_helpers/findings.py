@@ -36,6 +36,19 @@ def _ref(number: int) -> str:
     return f"{{ref}}`claim {number} <claim-{number}>`"
 
 
+def lead(title: str) -> str:
+    """A claim's title to follow a comma or colon: its first letter lowered, unless it starts a symbol or acronym."""
+    word = title.split(" ", 1)[0]
+    # "A" and capitalised words are lowered; a symbol (W, Δt) or an acronym (RNN) keeps its case.
+    if (
+        word.isascii()
+        and word.isalpha()
+        and (word == "A" or (len(word) > 1 and word[0].isupper() and word[1:].islower()))
+    ):
+        return title[0].lower() + title[1:]
+    return title
+
+
 def _delays(counts: Mapping, keep) -> str:
     return ", ".join(f"Δt = {d}: {_frac(c)}" for d, c in sorted(counts.items()) if keep(d))
 
@@ -138,7 +151,7 @@ def findings_box(chapter: str, assessments: Mapping) -> str:
     lines = ["```{admonition} Key findings", ":class: tip"]
     for n in numbers:
         c, j = C.claim(n), assessments[n].overall
-        lines.append(f"- {_ref(n)}, {c.title[0].lower() + c.title[1:]}: {_v(assessments, n)} ({j.reason}).")
+        lines.append(f"- {_ref(n)}, {lead(c.title)}: {_v(assessments, n)} ({j.reason}).")
     lines.append("```")
     return "\n".join(lines)
 

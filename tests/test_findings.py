@@ -71,3 +71,24 @@ def test_every_claim_has_a_detail_with_its_sensitivity(shipped):
         # a header, the stated thresholds, and each threshold halved and doubled
         assert len(rows) == 2 + 2 * len(c.thresholds)
         assert rows[1].split(" | ")[-1].rstrip(" |") in {F._short(j.label) for j in [assessments[c.number].overall]}
+
+
+@pytest.mark.parametrize(
+    "title, want",
+    [("A discrete net", "a discrete net"), ("The N = 100 net", "the N = 100 net"), ("Δt = 0: cube", "Δt = 0: cube"),
+     ("W gains", "W gains"), ("RNN learns", "RNN learns")],
+)
+def test_lead_lowers_words_not_symbols(title, want):
+    assert F.lead(title) == want
+
+
+def test_no_chapter_states_another_verdict_than_the_table(shipped):
+    from pathlib import Path
+
+    _, assessments = shipped
+    book = Path(__file__).resolve().parents[1] / "book"
+    chapters = sorted(book.glob("*.ipynb"))
+    assert len(chapters) >= 12
+    found = [x for p in chapters for x in C.contradictions(C.notebook_text(p), _verdicts(assessments), source=p.name)]
+    assert found == []
+    assert [p.name for p in chapters if C.section_slips(C.notebook_text(p))] == []
