@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import os
 import shlex
 import shutil
@@ -44,8 +43,8 @@ CONSTRUCT_TEST_SEED = 2024
 #: 100 000 steps of N² multiply-adds each: measured on a 2-core machine, 11 s at N = 1024, 27 s at 1536, and
 #: 2.5 min at 2048, where W (8 N² bytes) no longer fits in the CPU cache; under load 2048 took over 15 minutes.
 MAX_CONSTRUCT_HIDDEN = 1024
-# Memory that ``construct`` needs besides the simulated states: the per-chunk stream, targets and outputs.
-_CONSTRUCT_BASE_BYTES = 2**26
+# Memory an evaluation needs besides the simulated states: one chunk's stream, targets and outputs.
+_EVAL_STREAM_BYTES = 2**26
 # Config fields as spelled on the command line, so an error names the flag the user typed.
 _FLAGS = {
     "delay": "--delay",
@@ -294,17 +293,41 @@ def available_memory() -> int | None:
         return None
 
 
+def evaluation_memory_bytes(n_hidden: int) -> int:
+    """Upper estimate of the memory :func:`~rnnmem_helpers.metrics.evaluate` uses on a network of ``n_hidden`` units.
+
+    The simulated states and pre-activations of one chunk (16 N bytes a
+    step), at most :data:`~rnnmem_helpers.metrics.SIMULATION_BYTES`, and the
+    chunk's stream, targets and outputs.
+    """
+    return min(SIMULATION_BYTES, 16 * n_hidden * EVAL_CHUNK_STEPS) + _EVAL_STREAM_BYTES
+
+
 def construct_memory_bytes(n_hidden: int) -> int:
     """Upper estimate of the memory ``construct`` uses at ``n_hidden`` units.
 
     The N × N matrices that exist at once (the design's W and its copy in
     RNNWeights, float64; the float32 copies scored and saved; the float64
     copy in RNNWeights of the one scored) take under 40 N² bytes; then the
-    simulated states, at most
-    :data:`~rnnmem_helpers.metrics.SIMULATION_BYTES`, and the stream of one
-    evaluation chunk.
+    evaluation (:func:`evaluation_memory_bytes`).
     """
-    return 40 * n_hidden**2 + SIMULATION_BYTES + _CONSTRUCT_BASE_BYTES
+    return 40 * n_hidden**2 + evaluation_memory_bytes(n_hidden)
+
+
+def train_memory_bytes(model: ModelConfig, config: TrainConfig) -> int:
+    """Upper estimate of the memory ``train`` uses.
+
+    Each update holds about five float32 arrays of batch × window × N (the
+    states, drive and gradients of :func:`~rnnmem_helpers.train.loss_and_grads`;
+    the window is ``seq_len`` for bptt, ``tbptt_len`` for tbptt) and the
+    inputs, targets and mask of the batch's sequences (``seq_len``, or
+    ``stream_len`` for tbptt); then W, Adam's moments and their copies (under
+    40 N² bytes) and the evaluations (:func:`evaluation_memory_bytes`).
+    """
+    n, k, b = model.n_hidden, model.n_bits, config.batch_size
+    window = config.seq_len if config.mode == "bptt" else config.tbptt_len
+    stream = config.seq_len if config.mode == "bptt" else config.stream_len
+    return 24 * b * window * n + 64 * b * stream * k + 40 * n**2 + evaluation_memory_bytes(n)
 
 
 def _save(parser, path: Path, weights: RNNWeights, metadata: dict) -> None:
@@ -341,6 +364,15 @@ def _train(args, parser) -> int:
         _config_error(parser, exc)
     if args.seed < 0:
         parser.error(f"argument --seed: must be an integer >= 0, got {args.seed}")
+    need, available = train_memory_bytes(model, config), available_memory()
+    if available is not None and need > available:
+        lengths = ("seq_len",) if config.mode == "bptt" else ("tbptt_len", "stream_len")
+        given = ", ".join(f"{_FLAGS[name]} {getattr(config, name)}" for name in ("batch_size", *lengths))
+        parser.error(
+            f"argument --batch-size: training with {given} and --n-hidden {model.n_hidden} needs about "
+            f"{need / 2**30:.2f} GiB of memory and this machine has {available / 2**30:.2f} GiB available; lower "
+            f"{', '.join(_FLAGS[name] for name in ('batch_size', *lengths))} or --n-hidden"
+        )
     try:
         check_out_path(args.out, n_hidden=model.n_hidden, n_bits=model.n_bits)
     except ValueError as exc:
@@ -435,9 +467,8 @@ def _construct(args, parser) -> int:
         _config_error(parser, exc)
     need, available = construct_memory_bytes(args.n_hidden), available_memory()
     if available is not None and need > available:
-        # The largest N whose estimate fits in what is available now.
-        fits = math.isqrt(max(0, available - construct_memory_bytes(0)) // 40)
-        allowed = f"in [{2 * n_bits}, {fits}]" if fits >= 2 * n_bits else "none: free memory first"
+        fits = max((n for n in range(2 * n_bits, args.n_hidden) if construct_memory_bytes(n) <= available), default=0)
+        allowed = f"in [{2 * n_bits}, {fits}]" if fits else "none: free memory first"
         parser.error(
             f"argument --n-hidden: construct at N={args.n_hidden} needs about {need / 2**30:.2f} GiB of memory and "
             f"this machine has {available / 2**30:.2f} GiB available; N that fit now: {allowed}"

@@ -245,15 +245,23 @@ def test_construct_refuses_sizes_too_slow_to_score_before_any_work(tmp_path, cap
 
 
 def test_construct_refuses_a_size_the_machine_has_not_the_memory_for(tmp_path, capsys, monkeypatch, no_work):
-    available = cli.construct_memory_bytes(0) + 2**20
-    monkeypatch.setattr(cli, "available_memory", lambda: available)
-    fits = 161  # the largest N whose estimate fits in 1 MiB above the fixed part: 40 N² <= 2**20
-    assert cli.construct_memory_bytes(fits) <= available < cli.construct_memory_bytes(fits + 1)
+    monkeypatch.setattr(cli, "available_memory", lambda: cli.construct_memory_bytes(150))
     err = _one_line_error(capsys, ["construct", "--delay", "2", "--n-hidden", "200", "--out", str(tmp_path / "n.npz")])
-    assert "argument --n-hidden: construct at N=200 needs about" in err and f"N that fit now: in [6, {fits}]" in err
-    monkeypatch.setattr(cli, "available_memory", lambda: cli.construct_memory_bytes(0))
-    err = _one_line_error(capsys, ["construct", "--delay", "2", "--out", str(tmp_path / "n.npz")])
+    assert "argument --n-hidden: construct at N=200 needs about" in err and "N that fit now: in [6, 150]" in err
+    monkeypatch.setattr(cli, "available_memory", lambda: cli.construct_memory_bytes(6) - 1)
+    err = _one_line_error(capsys, ["construct", "--delay", "1", "--out", str(tmp_path / "n.npz")])
     assert "N that fit now: none: free memory first" in err and list(tmp_path.iterdir()) == []
+
+
+def test_train_refuses_batches_the_machine_has_not_the_memory_for(tmp_path, capsys, monkeypatch, no_work):
+    # The defaults fit in far less than a small machine has; 4096 sequences of 100 000 steps do not.
+    assert cli.train_memory_bytes(cli.ModelConfig(), cli.TrainConfig()) < 2**29
+    monkeypatch.setattr(cli, "available_memory", lambda: 2**30)
+    argv = ["train", "--batch-size", "4096", "--seq-len", "100000", "--out", str(tmp_path / "n.npz")]
+    err = _one_line_error(capsys, argv)
+    assert "error: argument --batch-size: training with --batch-size 4096, --seq-len 100000 and --n-hidden" in err
+    assert "this machine has 1.00 GiB available; lower --batch-size, --seq-len or --n-hidden" in err
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
