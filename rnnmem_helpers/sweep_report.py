@@ -288,9 +288,11 @@ def compute_statement(sweeps) -> dict:
 def _trainings(result, index: int, sweep: str):
     """(network, training seconds) of every network a result trained; a legacy result's networks are its own."""
     rungs = getattr(result, "rungs", None)
-    parts = [(g.weights, g.seconds, j) for j, g in enumerate(rungs)] if rungs is not None else [
-        (result.weights, result.seconds, 0)
-    ]
+    parts = (
+        [(g.weights, g.seconds, j) for j, g in enumerate(rungs)]
+        if rungs is not None
+        else [(result.weights, result.seconds, 0)]
+    )
     return [(w.file if w is not None else (sweep, index, j), seconds) for w, seconds, j in parts]
 
 
@@ -673,3 +675,98 @@ def curriculum_table(results) -> dict:
     )
     table["rungs"] = _objects([r.rungs for r in results])
     return table
+
+
+#: Steps of the test stream whose states seed the fixed-point search of a rung's network.
+RUNG_STREAM_STEPS = 20_000
+
+
+@validate_params(
+    {
+        "results": SequenceOf(InstanceOf(CurriculumResult), "CurriculumResult (from load_sweep of a curriculum sweep)"),
+    }
+)
+def rung_topology(results, folder, *, min_delay: int = 0) -> dict:
+    """The spectrum and fixed points of every stored rung network of some curricula, one row per rung.
+
+    Each rung's network (its weights file, under ``folder``) is run on a fresh
+    stream of :data:`RUNG_STREAM_STEPS` steps, whose states seed
+    :func:`~rnnmem_helpers.fixed_points.find_fixed_points`; the stream and the
+    search are seeded by the curriculum's seed and the rung's delay, so the
+    table is the same on every call.
+
+    Parameters
+    ----------
+    results : sequence of CurriculumResult
+        With weights (the current generation).
+    folder : str or Path
+        The results folder the weights files are relative to.
+    min_delay : int
+        Rungs at shorter delays are left out.
+
+    Returns
+    -------
+    dict of str to ndarray of shape (n_rungs,)
+        ``seed``, ``n_hidden``, ``delay`` (int); ``converged`` and ``failed``
+        (bool: the rung that ended the ladder); ``n_rotations`` (int: rotation
+        pairs of W, as the rung records them); ``min_period`` (float: the
+        shortest rotation period of W, steps; NaN without rotation);
+        ``n_fixed``, ``n_attractors``, ``max_unstable`` and ``n_many`` (int: fixed
+        points with more than three unstable modes).
+
+    Raises
+    ------
+    ValueError
+        If a rung has no weights file.
+    """
+    from pathlib import Path
+
+    from .analysis import run_test, spectrum_summary
+    from .checkpoints import load_checkpoint
+    from .fixed_points import find_fixed_points
+
+    folder = Path(folder)
+    min_delay = check_int("min_delay", min_delay, minimum=0)
+    rows = []
+    for result in results:
+        for rung in result.rungs:
+            if rung.delay < min_delay:
+                continue
+            if rung.weights is None:
+                raise ValueError(f"results must have stored weights: seed {result.config.seed}, Δt = {rung.delay}")
+            weights = load_checkpoint(folder / rung.weights.file).weights
+            task = result.config.run_config(rung.delay).task_config
+            seed = [result.config.seed, rung.delay]
+            run = run_test(weights, task, RUNG_STREAM_STEPS, rng=np.random.default_rng(seed))
+            fps = find_fixed_points(weights, states=run.states_txn, rng=np.random.default_rng(seed))
+            periods = spectrum_summary(weights.W).rotation_periods
+            rows.append(
+                {
+                    "seed": result.config.seed,
+                    "n_hidden": result.config.n_hidden,
+                    "delay": rung.delay,
+                    "converged": rung.converged,
+                    "failed": not rung.converged,
+                    "n_rotations": rung.n_rotations,
+                    "min_period": float(periods.min()) if periods.size else float("nan"),
+                    "n_fixed": len(fps.n_unstable),
+                    "n_attractors": int(np.sum(fps.n_unstable == 0)),
+                    "max_unstable": int(fps.n_unstable.max()) if len(fps.n_unstable) else 0,
+                    "n_many": int(np.sum(fps.n_unstable > 3)),
+                }
+            )
+    types = {"converged": bool, "failed": bool, "min_period": np.float64}
+    names = (
+        "seed",
+        "n_hidden",
+        "delay",
+        "converged",
+        "failed",
+        "n_rotations",
+        "min_period",
+        "n_fixed",
+        "n_attractors",
+        "max_unstable",
+        "n_many",
+    )
+    return {n: np.array([r[n] for r in rows], dtype=types.get(n, np.int64)) for n in names}

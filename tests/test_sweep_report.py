@@ -418,3 +418,26 @@ def test_compute_statement_sums_the_recorded_wall_time_per_sweep():
     np.testing.assert_allclose(c["training_hours"], np.array([1, 2, 2]) / 3600)
     assert c["machines"].tolist() == [2, 1, 2]
     assert c["cpu_models"][0] == "; ".join(sorted({PROVENANCE.cpu_model, "Another CPU"}))
+
+
+def test_rung_topology_reads_each_stored_rung():
+    from rnnmem_helpers.sweep import load_sweep, shipped_config
+    from rnnmem_helpers.sweep_report import rung_topology
+
+    current, _ = load_sweep("curriculum", generation="current")
+    if not current:
+        pytest.skip("no recomputed curriculum shipped")
+    ladder = current[0]
+    last = ladder.rungs[-1]
+    table = rung_topology([ladder], shipped_config("curriculum")[1], min_delay=last.delay)
+    assert table["delay"].tolist() == [last.delay] and table["failed"].tolist() == [not last.converged]
+    assert table["n_rotations"].tolist() == [last.n_rotations]
+    assert table["n_fixed"][0] >= table["n_attractors"][0] + table["n_many"][0]
+    assert table["max_unstable"][0] > 3 or table["n_many"][0] == 0
+    again = rung_topology([ladder], shipped_config("curriculum")[1], min_delay=last.delay)
+    assert all(np.array_equal(again[k], table[k], equal_nan=True) for k in table)
+    with pytest.raises(ValueError, match="min_delay"):
+        rung_topology([ladder], shipped_config("curriculum")[1], min_delay=-1)
+    legacy, _ = load_sweep("curriculum", generation="legacy")
+    with pytest.raises(ValueError, match="weights"):
+        rung_topology(legacy[:1], shipped_config("curriculum")[1])
