@@ -17,7 +17,7 @@ import copy
 
 from ._validate import RNG, Integer, validate_params
 from .analysis import MAX_TEST_STEPS
-from .checkpoints import available_pretrained, load_pretrained
+from .checkpoints import load_checkpoint
 from .task import TaskConfig, make_stream
 
 
@@ -66,23 +66,32 @@ def task_explorer(n_time: int = 400, *, rng, max_delay: int = 24):
 # At least 3 steps: the cube is spanned by three principal components of the run's states.
 @validate_params({"n_time": Integer(3, MAX_TEST_STEPS), "rng": RNG()})
 def network_explorer(n_time: int = 20_000, *, rng):
-    """A selector over the shipped networks redrawing their PCA cube with fixed points and W's spectrum.
+    """A Δt selector redrawing a trained network's PCA cube with fixed points and W's spectrum.
+
+    It offers the networks of the HTML book's explorers, one for every Δt that
+    a stored network learned, chosen by
+    :func:`~rnnmem_helpers.explorer_data.explorer_networks`
+    (:data:`~rnnmem_helpers.explorer_data.CHOICE_RULE`).
 
     Parameters
     ----------
     n_time : int
         Length of the test run used for the PCA (shorter than the book's
         100 000 steps so that a change redraws in about a second); at least
-        the longest shipped delay + 2, as for :func:`run_test`.
+        the longest offered delay + 2, as for :func:`run_test`.
     rng : np.random.Generator or int
         Source of the test stream and of the fixed-point search, required. Both
         start from ``rng``'s state at the call (an int >= 0 gives what
         ``run_test(..., rng=rng)`` and ``find_fixed_points(..., rng=rng)`` give),
         and so does every redraw; a Generator passed in is copied, not advanced.
     """
-    delays = sorted({d for d, s in available_pretrained() if s == 0})
+    from .explorer_data import explorer_networks
+
+    choices = {c.delay: c for c in explorer_networks()}
+    delays = sorted(choices)
     if delays and n_time < delays[-1] + 2:
-        raise ValueError(f"n_time must be an integer >= {delays[-1] + 2} (longest shipped delay + 2), got {n_time}")
+        raise ValueError(f"n_time must be an integer >= {delays[-1] + 2} (longest offered delay + 2), got {n_time}")
+    first = 8 if 8 in choices else delays[-1]
 
     import ipywidgets as w
     import matplotlib.pyplot as plt
@@ -94,8 +103,9 @@ def network_explorer(n_time: int = 20_000, *, rng):
     # Each redraw copies this snapshot: the caller's later draws on rng cannot change what a slider shows.
     start = copy.deepcopy(rng)
 
-    def draw(delay=delays[-1]):
-        ckpt = load_pretrained(delay)
+    def draw(delay=first):
+        choice = choices[delay]
+        ckpt = load_checkpoint(choice.path)
         run = run_test(ckpt.weights, ckpt.task, n_time=n_time, rng=copy.deepcopy(start))
         pca = fit_pca(run.states_txn, 3)
         fps = find_fixed_points(ckpt.weights, states=run.states_txn, rng=copy.deepcopy(start))
@@ -109,10 +119,11 @@ def network_explorer(n_time: int = 20_000, *, rng):
             pca.transform(fps.xstar),
             fps.n_unstable,
         )
-        ax3d.set_title(f"Δt = {delay}: fixed points by unstable dims {fps.summary()}", fontsize="small")
+        origin = "shipped" if choice.source == "shipped" else f"{choice.source}, seed {choice.seed}"
+        ax3d.set_title(f"Δt = {delay} ({origin}): fixed points by unstable dims {fps.summary()}", fontsize="small")
         ax = fig.add_subplot(1, 2, 2)
         plot_eigenvalues(ax, spec.eigvals, bulk_radius=spec.bulk_radius, outlier_radius=spec.outlier_radius)
         ax.set_title(f"eigenvalues of W: {spec.rotation_angles.size} rotation pairs", fontsize="small")
         plt.show()
 
-    return w.interactive(draw, delay=w.SelectionSlider(options=delays, value=delays[-1], description="Δt"))
+    return w.interactive(draw, delay=w.SelectionSlider(options=delays, value=first, description="Δt"))

@@ -299,14 +299,17 @@
   // takes too: plotly then never measures the page, and nothing collapses when it reflows.
   // Plotly measures each tick label of a 2-D axis (a forced layout per label) to hide those that overflow the
   // figure, 5-10 ms per redraw of the eigenvalue panel; the explorers' margins hold their labels, so it is off.
+  // Every width is read before any height is written: a read after a write forces the browser to lay the page out
+  // again, a few ms each.
   function draw(host, figures) {
-    host.rnnmemRedrawn = Promise.all(figures.map(function (f) {
+    var widths = figures.map(function (f) { return f[0].clientWidth; });
+    host.rnnmemRedrawn = Promise.all(figures.map(function (f, i) {
       var plot = f[0], layout = f[2];
       Object.keys(layout).forEach(function (key) {
         if (/^[xy]axis\d*$/.test(key)) layout[key].ticklabeloverflow = "allow";
       });
       plot.style.height = layout.height + "px";
-      layout.width = plot.clientWidth;
+      layout.width = widths[i];
       layout.autosize = false;
       return root.Plotly.react(plot, f[1], layout, PLOT_CONFIG);
     }));
@@ -662,7 +665,6 @@
         return;
       }
       host.rnnmemState = { delay: delay, network: net };
-      parts.caption.textContent = describe(net);
       // The legend's margin holds every entry the encoding has (eight output patterns and a fixed-point style
       // per count of unstable modes), whatever the network: a margin that grew with the legend resized the WebGL
       // canvas, which costs 30-40 ms.
@@ -693,6 +695,8 @@
       }];
       var figures = [[spacePlot].concat(space), [spectrumPlot].concat(spectrum)];
       draw(host, figures);
+      // The caption changes after the figures have read their widths, so that reading them lays nothing out.
+      parts.caption.textContent = describe(net);
       warmUp(host, figures, function () { return mine === redraws; });
     }
 
@@ -735,13 +739,24 @@
     var planes = net.rotation_planes.slice().sort(function (a, b) { return b.modulus - a.modulus; })
       .slice(0, N_PLANES);
     var mean = net.pca.mean;
+    var onPlanes = planes.map(function (plane) {
+      return states.map(function (s) { return rnnmem.project(plane.basis, s); });
+    });
+    // What every time step draws unchanged (whole curves and ranges) is made once: the same arrays at each step
+    // let plotly skip those traces.
     return {
       delay: net.delay, channel: channel, start: start, steps: steps, planes: planes,
       nPlanes: net.rotation_planes.length, outputs: outputs, source: net.source,
       pc: states.map(function (s) { return rnnmem.project(net.pca.components, s, mean); }),
-      onPlanes: planes.map(function (plane) {
-        return states.map(function (s) { return rnnmem.project(plane.basis, s); });
-      }),
+      onPlanes: onPlanes,
+      curves: {
+        steps: outputs.map(function (_, i) { return i; }),
+        outputs: Array.from(outputs[0], function (_, c) { return column(outputs, c); }),
+        planes: onPlanes.map(function (proj) {
+          var x = column(proj, 0), y = column(proj, 1);
+          return { x: x, y: y, xrange: paddedRange(x), yrange: paddedRange(y) };
+        }),
+      },
     };
   }
 
@@ -773,7 +788,7 @@
     parts.plot.appendChild(spacePlot);
     parts.plot.appendChild(timePlot);
     var state = { delay: firstDelay(), channel: 0, step: 0 };
-    var response = null, background = null, timer = null, redraws = 0;
+    var response = null, background = null, backgroundOf = null, timer = null, redraws = 0;
     control(parts.controls, { label: "Δt", options: delayOptions(), value: state.delay }, function (v) {
       state.delay = Number(v);
       recompute();
@@ -836,11 +851,16 @@
         failed(host, parts, error);
         return;
       }
-      background = trajectoryTraces(net, "scene", 0.15).map(function (t) {
-        t.showlegend = false;
-        t.hoverinfo = "skip";
-        return t;
-      });
+      // The same trace objects while the network stays: plotly then skips them, where new arrays of the same
+      // 2000 states made it upload them to the WebGL scene again at each change of channel.
+      if (backgroundOf !== net) {
+        background = trajectoryTraces(net, "scene", 0.15).map(function (t) {
+          t.showlegend = false;
+          t.hoverinfo = "skip";
+          return t;
+        });
+        backgroundOf = net;
+      }
       time.input.max = String(response.steps);
       state.step = Math.min(state.step, response.steps);
       time.set(state.step);
@@ -865,7 +885,6 @@
       if (!response) return;
       var r = response, t = state.step, upto = t + 1;
       host.rnnmemState = { delay: r.delay, channel: r.channel, step: t, response: r };
-      parts.caption.textContent = describe(r, t);
       var path = r.pc.slice(0, upto);
       var space = background.concat([
         { type: "scatter3d", mode: "lines+markers", scene: "scene", name: "path so far", x: column(path, 0),
@@ -885,10 +904,9 @@
       var gridTop = P.outputs + P.axis + P.legend, rowHeight = P.title + planeHeight + P.gap;
       var area = gridTop + Math.ceil(r.planes.length / 2) * rowHeight;
       var traces = [];
-      var steps = r.outputs.map(function (_, i) { return i; });
       for (var c = 0; c < N_BITS; c++) {
-        traces.push({ type: "scatter", mode: "lines", name: "output " + channelLabel(c), x: steps,
-          y: column(r.outputs, c), line: { color: ENC.channel_colors[c], width: c === r.channel ? 2.5 : 1.5 },
+        traces.push({ type: "scatter", mode: "lines", name: "output " + channelLabel(c), x: r.curves.steps,
+          y: r.curves.outputs[c], line: { color: ENC.channel_colors[c], width: c === r.channel ? 2.5 : 1.5 },
           xaxis: "x", yaxis: "y" });
         traces.push({ type: "scatter", mode: "markers", x: [t], y: [r.outputs[t][c]], showlegend: false,
           marker: { color: ENC.channel_colors[c], size: 8 }, xaxis: "x", yaxis: "y", hoverinfo: "skip" });
@@ -914,9 +932,9 @@
       }
       // The rotation planes, two by two under the outputs.
       r.planes.forEach(function (plane, k) {
-        var n = k + 2, proj = r.onPlanes[k], so = proj.slice(0, upto);
+        var n = k + 2, proj = r.onPlanes[k], so = proj.slice(0, upto), whole = r.curves.planes[k];
         var xa = "x" + n, ya = "y" + n, col = k % 2, top = gridTop + Math.floor(k / 2) * rowHeight + P.title;
-        traces.push({ type: "scatter", mode: "lines", x: column(proj, 0), y: column(proj, 1), xaxis: xa, yaxis: ya,
+        traces.push({ type: "scatter", mode: "lines", x: whole.x, y: whole.y, xaxis: xa, yaxis: ya,
           line: { color: "#cccccc", width: 1 }, showlegend: false, hoverinfo: "skip" });
         traces.push({ type: "scatter", mode: "lines", x: column(so, 0), y: column(so, 1), xaxis: xa, yaxis: ya,
           line: { color: "#333333", width: 1.5 }, showlegend: false, hoverinfo: "skip" });
@@ -926,9 +944,9 @@
         // Coordinates on a plane have no unit worth reading (hover gives them); without tick labels a
         // network with four planes redraws in well under 100 ms.
         layout["xaxis" + n] = { domain: [col * 0.52 + 0.02, col * 0.52 + 0.46], anchor: ya,
-          range: paddedRange(column(proj, 0)), showticklabels: false };
+          range: whole.xrange, showticklabels: false };
         layout["yaxis" + n] = { domain: band(top, planeHeight, area), anchor: xa,
-          range: paddedRange(column(proj, 1)), showticklabels: false };
+          range: whole.yrange, showticklabels: false };
         layout.annotations.push({ text: "plane " + (k + 1) + ": period " + (plane.period === null ? "\u2013" :
           plane.period.toFixed(1)) + "<br>|λ| " + plane.modulus.toFixed(3), x: col * 0.52 + 0.24, xanchor: "center",
           y: 1 - (top - 2) / area, yanchor: "bottom", xref: "paper", yref: "paper", showarrow: false,
@@ -937,6 +955,7 @@
       // Two plots: a time step then redraws the 2-D panels without rebuilding the WebGL scene's layout.
       var figures = [[spacePlot, space, spaceLayout], [timePlot, traces, layout]];
       draw(host, figures);
+      parts.caption.textContent = describe(r, t);
       warmUp(host, figures, function () { return response === r && state.step === t; });
     }
 
