@@ -181,10 +181,13 @@ def test_figures_need_alt_text_and_visible_code_must_fit_the_column():
             _code("plot()", outputs=[figure], mystnb={"image": {"alt": "Eight clusters at the corners of a cube."}}),
             _code(long_line),
             _code(long_line, tags=["remove-input"]),
+            # A toggle's box is narrower than the column: a line that fits the column may not fit it.
+            _code("#" * cn.MAX_CODE_COLUMNS),
+            _code("#" * cn.MAX_CODE_COLUMNS, tags=["hide-input"]),
         ]
     }
     problems = cn.hand_edits(nb)
-    assert [p.split(":")[0] for p in problems] == ["cell 0", "cell 1", "cell 3 line 1"]
+    assert [p.split(":")[0] for p in problems] == ["cell 0", "cell 1", "cell 3 line 1", "cell 6 line 1"]
     assert "without alt text" in problems[0] and "file path" in problems[1]
 
 
