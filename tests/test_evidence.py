@@ -140,3 +140,23 @@ def test_shipped_evidence_is_what_the_code_measures():
     got, want = E.assess_all(fresh, record=False), E.assess_all(shipped, record=False)
     assert {n: x.overall.label for n, x in got.items()} == {n: x.overall.label for n, x in want.items()}
     assert set(got) == {c.number for c in C.CLAIMS}
+
+
+def test_canonical_accuracy_is_the_median_of_independent_streams():
+    from rnnmem_helpers import evaluate, load_pretrained
+
+    c = load_pretrained(8)
+    acc = E.canonical_accuracy(c.weights, c.task, rng=3, n_streams=5, n_time=2000)
+    assert len(acc.per_stream) == 5 and acc.n_time == 2000
+    assert acc.median.estimate == pytest.approx(float(np.median(acc.per_stream)))
+    assert min(acc.per_stream) <= acc.median.low <= acc.median.high <= max(acc.per_stream)
+    assert acc.median.coverage == pytest.approx(C.order_statistic_coverage(5, 1))
+    # Stream i is the i-th child of the seed: the same numbers from evaluate itself.
+    child = np.random.SeedSequence(3).spawn(5)[2]
+    assert acc.per_stream[2] == evaluate(c.weights, c.task, n_time=2000, rng=np.random.default_rng(child)).accuracy
+    assert E.canonical_accuracy(c.weights, c.task, rng=3, n_streams=5, n_time=2000) == acc
+    assert "5 streams of 2000 steps" in acc.text()
+    with pytest.raises(TypeError, match="rng"):
+        E.canonical_accuracy(c.weights, c.task, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="n_streams"):
+        E.canonical_accuracy(c.weights, c.task, rng=0, n_streams=2)
