@@ -34,6 +34,9 @@ TARGET_COLOR = "#1f77b4"
 OUTPUT_COLOR = "#ff7f0e"
 HIGHLIGHT_COLOR = "#d62728"
 
+# The eigenvalues of W: the random bulk, the near-real outliers and the outlying rotation pairs.
+EIGENVALUE_COLORS = {"bulk": "#737373", "real_outlier": HIGHLIGHT_COLOR, "rotation": TARGET_COLOR}
+
 
 class PointStyle(NamedTuple):
     """How a fixed point with a given number of unstable modes is drawn."""
@@ -96,6 +99,7 @@ def to_browser() -> dict:
         "target_color": TARGET_COLOR,
         "output_color": OUTPUT_COLOR,
         "highlight_color": HIGHLIGHT_COLOR,
+        "eigenvalue_colors": dict(EIGENVALUE_COLORS),
         "many_unstable": MANY_UNSTABLE,
         "fixed_points": [
             {"label": s.label, "color": s.color, "symbol": s.plotly_symbol, "filled": s.filled}

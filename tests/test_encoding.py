@@ -41,3 +41,4 @@ def test_browser_spec_is_json_and_matches_python():
     assert [p["symbol"] for p in spec["fixed_points"]] == [s.plotly_symbol for s in E.FIXED_POINT_STYLES]
     assert spec["channel_labels"] == list(E.CHANNEL_LABELS)
     assert spec["many_unstable"] == E.MANY_UNSTABLE
+    assert set(spec["eigenvalue_colors"]) == {"bulk", "real_outlier", "rotation"}

@@ -48,10 +48,9 @@
   // alike in size.
   var SYMBOL_SIZE = { circle: 6, "circle-open": 6, diamond: 4, "diamond-open": 4, square: 4, "square-open": 4,
     cross: 6 };
-  // The eigenvalue panel's kinds; rnnmem_helpers.encoding has no entry for them yet (plot_eigenvalues draws the
-  // bulk in matplotlib's grey 0.45 and the outliers in the highlight colour).
-  var EIGENVALUE_KINDS = [["bulk", "bulk eigenvalues", "#737373"], ["real_outlier", "real outliers", null],
-    ["rotation", "rotation pairs", null]];
+  // The eigenvalue panel's kinds, coloured as rnnmem_helpers.encoding.EIGENVALUE_COLORS says.
+  var EIGENVALUE_KINDS = [["bulk", "bulk eigenvalues"], ["real_outlier", "real outliers"],
+    ["rotation", "rotation pairs"]];
   // plotly renders WebGL at twice the screen's resolution by default; at the screen's own (1 or 2), a screen shows
   // the same picture, and on a display of ratio 1 the 3-D redraws do a quarter of the pixel work. The explorers
   // size their figures themselves (see draw), so plotly's own window-resize handling is off.
@@ -626,7 +625,7 @@
         ev.kind.forEach(function (k, i) { if (k === kind[0]) idx.push(i); });
         return { type: "scatter", mode: "markers", name: kind[1],
           x: idx.map(function (i) { return ev.re[i]; }), y: idx.map(function (i) { return ev.im[i]; }),
-          marker: { size: 6, color: kind[2] || (kind[0] === "rotation" ? ENC.target_color : ENC.highlight_color) },
+          marker: { size: 6, color: ENC.eigenvalue_colors[kind[0]] },
           text: idx.map(function (i) {
             return "|λ| = " + ev.modulus[i].toFixed(4) + "<br>angle = " + ev.angle[i].toFixed(3) + " rad<br>period = " +
               (ev.period[i] === null ? "none (real, positive)" : ev.period[i].toFixed(1) + " steps");
