@@ -2065,6 +2065,7 @@ class Contradiction:
 _CLAIM_REF = re.compile(r"\b[Cc]laims?\s+(\d+(?:\s*(?:,|and|&|–|-|to)\s*\d+)*)")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
 _ROW = re.compile(r"^\|\s*(\d+)\s*\|.*\*\*([^*]+)\*\*\s*\|\s*$", re.MULTILINE)
+_HTML_ROW = re.compile(r"<tr><td>(\d+)</td><td>.*?</td><td><span class=\"verdict-badge [^\"]*\"[^>]*>([^<]+)</span>")
 
 
 def _sentences(text: str) -> list:
@@ -2128,11 +2129,15 @@ def _first_verdict(sentence: str, start: int, stop: int) -> Verdict | None:
 
 
 def table_verdicts(text: str) -> dict:
-    """Verdicts of a rendered claims table: rows ``| N | … | **verdict** |``, by claim number."""
+    """Verdicts of a rendered claims table, by claim number.
+
+    Rows are markdown, ``| N | … | **verdict** |``, or the HTML of
+    :func:`rnnmem_helpers.evidence.verdict_table_html`, whose third cell holds the verdict's badge.
+    """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
     out = {}
-    for number, phrase in _ROW.findall(text):
+    for number, phrase in _ROW.findall(text) + _HTML_ROW.findall(text):
         verdict = parse_verdict(phrase)
         if verdict is not None:
             out[int(number)] = verdict
@@ -2163,18 +2168,22 @@ def contradictions(text: str, verdicts: Mapping | None = None, *, source: str = 
     return out
 
 
-def notebook_text(path) -> str:
-    """A notebook's markdown: its markdown cells and the markdown its cells output, in order."""
+def notebook_text(path, *, html: bool = False) -> str:
+    """A notebook's markdown: its markdown cells and the markdown its cells output, in order.
+
+    With ``html``, the HTML its cells output instead (e.g. the claims table).
+    """
     path = Path(path)
     with path.open(encoding="utf-8") as f:
         notebook = json.load(f)
     parts = []
+    kind = "text/html" if html else "text/markdown"
     for cell in notebook.get("cells", []):
         source = cell.get("source", "")
-        if cell.get("cell_type") == "markdown":
+        if cell.get("cell_type") == "markdown" and not html:
             parts.append(source if isinstance(source, str) else "".join(source))
         for output in cell.get("outputs", []):
-            md = output.get("data", {}).get("text/markdown")
+            md = output.get("data", {}).get(kind)
             if md is not None:
                 parts.append(md if isinstance(md, str) else "".join(md))
     return "\n\n".join(parts)
