@@ -341,9 +341,11 @@ def test_causal_table_of_the_shipped_sweeps():
         for c in ("accuracy", "undelayed", "n_removed", "censored_frac"):
             assert np.all(np.isfinite(t[f"{v}_{c}"])), f"{v}_{c}"
     assert np.all(np.isfinite(t["intact_latency_median"]))
-    assert np.all(np.isfinite(t["overshoot_median"]))
+    # A network that did not learn may have no isolated switch to measure.
+    assert np.all(np.isfinite(t["overshoot_median"][t["converged"]]))
     # Defined exactly where their measure applies: visibility needs a delay, plane angles a rotation.
-    np.testing.assert_array_equal(np.isfinite(t["visibility_median"]), t["delay"] > 0)
+    measured = t["converged"] | (t["overshoot_n"] > 0)
+    np.testing.assert_array_equal(np.isfinite(t["visibility_median"])[measured], (t["delay"] > 0)[measured])
     np.testing.assert_array_equal(np.isfinite(t["readout_statistic"]), t["n_rotations"] > 0)
     np.testing.assert_array_equal(t["rotations_n_removed"], 2 * t["n_rotations"])
     np.testing.assert_array_equal(t["bulk_n_removed"], 2 * t["n_rotations"])

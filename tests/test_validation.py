@@ -13,6 +13,7 @@ import json
 import pkgutil
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -94,7 +95,7 @@ from rnnmem_helpers.experiment import (
     training_key,
     training_settings,
 )
-from rnnmem_helpers.explorer_data import export_all, export_network
+from rnnmem_helpers.explorer_data import NetworkChoice, explorer_networks, export_all, export_choice, export_network
 from rnnmem_helpers.fixed_points import find_fixed_points
 from rnnmem_helpers.init import rotation_init, run_seed_sequences, start_weights
 from rnnmem_helpers.mechanism import (
@@ -119,7 +120,7 @@ from rnnmem_helpers.stats import (
     spearman,
     wilson_ci,
 )
-from rnnmem_helpers.sweep_report import causal_table, completeness, curriculum_table, run_table
+from rnnmem_helpers.sweep_report import causal_table, completeness, curriculum_table, run_table, rung_topology
 from rnnmem_helpers.widgets import network_explorer, task_explorer
 from rnnmem_helpers.writing import (
     attractor_census,
@@ -263,6 +264,10 @@ BASELINES = {
     completeness: (([RESULT], [RESULT.config]), {"by": "delay"}),
     causal_table: (([CAUSAL],), {}),
     curriculum_table: (([LADDER],), {}),
+    # min_delay beyond every rung: nothing is loaded.
+    rung_topology: (([LADDER], "unused"), {"min_delay": 10**6}),
+    explorer_networks: ((), {"max_delay": 0}),
+    export_choice: ((NetworkChoice(0, 0, "shipped", Path("unused.npz"), None),), {"n_time": 100, "rng": 0}),
     export_network: ((load_pretrained(0),), {"n_time": 100, "rng": 0, "n_shown": 10}),
     export_all: (("never-written",), {"n_time": 100, "rng": 0, "max_bytes": 1000}),
     train_run: ((RunConfig(),), {}),
