@@ -160,8 +160,11 @@
       source.n_hidden + ")";
   }
 
+  // One test stream's accuracy, recorded when the network was made; the chapters quote the median over ten
+  // streams (rnnmem_helpers.evidence.canonical_accuracy), which a single stream can miss by a few tenths.
   function accuracyText(net) {
-    return "test accuracy " + (net.test_accuracy === null ? "not recorded" : percent(net.test_accuracy));
+    return "accuracy on the single test stream recorded with it " +
+      (net.test_accuracy === null ? "not recorded" : percent(net.test_accuracy));
   }
 
   // ---- markup -------------------------------------------------------------------------------------------
