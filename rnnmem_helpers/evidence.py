@@ -649,8 +649,8 @@ def verdict_table_html(assessments: Mapping, *, readings: bool = False) -> str:
     assessments : mapping of int to Assessment
         From :func:`assess_all`.
     readings : bool
-        Add each reading's verdict and the numbers it rests on (the claims
-        chapter's table); without, the compact table of the landing page.
+        Add each reading's verdict (the claims chapter's table); without,
+        the compact table of the landing page.
 
     Returns
     -------
@@ -661,7 +661,7 @@ def verdict_table_html(assessments: Mapping, *, readings: bool = False) -> str:
     if not isinstance(assessments, Mapping) or not assessments:
         raise ValueError("assessments must be a non-empty mapping of claim numbers to Assessment")
     head = "<th>#</th><th>claim of the paper</th><th>verdict</th>"
-    head += "<th>each reading: verdict and evidence</th>" if readings else "<th>evidence</th>"
+    head += "<th>each reading's verdict</th>" if readings else "<th>evidence</th>"
     rows = []
     for number in sorted(assessments):
         a = assessments[number]
@@ -670,10 +670,8 @@ def verdict_table_html(assessments: Mapping, *, readings: bool = False) -> str:
         c = C.claim(number)
         title = f'<a href="claims.html#claim-{number}">{html.escape(c.title)}</a>'
         if readings:
-            parts = "".join(
-                f"<li><b>{html.escape(name)}</b> {_badge_html(j)} {html.escape(j.reason)}</li>"
-                for name, j in a.readings.items()
-            )
+            # The reasons are in each badge's title and in the claim's section; the table stays short.
+            parts = "".join(f"<li><b>{html.escape(name)}</b> {_badge_html(j)}</li>" for name, j in a.readings.items())
             last = f"<ul>{parts}</ul>"
         else:
             last = f'<a href="{c.chapter}.html">{html.escape(c.chapter.replace("_", " "))}</a>'

@@ -201,18 +201,20 @@ def sensitivity_table(number: int, measured: Mapping) -> str:
 def claim_detail(number: int, evidence: ClaimEvidence, assessments: Mapping) -> str:
     """One claim's section body in the claims chapter, as MyST markdown.
 
-    Where in the paper, where the evidence is, each reading (what is
-    measured, the rule, the judgement and the numbers it rests on), the
-    overall verdict, and the sensitivity table.
+    Visible: where in the paper, where the evidence is, the verdict, each
+    reading's verdict and the claim's note. In a dropdown: each reading's
+    measure, rule and judgement with the numbers it rests on, and the
+    sensitivity table.
     """
     _check(evidence, assessments)
     c, a = C.claim(number), assessments[number]
     measured = evidence.measured.get(number, {})
-    lines = [
-        f"*Paper:* {c.section}. *Evidence:* {{doc}}`{c.chapter}`. Claim {number} is {_v(assessments, number)}"
-        + (f": {a.overall.reason}." if len(c.readings) > 1 else "."),
-        "",
-    ]
+    lines = [f"*Paper:* {c.section}. *Evidence:* {{doc}}`{c.chapter}`. Claim {number} is {_v(assessments, number)}."]
+    if len(c.readings) > 1:
+        lines += ["", *(f"- Reading *{r.name}*: {a.readings[r.name].label}." for r in c.readings)]
+    if c.note:
+        lines += ["", c.note]
+    lines += ["", "```{dropdown} Measures, rules, numbers and sensitivity"]
     for r in c.readings:
         j = a.readings[r.name]
         where = f" (evidence in {{doc}}`{r.chapter}`)" if r.chapter and r.chapter != c.chapter else ""
@@ -220,8 +222,6 @@ def claim_detail(number: int, evidence: ClaimEvidence, assessments: Mapping) -> 
             f"- **Reading: {r.name}**{where}. *Measure:* {r.measure}. *Rule:* {r.rule_text}. "
             f"*Judgement:* {j.label}, {j.reason}."
         )
-    if c.note:
-        lines += ["", c.note]
     try:
         table = sensitivity_table(number, measured)
     except ValueError as err:
@@ -232,5 +232,6 @@ def claim_detail(number: int, evidence: ClaimEvidence, assessments: Mapping) -> 
         "verdict shows its power):",
         "",
         table,
+        "```",
     ]
     return "\n".join(lines)

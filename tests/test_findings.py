@@ -67,6 +67,7 @@ def test_every_claim_has_a_detail_with_its_sensitivity(shipped):
     for c in C.CLAIMS:
         text = F.claim_detail(c.number, evidence, assessments)
         assert text.count("**Reading: ") == len(c.readings)
+        assert text.count("```{dropdown}") == 1 and text.rstrip().endswith("```")
         assert C.contradictions(text, verdicts) == []
         table = text[text.index("| threshold |"):]
         rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
