@@ -13,8 +13,11 @@ runs ``s(t) = tanh(W s(t-1) + W_in x(t))``, ``y = tanh(W_out s)`` from the
 zero state in float64, scores the sign of ``y`` against the delayed target
 wherever one is defined, and prints the recorded and the independent
 accuracy. They agree within ``--tolerance`` (1e-3: the package simulates in
-float32, so an output on the sign boundary may round the other way); a
-converged run must also meet its criterion. Exit 1 if any network disagrees.
+float32, so an output on the sign boundary may round the other way). The
+test stream is not the one training's criterion was checked on, so a
+converged network may score below its criterion here (errors come in bursts;
+one stream can miss the median over streams by a few tenths of a percent).
+Exit 1 if any network disagrees.
 
 Only streams of at most 100 000 steps are drawn in one chunk, as every
 shipped result's test stream is.
@@ -93,8 +96,7 @@ def check(result_path: Path, tolerance: float) -> bool:
     mine = score(weights, x, task["delay"])
     recorded = result["rungs"][0]["accuracy"] if "rungs" in result else result["accuracy"]
     converged = result["rungs"][0]["converged"] if "rungs" in result else result["converged"]
-    criterion = meta["train"]["target_accuracy"]
-    ok = abs(mine - recorded) <= tolerance and (not converged or mine >= criterion - tolerance)
+    ok = abs(mine - recorded) <= tolerance
     print(
         f"{result_path.name}: delay {task['delay']}, N = {weights['W'].shape[0]}, converged {converged}; "
         f"recorded {recorded:.4f}, independent {mine:.4f}: {'agrees' if ok else 'DISAGREES'}"
