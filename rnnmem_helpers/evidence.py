@@ -50,7 +50,7 @@ from .checkpoints import available_constructed, load_checkpoint, load_constructe
 from .fixed_points import find_fixed_points
 from .mechanism import pulse_responses, pulse_visibility, rotation_plane_angles
 from .metrics import evaluate
-from .sweep import GENERATIONS, book_generation, load_sweep, shipped_config
+from .sweep import GENERATIONS, book_generation, book_sweep, load_sweep, shipped_config
 from .sweep_report import causal_table, curriculum_table, run_table
 from .table import select
 
@@ -188,44 +188,46 @@ def monotone_steps(*, rng, n_units: int = 100, pre: int = 10, post: int = 30, de
     return amplitude * np.tanh((lags[:, None] - latency) / width)
 
 
-def delay_share(run, weights) -> float:
-    """Median share of the state's excursion during the delay that lies in span(W_out), over isolated switches.
+def delay_excursion(run, weights) -> tuple[float, float]:
+    """How visible the delay's excursion is in the output: the tanh output's move and the share in span(W_out).
 
-    For each isolated switch (as :func:`~rnnmem_helpers.mechanism.pulse_visibility`
-    selects them) the excursion is the state minus the state just before the
-    pulse, over the Δt steps before the output may switch; the share is its
-    summed squared norm in span(W_out) over its summed squared norm. A
-    uniformly random subspace of the same dimension k holds k / N of it on
-    average.
+    Both are medians over the isolated switches of the run, as
+    :func:`~rnnmem_helpers.mechanism.pulse_visibility` selects them (one
+    selection serves both).
+
+    Returns
+    -------
+    tanh_visibility : float
+        The largest move of Y = tanh(W_out s) in the Δt steps after the pulse,
+        relative to the switch (Y 20 steps after Δt minus Y before the pulse).
+    share : float
+        The excursion (the state minus the state just before the pulse, over
+        the Δt steps before the output may switch): its summed squared norm in
+        span(W_out) over its summed squared norm. A uniformly random subspace
+        of the same dimension k holds k / N of it on average.
+
+    NaN where no switch qualifies.
     """
     d = run.task.delay
-    measure = pulse_visibility(run, weights)
-    basis, _ = np.linalg.qr(weights.W_out.T)
     states = run.states_txn
-    shares = []
-    for t in measure.time:
+    basis, _ = np.linalg.qr(weights.W_out.T)
+    visible, shares = [], []
+    for t in pulse_visibility(run, weights).time:
         excursion = states[t : t + d] - states[t - 1]
         total = float(np.sum(excursion**2))
         if total > 0:
             shares.append(float(np.sum((excursion @ basis) ** 2)) / total)
-    return float(np.median(shares)) if shares else math.nan
-
-
-def tanh_visibility(run, weights) -> float:
-    """Median over isolated switches of the largest move of Y = tanh(W_out s) before Δt, relative to the switch."""
-    d = run.task.delay
-    measure = pulse_visibility(run, weights)
-    states = run.states_txn
-    values = []
-    for t in measure.time:
-        y = np.tanh(states[t - 1 : t + d] @ weights.W_out.T)
-        after = np.tanh(states[t + d + 20] @ weights.W_out.T) if t + d + 20 < len(states) else None
-        if after is None:
+        if t + d + 20 >= len(states):
             continue
-        size = np.linalg.norm(after - y[0])
+        y = np.tanh(states[t - 1 : t + d] @ weights.W_out.T)
+        size = np.linalg.norm(np.tanh(states[t + d + 20] @ weights.W_out.T) - y[0])
         if size > 0:
-            values.append(float(np.linalg.norm(y[1:] - y[0], axis=1).max() / size))
-    return float(np.median(values)) if values else math.nan
+            visible.append(float(np.linalg.norm(y[1:] - y[0], axis=1).max() / size))
+    return _median_or_nan(visible), _median_or_nan(shares)
+
+
+def _median_or_nan(values) -> float:
+    return float(np.median(values)) if len(values) else math.nan
 
 
 def separatrix_normals(weights, fixed_points) -> np.ndarray:
@@ -254,17 +256,19 @@ def _counts_by(table, flag_column: str, delays) -> dict:
 
 def _load(name: str, generation: str | None, sources: dict) -> list:
     """A sweep's results in ``generation`` (None: the book's), noting (results, runs, generation) in ``sources``."""
-    generation = book_generation(name) if generation is None else generation
-    results, n_runs = load_sweep(name, generation=generation)
+    if generation is None:
+        results, n_runs, generation = book_sweep(name)
+    else:
+        results, n_runs = load_sweep(name, generation=generation)
     sources[name] = (len(results), n_runs, generation)
     return results
 
 
-def _weights_of(result, sweep: str):
+def _weights_of(result, folder: Path):
+    """The stored network of a result in the results ``folder``; None for a legacy result, which has none."""
     if result.weights is None:
         return None
-    _, out_dir = shipped_config(sweep)
-    return load_checkpoint(out_dir / result.weights.file).weights
+    return load_checkpoint(folder / result.weights.file).weights
 
 
 def _median(values) -> C.Interval | None:
@@ -304,10 +308,11 @@ def _seeds(measured: dict, generation: str | None, sources: dict) -> None:
     measured[3]["eight_attractors"] = _count(at8["n_attractors"] == 8)
     measured[3]["big_saddle"] = _count(at8["max_unstable"] > 3)
     spectra = {d: [] for d in (0, C.PAPER_DELAY)}
+    folder = shipped_config("seeds")[1]
     for result in results:
         d = result.config.delay
         if d in spectra:
-            w = _weights_of(result, "seeds")
+            w = _weights_of(result, folder)
             spectra[d].append(None if w is None else w.W)
     if any(w is None for ws in spectra.values() for w in ws):
         # Results without weights (the legacy generation) record the spectrum at the default excess only.
@@ -383,7 +388,8 @@ def _rotation_init(measured: dict, generation: str | None, sources: dict) -> Non
 def _causal(measured: dict, generation: str | None, sources: dict) -> None:
     results = []
     for name in ("causal", "causal_delays"):
-        results += [(name, r) for r in _load(name, generation, sources)]
+        folder = shipped_config(name)[1]
+        results += [(folder, r) for r in _load(name, generation, sources)]
     table = causal_table([r for _, r in results])
     conv = table["converged"]
     delays = table["delay"]
@@ -391,20 +397,19 @@ def _causal(measured: dict, generation: str | None, sources: dict) -> None:
     measured[11]["overshoot_switch"] = {d: _median(table["overshoot_median"][m]) for d, m in at.items()}
     delayed = conv & (delays > 0)
     measured[12]["visibility_linear"] = _median(table["visibility_median"][delayed])
-    measured[13]["right_p_more"] = table["attractor_p_more"][at[C.PAPER_DELAY]]
-    measured[13]["right_p_less"] = table["attractor_p_less"][at[C.PAPER_DELAY]]
-    keep = ~np.isnan(measured[13]["right_p_more"])
-    measured[13]["right_p_more"] = measured[13]["right_p_more"][keep].tolist()
-    measured[13]["right_p_less"] = measured[13]["right_p_less"][keep].tolist()
+    # Networks with rotation planes only (the p-values are NaN without one).
+    planed = at[C.PAPER_DELAY] & ~np.isnan(table["attractor_p_more"])
+    measured[13]["right_p_more"] = table["attractor_p_more"][planed].tolist()
+    measured[13]["right_p_less"] = table["attractor_p_less"][planed].tolist()
     # What the results do not record is measured on the stored networks (none in the legacy generation).
     repeat = {0: [], C.PAPER_DELAY: []}
     tanh_vis, shares, nulls, left, normals = [], [], [], {"more": [], "less": []}, {"more": [], "less": []}
     clock = []
-    for (name, result), ok in zip(results, conv, strict=True):
+    for (folder, result), ok in zip(results, conv, strict=True):
         d = result.config.delay
         if not ok:
             continue
-        weights = _weights_of(result, name)
+        weights = _weights_of(result, folder)
         if d == C.PAPER_DELAY and result.measures.clock:
             clock.append((result, {rec.variant: rec for rec in result.measures.clock}))
         if weights is None:
@@ -414,8 +419,9 @@ def _causal(measured: dict, generation: str | None, sources: dict) -> None:
             resp = pulse_responses(run, weights, fit_pca(run.states_txn, 3))
             repeat[d].append(float(np.median(resp["overshoot"][~resp["switch"]])))
         if d > 0:
-            tanh_vis.append(tanh_visibility(run, weights))
-            shares.append(delay_share(run, weights))
+            visible, share = delay_excursion(run, weights)
+            tanh_vis.append(visible)
+            shares.append(share)
             nulls.append(weights.W_out.shape[0] / weights.W.shape[0])
         if d == C.PAPER_DELAY:
             fps = find_fixed_points(weights, rng=result.config.seed)

@@ -386,7 +386,7 @@ def load_sweep(name: str, *, generation: str | None = None) -> tuple[list, int]:
     generation : {"legacy", "current"}, optional
         ``"current"``: results with weights and provenance, under the honest
         key; ``"legacy"``: those written before (schema 2). Default: the one
-        the book reads, :func:`book_generation`.
+        the book reads (:func:`book_sweep`).
 
     Returns
     -------
@@ -399,18 +399,23 @@ def load_sweep(name: str, *, generation: str | None = None) -> tuple[list, int]:
     """
     if generation is not None and generation not in GENERATIONS:
         raise ValueError(f"generation must be one of {list(GENERATIONS)}, got {generation!r}")
+    if generation is None:
+        results, n_runs, _ = book_sweep(name)
+        return results, n_runs
     config, out_dir = shipped_config(name)
     runs = expand_grid(config)
-    if generation is None:
-        current = load_results(runs, out_dir)
-        if len(current) == len(runs):
-            return current, len(runs)
-        generation = "legacy"
     return load_results(runs, out_dir, legacy=generation == "legacy"), len(runs)
 
 
-def book_generation(name: str) -> str:
-    """The generation of a shipped sweep that the book reads: ``"current"`` once it is complete, else ``"legacy"``.
+def _current(name: str) -> tuple[list, Path, list]:
+    """A shipped sweep's runs, results folder and current results."""
+    config, out_dir = shipped_config(name)
+    runs = expand_grid(config)
+    return runs, out_dir, load_results(runs, out_dir)
+
+
+def book_sweep(name: str) -> tuple[list, int, str]:
+    """A shipped sweep as the book reads it: its results, the runs in its grid, and the generation read.
 
     A sweep is read whole from one generation, never a mix: its recomputed
     results replace the legacy ones when every run of its grid has one (with
@@ -418,9 +423,16 @@ def book_generation(name: str) -> str:
     two sweeps side by side says which generation (and machine) each comes
     from.
     """
-    config, out_dir = shipped_config(name)
-    runs = expand_grid(config)
-    return "current" if len(load_results(runs, out_dir)) == len(runs) else "legacy"
+    runs, out_dir, current = _current(name)
+    if len(current) == len(runs):
+        return current, len(runs), "current"
+    return load_results(runs, out_dir, legacy=True), len(runs), "legacy"
+
+
+def book_generation(name: str) -> str:
+    """The generation of a shipped sweep that the book reads (see :func:`book_sweep`), without its legacy results."""
+    runs, _, current = _current(name)
+    return "current" if len(current) == len(runs) else "legacy"
 
 
 def run_sweep(config, out_dir, *, scheduler: str | None = None, n_workers: int = 2, progress: bool = True) -> list:

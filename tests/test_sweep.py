@@ -46,6 +46,7 @@ from rnnmem_helpers.sweep import (
     KINDS,
     SchedulerError,
     book_generation,
+    book_sweep,
     check_out_dir,
     execute_run,
     expand_grid,
@@ -765,8 +766,10 @@ def test_load_sweep_reads_one_generation_the_book_s_unless_asked(tmp_path, monke
     assert load_sweep("tiny", generation="current") == (current, 2)
     # Never a mix: the book reads the legacy results until every run has its current result.
     assert book_generation("tiny") == "legacy" and load_sweep("tiny") == (legacy, 2)
+    assert book_sweep("tiny") == (legacy, 2, "legacy")
     current += [experiment_module.load_result(p) for p in _finished(tmp_path, runs[1:])]
     assert book_generation("tiny") == "current" and load_sweep("tiny") == (current, 2)
+    assert book_sweep("tiny") == (current, 2, "current")
     # A current result that loses its weights is no longer a result: the sweep is incomplete again.
     (tmp_path / current[0].weights.file).unlink()
     assert load_sweep("tiny", generation="current") == (current[1:], 2)
