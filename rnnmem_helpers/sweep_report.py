@@ -23,15 +23,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
 
 from ._validate import InstanceOf, SequenceOf, check_float, check_int, validate_params
 from .ablation import ABLATION_KINDS
-from .analysis import MIN_ANGLE
+from .analysis import MIN_ANGLE, run_test, spectrum_summary
 from .causal import LATENCY_PERCENTILES, CausalConfig, CausalResult
+from .checkpoints import load_checkpoint
 from .curriculum import CurriculumConfig, CurriculumResult
 from .experiment import Analysis, RunConfig, RunResult
+from .fixed_points import find_fixed_points
 from .stats import bootstrap_ci, wilson_ci
 from .table import by_columns, check_columns, collect, groups, per_group_rng
 
@@ -719,12 +722,6 @@ def rung_topology(results, folder, *, min_delay: int = 0) -> dict:
     ValueError
         If a rung has no weights file.
     """
-    from pathlib import Path
-
-    from .analysis import run_test, spectrum_summary
-    from .checkpoints import load_checkpoint
-    from .fixed_points import find_fixed_points
-
     folder = Path(folder)
     min_delay = check_int("min_delay", min_delay, minimum=0)
     rows = []
