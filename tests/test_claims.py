@@ -278,26 +278,46 @@ def test_rule_delayed_census(census, eight, big, verdict):
     assert cl.rule_delayed_census(seed0_census=census, eight_attractors=eight, big_saddle=big).verdict is verdict
 
 
+RISING = [1, 2, 7, 11, 13, 16, 16, 19, 22]  # never falls
+ZIGZAG = [1, 8, 3, 10, 10, 6, 9, 14, 10]  # falls three times
+
+
 @pytest.mark.parametrize(
-    ("net", "control", "verdict"),
+    ("streams", "control", "verdict"),
     [
-        ([1, 2, 7, 11, 13, 16, 16, 19, 22], [1, 3, 2, 2, 5, 4, 6, 5, 6], S),
-        ([1, 2, 7, 11, 13, 16, 16, 19, 22], list(range(1, 10)), P),  # monotone steps show the pattern too
-        ([1, 8, 3, 10, 10, 6, 9, 14, 10], list(range(1, 10)), N),
-        ([1, 8, 3, 10, 10, 6, 9, 14, 10], [1, 3, 2], N),  # the core fails whatever the control
+        ([RISING] * 10, [1, 3, 2, 2, 5, 4, 6, 5, 6], S),
+        ([RISING] * 10, list(range(1, 10)), P),  # monotone steps show the pattern too
+        ([ZIGZAG] * 10, list(range(1, 10)), N),
+        ([ZIGZAG] * 10, [1, 3, 2, 2, 5, 4, 6, 5, 6], N),  # the core fails whatever the control
+        ([RISING] * 5 + [ZIGZAG] * 5, [1, 3, 2, 2, 5, 4, 6, 5, 6], I),  # half the streams: undetermined
+        ([RISING], [1, 3, 2, 2, 5, 4, 6, 5, 6], I),  # one stream cannot establish a majority
     ],
 )
-def test_rule_fourier(net, control, verdict):
-    assert cl.rule_fourier(sign_changes=net, control_sign_changes=control).verdict is verdict
+def test_rule_fourier(streams, control, verdict):
+    assert cl.rule_fourier(sign_changes=streams, control_sign_changes=control).verdict is verdict
+
+
+def test_rule_fourier_counts_streams_and_allows_max_drops_falls():
+    two_falls = [1, 2, 8, 7, 11, 19, 25, 20, 23]
+    streams = [two_falls] * 9 + [ZIGZAG]
+    strict = cl.rule_fourier_strict(sign_changes=streams, control_sign_changes=[1, 3, 2, 2, 5, 4, 6, 5, 6])
+    assert strict.verdict is N and "0 of 10" in strict.reason
+    trend = cl.rule_fourier(sign_changes=streams, control_sign_changes=[1, 3, 2, 2, 5, 4, 6, 5, 6])
+    assert trend.verdict is S and "9 of 10" in trend.reason
+    # the control is judged with the same allowance
+    assert cl.rule_fourier(sign_changes=streams, control_sign_changes=two_falls).verdict is P
+    assert cl.rule_fourier(sign_changes=streams, control_sign_changes=two_falls, max_drops=1).verdict is N
+    with pytest.raises(ValueError, match="max_drops"):
+        cl.rule_fourier(sign_changes=streams, control_sign_changes=two_falls, max_drops=-1)
 
 
 def test_rule_fourier_compares_as_many_components_as_asked_and_given():
-    net = [1, 2, 3, 2, 1]
+    net = [[1, 2, 3, 2, 1]] * 10
     assert cl.rule_fourier(sign_changes=net, control_sign_changes=[1, 1, 1, 1, 1], n_components=3).verdict is S
     assert cl.rule_fourier(sign_changes=net, control_sign_changes=[1, 1, 1, 1, 1], n_components=5).verdict is N
     assert "PC1–5" in cl.rule_fourier(sign_changes=net, control_sign_changes=[1] * 5, n_components=18).reason
     with pytest.raises(ValueError, match="n_components"):
-        cl.rule_fourier(sign_changes=net, control_sign_changes=net, n_components=1)
+        cl.rule_fourier(sign_changes=net, control_sign_changes=[1] * 5, n_components=1)
 
 
 RADII = (0.125, 0.25, 0.5)
@@ -529,6 +549,9 @@ def test_rule_ablation_writing_and_accuracy():
         (lambda: cl.rule_cube(seed0_census={"0": 8}, cube=(1, 2)), TypeError),
         (lambda: cl.rule_fourier(sign_changes=[1], control_sign_changes=[1, 2]), ValueError),
         (lambda: cl.rule_fourier(sign_changes=[1, 2], control_sign_changes=[1, 2], n_components=2.0), TypeError),
+        (lambda: cl.rule_fourier(sign_changes=[[1, 2], [1]], control_sign_changes=[1, 2]), TypeError),
+        (lambda: cl.rule_fourier(sign_changes=[[[1, 2]]], control_sign_changes=[1, 2]), ValueError),
+        (lambda: cl.rule_fourier(sign_changes=[1, 2], control_sign_changes=[1, 2], max_drops=True), TypeError),
         (lambda: cl.rule_delay_limit(converged={10: (1, 5)}, rate=-0.1), ValueError),
         (lambda: cl.rule_recipe_trains(converged={0: (5, 5)}), ValueError),
         (lambda: cl.rule_paired_speedup(pairs={8: (1, 2)}), TypeError),
@@ -721,9 +744,8 @@ def test_sensitivity_needs_counts_at_every_scaled_radius():
 
 
 def test_sensitivity_scales_an_integer_threshold_to_an_integer():
-    table = cl.sensitivity(4, {"sign_changes": [1, 2, 7, 11, 13, 16, 16, 19, 22],
-                               "control_sign_changes": list(range(1, 10))})
-    values = table["value"][(table["threshold"] == "n_components") & (table["reading"] == "components")]
+    table = cl.sensitivity(4, {"sign_changes": [RISING] * 10, "control_sign_changes": list(range(1, 10))})
+    values = table["value"][(table["threshold"] == "n_components") & (table["reading"] == "strict")]
     assert values.tolist() == [4.0, 18.0]
 
 
