@@ -25,8 +25,9 @@ way the page fails if
 Legibility, in a 1280 px window (the page is then narrowed to 800 px, and loaded
 again in a 390 px window, as on a phone):
 
-- a code block or an output is clipped: its content is wider than its box
-  (``scrollWidth > clientWidth``), so the reader would have to scroll it sideways;
+- a code block, an output, a table or display math is clipped: its content is
+  wider than its box (``scrollWidth > clientWidth``), so the reader would have
+  to scroll it sideways (checked at 1280 px and again at 390 px);
 - a figure's smallest text is under 9 px as shown. The book's PNGs record the
   smallest font size they draw, in points, under the PNG text key
   ``rnnmem_helpers.plotting.FONT_KEY`` (``figure_png`` computes it from the
@@ -111,11 +112,13 @@ MIN_FIGURE_TEXT_PX = 9.0
 SEARCH_QUERY = "search.html?q=fixed+point"
 PATH_LIKE_ALT = re.compile(r"(^|/)[\w.-]+\.(png|svg|jpe?g|gif)$|_images/", re.IGNORECASE)
 
-# Blocks whose content a reader would have to scroll sideways: code, printed output, rich output, tables.
-CLIPPED = """() => [...document.querySelectorAll(
-        'main pre, main div.cell_output > div, main .pst-scrollable-table-container')]
+# Blocks whose content a reader would have to scroll sideways: code, printed output, rich output, tables and
+# display math.
+CLIPPED = """() => [...document.querySelectorAll('main pre, main div.cell_output > div, '
+        + 'main .pst-scrollable-table-container, main mjx-container[display="true"]')]
     .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
-    .map(e => ({kind: e.closest('.cell_output') ? 'output' : (e.tagName === 'PRE' ? 'code' : 'table'),
+    .map(e => ({kind: e.tagName === 'MJX-CONTAINER' ? 'math'
+                      : e.closest('.cell_output') ? 'output' : (e.tagName === 'PRE' ? 'code' : 'table'),
                 over: e.scrollWidth - e.clientWidth,
                 text: e.textContent.trim().replace(/\\s+/g, ' ').slice(0, 50)}))"""
 FIGURES = """() => [...document.querySelectorAll('main img')].map(e => ({
@@ -368,7 +371,7 @@ def check_explorer_positions(page, result: Visit) -> None:
 
 
 def check_phone(context, url: str, result: Visit) -> None:
-    """Load the page again in a PHONE px window: it must not be wider than the window, nor log an error."""
+    """Load the page again in a PHONE px window: not wider than the window, no clipped block, no error logged."""
     page = context.new_page()
     page.set_viewport_size({"width": PHONE, "height": 800})
     page.on("pageerror", lambda exc: result.problems.append(f"at {PHONE} px, JavaScript error: {exc}"))
@@ -380,6 +383,10 @@ def check_phone(context, url: str, result: Visit) -> None:
         page.goto(url, wait_until="load")
         page.wait_for_load_state("networkidle")
         check_page_width(page, f"at {PHONE} px", result)
+        page.evaluate(WAIT_FOR_MATHJAX)
+        result.problems += [
+            f"at {PHONE} px, {c['kind']} clipped by {c['over']} px: {c['text']!r}" for c in page.evaluate(CLIPPED)
+        ]
     finally:
         page.close()
 
