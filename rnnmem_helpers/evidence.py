@@ -414,7 +414,7 @@ def _causal(measured: dict, generation: str | None, sources: dict) -> None:
             clock.append((result, {rec.variant: rec for rec in result.measures.clock}))
         if weights is None:
             continue
-        run = run_test(weights, result.config.run_config.task_config, CAUSAL_STEPS, rng=result.config.seed)
+        run = run_test(weights, result.config.run.task_config, CAUSAL_STEPS, rng=result.config.seed)
         if d in repeat:
             resp = pulse_responses(run, weights, fit_pca(run.states_txn, 3))
             repeat[d].append(float(np.median(resp["overshoot"][~resp["switch"]])))

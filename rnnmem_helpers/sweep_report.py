@@ -33,7 +33,7 @@ from .analysis import MIN_ANGLE, run_test, spectrum_summary
 from .causal import LATENCY_PERCENTILES, CausalConfig, CausalResult
 from .checkpoints import load_checkpoint
 from .curriculum import CurriculumConfig, CurriculumResult
-from .experiment import Analysis, RunConfig, RunResult
+from .experiment import Analysis, HoldsRun, RunConfig, RunResult
 from .fixed_points import find_fixed_points
 from .stats import bootstrap_ci, wilson_ci
 from .table import by_columns, check_columns, collect, groups, per_group_rng
@@ -202,10 +202,15 @@ def run_table(results) -> dict:
 
 
 def _config_columns(results, cls) -> dict:
-    """One column per field of the config dataclass ``cls`` of ``results``, typed as its default."""
+    """One column per setting of the config class ``cls`` of ``results``, typed as its default.
+
+    The settings of a kind that holds a run are its flat ones (:meth:`~rnnmem_helpers.experiment.HoldsRun.settings`).
+    """
+    default = cls()
+    names = cls.setting_constraints() if isinstance(default, HoldsRun) else [f.name for f in dataclasses.fields(cls)]
     return {
-        f.name: np.array([getattr(r.config, f.name) for r in results], dtype=_dtype_of(getattr(cls(), f.name)))
-        for f in dataclasses.fields(cls)
+        name: np.array([getattr(r.config, name) for r in results], dtype=_dtype_of(getattr(default, name)))
+        for name in names
     }
 
 
@@ -598,10 +603,11 @@ def causal_table(results) -> dict:
     Returns
     -------
     dict of str to ndarray of shape (n_results,)
-        - The config columns, one per field of
-          :class:`rnnmem_helpers.causal.CausalConfig` (``delay``, ``seed``,
-          ``n_hidden``, ``max_steps``, ``n_time``, ``n_null`` as int; ``mode``,
-          ``rate_scope`` as str; ``mean_interval``, ``target_accuracy`` as float).
+        - The config columns, one per setting of
+          :class:`rnnmem_helpers.causal.CausalConfig` (``n_time``, ``n_null``
+          and the run's: ``delay``, ``seed``, ``n_hidden``, ``max_steps`` as
+          int; ``mode``, ``rate_scope`` as str; ``mean_interval``, ``lr``, ...
+          as float), typed as their defaults.
         - ``converged`` (bool), ``steps``, ``wrong_flips`` (int) and
           ``accuracy`` (float) of the trained network, as in :func:`run_table`;
           ``n_rotations``, ``n_real_outliers``, ``n_attractors`` (int).
@@ -651,8 +657,8 @@ def curriculum_table(results) -> dict:
     Returns
     -------
     dict of str to ndarray of shape (n_results,)
-        - The config columns, one per field of
-          :class:`rnnmem_helpers.curriculum.CurriculumConfig`.
+        - The config columns, one per setting of
+          :class:`rnnmem_helpers.curriculum.CurriculumConfig` (its own and its run's).
         - ``longest_delay`` (float): the last delay whose rung converged, NaN
           if rung 0 did not; ``failed_delay`` (float): the delay of the rung
           that did not converge, NaN if the ladder reached ``max_delay``.

@@ -267,9 +267,9 @@ SWITCH_NONE = SwitchRecord(0, 0, None, None, None, None, None)
 
 
 def _causal(measures, *, delay=8, seed=0, converged=True, steps=3000):
-    config = CausalConfig(delay=delay, seed=seed, n_time=1000, n_null=10)
+    config = CausalConfig.from_settings(delay=delay, seed=seed, n_time=1000, n_null=10)
     return CausalResult(
-        CAUSAL_SCHEMA_VERSION, config, run_key(config.run_config), converged, steps, 1.0, 0.99, 3, History(), measures,
+        CAUSAL_SCHEMA_VERSION, config, run_key(config.run), converged, steps, 1.0, 0.99, 3, History(), measures,
         WEIGHTS, PROVENANCE,
     )
 
@@ -353,7 +353,7 @@ def test_causal_table_of_the_shipped_sweeps():
 
 def _ladder(seed, outcomes, n_hidden=100):
     """A curriculum from Δt = 4 in steps of 2 whose rungs converge (or not) as ``outcomes`` says: (converged, steps)."""
-    config = CurriculumConfig(seed=seed, n_hidden=n_hidden, start_delay=4, delay_step=2, max_delay=10)
+    config = CurriculumConfig.from_settings(seed=seed, n_hidden=n_hidden, start_delay=4, delay_step=2, max_delay=10)
     rungs = tuple(
         Rung(delay=4 + 2 * i, converged=ok, steps=steps, seconds=1.0, accuracy=0.999 if ok else 0.6,
              wrong_flips=0, n_rotations=0, n_real_outliers=3, history=History(), weights=WEIGHTS)

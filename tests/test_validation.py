@@ -164,7 +164,7 @@ RESULT = RunResult(
     PROV,
 )
 RUNG = Rung(1, False, 1, 0.5, 0.5, 0, 0, 0, History(), WEIGHTS)
-LADDER = CurriculumResult(2, CurriculumConfig(start_delay=1, max_delay=1), (RUNG,), None, PROV)
+LADDER = CurriculumResult(2, CurriculumConfig.from_settings(start_delay=1, max_delay=1), (RUNG,), None, PROV)
 TIMING = TimingRecord(0, 0.5, 0.5, (1.0,) * 5, 2, 0)
 SWITCH = SwitchRecord(0, 0, None, None, None, None, None)
 PLANE = PlaneRecord(1, 1, 0.5, 0.5, 0.5, 0.5)
@@ -173,7 +173,7 @@ MEASURES = CausalMeasures(0, 0, 0, TIMING, TIMING, TIMING, TIMING, SWITCH, SWITC
 CAUSAL = CausalResult(
     CAUSAL_SCHEMA_VERSION,
     CausalConfig(),
-    run_key(CausalConfig().run_config),
+    run_key(CausalConfig().run),
     False,
     1,
     0.5,
@@ -271,7 +271,7 @@ BASELINES = {
     export_network: ((load_pretrained(0),), {"n_time": 100, "rng": 0, "n_shown": 10}),
     export_all: (("never-written",), {"n_time": 100, "rng": 0, "max_bytes": 1000}),
     train_run: ((RunConfig(),), {}),
-    CurriculumConfig: ((), dataclasses.asdict(CurriculumConfig())),
+    CurriculumConfig: ((), _fields(CurriculumConfig())),
     curriculum_key: ((CurriculumConfig(),), {}),
     legacy_curriculum_key: ((CurriculumConfig(),), {}),
     Rung: ((), _fields(RUNG)),
@@ -280,7 +280,7 @@ BASELINES = {
     compute_curriculum: ((CurriculumConfig(),), {}),
     curriculum_to_dict: ((LADDER,), {}),
     save_curriculum: (("never-written.json", LADDER), {}),
-    CausalConfig: ((), dataclasses.asdict(CausalConfig())),
+    CausalConfig: ((), _fields(CausalConfig())),
     causal_key: ((CausalConfig(),), {}),
     legacy_causal_key: ((CausalConfig(),), {}),
     TimingRecord: ((), _fields(TIMING)),
