@@ -4,7 +4,7 @@ A :class:`CurriculumConfig` describes a ladder of delays ``start_delay,
 start_delay + delay_step, ...`` up to ``max_delay``. Rung 0 is exactly the
 sweep run (:class:`~rnnmem_helpers.experiment.RunConfig`, ``init="paper"``)
 with the same settings, trained by
-:func:`~rnnmem_helpers.experiment.train_run`; on one machine its network is
+:func:`~rnnmem_helpers.experiment.run_network`; on one machine its network is
 that run's network. Every later rung trains the previous rung's converged
 weights at the next delay with the same budget. The ladder stops at the first
 rung that does not converge, or after ``max_delay``.

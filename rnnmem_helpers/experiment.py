@@ -1178,25 +1178,6 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-@validate_params({"config": InstanceOf(RunConfig)})
-def train_run(config: RunConfig) -> tuple[TrainResult, EvalResult]:
-    """Train the network of a run and score it on its unseen test stream, without analysing it.
-
-    The network and the score of :func:`run_experiment` for the same config;
-    the other experiment kinds start from it, so that their network is the
-    run's network.
-
-    Returns
-    -------
-    trained : TrainResult
-        ``train(task, model, train_config, rng=seed, init=start_weights(init, model, rng=seed))``.
-    test : EvalResult
-        ``evaluate(trained.weights, task, n_time=test_steps, rng=seed + 1_000_003)``.
-    """
-    res = train_network(config)
-    return res, score_run(config, res.weights)
-
-
 def train_network(config: RunConfig) -> TrainResult:
     """Train the network of a run: ``train(task, model, train_config, rng=seed, init=start_weights(...))``."""
     seed, model = config.seed, config.model_config

@@ -22,8 +22,6 @@ from pathlib import Path
 
 from ._validate import Boolean, InstanceOf, Optional, Real, SequenceOf, validate_fields
 
-#: Version of the provenance record.
-PROVENANCE_VERSION = 1
 # The SIMD flags that choose numpy's, OpenBLAS's and torch's kernels; the full flag list is hashed.
 _SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "amx_tile", "asimd")
 # The tracked code a result depends on; edits elsewhere (chapters, docs) do not make a result dirty.

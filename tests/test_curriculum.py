@@ -84,7 +84,7 @@ def test_every_rung_converges_with_target_0_and_the_ladder_reaches_max_delay(cli
     result, calls, _ = climbed
     assert [r.delay for r in result.rungs] == [1, 3, 5]
     assert all(r.converged for r in result.rungs) and result.longest_delay == 5 and result.converged
-    # Rung 0 is the run's own training (train_run); each later rung calls train once.
+    # Rung 0 is the run's own training (run_network); each later rung calls train once.
     assert len(calls) == 2
     for r, (args, kwargs, _) in enumerate(calls, start=1):
         assert args[0].delay == CLIMB.delays[r] and args[2].max_steps == CLIMB.max_steps
