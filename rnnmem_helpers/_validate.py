@@ -471,11 +471,6 @@ def check_float(
     return Real(minimum, maximum, strict_min=strict_min).check(name, value)
 
 
-def check_choice(name: str, value, choices):
-    """Return the member of ``choices`` equal to ``value``."""
-    return OneOf(choices).check(name, value)
-
-
 def check_array(name: str, value, *, ndim: int, shape: tuple | None = None, finite: bool = True) -> np.ndarray:
     """Return ``value`` as a real ndarray with ``ndim`` axes.
 

@@ -1,6 +1,6 @@
 """The causal kind of experiment: train a run's network, then ablate its spectrum and measure the paper's claims.
 
-A :class:`CausalConfig` names a sweep run (:attr:`CausalConfig.run_config`,
+A :class:`CausalConfig` names a sweep run (:attr:`CausalConfig.run`,
 whose :func:`run_key` is recorded as ``network_key``); :func:`run_causal`
 trains and tests it exactly as
 :func:`~rnnmem_helpers.experiment.run_experiment` does, stores its weights
@@ -44,26 +44,24 @@ from ._validate import Boolean, InstanceOf, Integer, OneOf, Optional, Real, Sequ
 from .ablation import ABLATION_KINDS, ablate, timing_measures
 from .analysis import MAX_TEST_STATE_ENTRIES, MAX_TEST_STEPS, run_test, spectrum_summary
 from .experiment import (
-    SHARED_RUN_CONSTRAINTS,
     SWEEP_BUDGET,
     History,
+    HoldsRun,
     Kind,
     ResultError,
     RunConfig,
     WeightsRecord,
+    build_config,
     build_record,
     check_file_key,
     check_kind_file,
     check_record_keys,
-    field_constraint,
-    field_default,
     from_stored,
     json_type,
     kind_key,
     kind_to_dict,
     legacy_key,
     legacy_kind_key,
-    paper_run_config,
     read_json,
     register_kind,
     run_key,
@@ -76,10 +74,9 @@ from .experiment import (
 )
 from .fixed_points import find_fixed_points
 from .mechanism import loop_overshoot, pulse_visibility, rotation_plane_angles
-from .model import ModelConfig, RNNWeights
+from .model import RNNWeights
 from .provenance import Provenance, collect
 from .task import TaskConfig
-from .train import TrainConfig
 from .writing import VERDICTS as CLOCK_VERDICTS
 from .writing import clock_tests
 
@@ -100,26 +97,22 @@ _TIMING, _BULK, _TEST_RUN, _NULL_READOUT, _NULL_ATTRACTORS, _CLOCK = 1, 2, 3, 4,
 
 
 @dataclass(frozen=True)
-@validate_fields(
-    {
-        "delay": field_constraint(TaskConfig, "delay"),
-        **SHARED_RUN_CONSTRAINTS,
-        "n_time": Integer(2, MAX_TEST_STEPS),
-        "n_null": Integer(1),
-    }
-)
-class CausalConfig:
-    """Everything one causal experiment depends on.
+@validate_fields({"run": InstanceOf(RunConfig), "n_time": Integer(2, MAX_TEST_STEPS), "n_null": Integer(1)})
+class CausalConfig(HoldsRun):
+    """Everything one causal experiment depends on: the run of its network and the lengths of the measures.
 
-    The training settings and their ranges are those of
-    :class:`~rnnmem_helpers.experiment.RunConfig` (``init="paper"``); fields
-    are stored normalised, so ``mean_interval`` 50 and 50.0 are one key.
+    A sweep config and a result file give its settings flat
+    (:meth:`~rnnmem_helpers.experiment.HoldsRun.from_settings`): every
+    setting of :class:`~rnnmem_helpers.experiment.RunConfig` but
+    ``analyse``, and ``n_time`` and ``n_null``.
 
     Parameters
     ----------
-    delay, seed, n_hidden, mode, max_steps, mean_interval, rate_scope, target_accuracy
-        As in :class:`~rnnmem_helpers.experiment.RunConfig`; ``max_steps``
-        defaults to 8000, the budget of the shipped sweeps.
+    run : RunConfig
+        The sweep run whose network this experiment measures, analysed
+        (``analyse=True``), as the shipped sweeps run it. Its default is
+        :class:`~rnnmem_helpers.experiment.RunConfig`'s with ``max_steps``
+        :data:`~rnnmem_helpers.experiment.SWEEP_BUDGET`.
     n_time : int
         Length of the streams of the measures, in ``[delay + 2, 2e8 // n_hidden]``
         (``run_test`` keeps every state).
@@ -127,18 +120,16 @@ class CausalConfig:
         Random planes per null draw of :func:`~rnnmem_helpers.mechanism.rotation_plane_angles`, >= 1.
     """
 
-    delay: int = field_default(TaskConfig, "delay")
-    seed: int = 0
-    n_hidden: int = field_default(ModelConfig, "n_hidden")
-    mode: str = field_default(TrainConfig, "mode")
-    max_steps: int = SWEEP_BUDGET
-    mean_interval: float = field_default(TaskConfig, "mean_interval")
-    rate_scope: str = field_default(TaskConfig, "rate_scope")
-    target_accuracy: float = field_default(TrainConfig, "target_accuracy")
+    RUN_DELAY = "delay"
+    RUN_ANALYSE = True
+    RUN_DEFAULTS = {"max_steps": SWEEP_BUDGET}
+
+    run: RunConfig = RunConfig(analyse=RUN_ANALYSE, **RUN_DEFAULTS)
     n_time: int = 100_000
     n_null: int = 1000
 
     def __post_init__(self):
+        self.check_run()
         most = min(MAX_TEST_STEPS, MAX_TEST_STATE_ENTRIES // self.n_hidden)
         if not self.delay + 2 <= self.n_time <= most:
             raise ValueError(
@@ -146,20 +137,11 @@ class CausalConfig:
                 f"[{self.delay + 2}, {most}], got {self.n_time}"
             )
 
-    @property
-    def run_config(self) -> RunConfig:
-        """The sweep run whose network this experiment measures (analysed, as the shipped sweeps run it)."""
-        return paper_run_config(self, delay=self.delay, analyse=True)
-
-
-#: Names of the settings of a causal experiment, in order.
-CAUSAL_FIELDS = tuple(f.name for f in dataclasses.fields(CausalConfig))
-
 
 @validate_params({"config": InstanceOf(CausalConfig)})
 def causal_key(config: CausalConfig) -> str:
     """Key of a causal experiment: :func:`~rnnmem_helpers.experiment.kind_key` of its config and its run."""
-    return kind_key(KIND, CAUSAL_SCHEMA_VERSION, config, [config.run_config])
+    return kind_key(KIND, CAUSAL_SCHEMA_VERSION, config, [config.run])
 
 
 @validate_params({"config": InstanceOf(CausalConfig)})
@@ -586,7 +568,7 @@ class CausalResult:
         :data:`CAUSAL_SCHEMA_VERSION`.
     config : CausalConfig
     network_key : str
-        :func:`~rnnmem_helpers.experiment.run_key` of ``config.run_config``:
+        :func:`~rnnmem_helpers.experiment.run_key` of ``config.run``:
         the sweep run whose network was measured.
     converged, steps, seconds, accuracy, wrong_flips, history
         As in :class:`~rnnmem_helpers.experiment.RunResult`, for that network.
@@ -618,10 +600,10 @@ class CausalResult:
                 f"weights and provenance must be present in a schema-{CAUSAL_SCHEMA_VERSION} result and absent "
                 f"in a legacy (schema-{LEGACY_CAUSAL_SCHEMA_VERSION}) one"
             )
-        want = (legacy_key if legacy else run_key)(self.config.run_config)
+        want = (legacy_key if legacy else run_key)(self.config.run)
         if self.network_key != want:
             raise ValueError(
-                f"network_key must be {want!r}, the run key of config.run_config, got {self.network_key!r}"
+                f"network_key must be {want!r}, the run key of config.run, got {self.network_key!r}"
             )
         if self.steps > self.config.max_steps:
             raise ValueError(f"steps must be <= config.max_steps ({self.config.max_steps}), got {self.steps}")
@@ -631,7 +613,7 @@ class CausalResult:
 
 @validate_params({"config": InstanceOf(CausalConfig)})
 def run_causal(config: CausalConfig) -> CausalResult:
-    """Train the network of ``config.run_config`` as its run does, test it, and take :func:`causal_measures`."""
+    """Train the network of ``config.run`` as its run does, test it, and take :func:`causal_measures`."""
     return compute_causal(config)[0]
 
 
@@ -643,7 +625,7 @@ def compute_causal(config: CausalConfig, *, trained: bytes | None = None) -> tup
     stored checkpoint of the run's network, measured instead of training again.
     """
     started, clock = utc_now(), time.perf_counter()
-    run = config.run_config
+    run = config.run
     res, name, data = run_network(run, trained)
     test = score_run(run, res.weights)
     result = CausalResult(
@@ -700,7 +682,7 @@ def causal_from_dict(obj) -> CausalResult:
     legacy = isinstance(obj, dict) and obj.get("schema_version") == LEGACY_CAUSAL_SCHEMA_VERSION
     version = LEGACY_CAUSAL_SCHEMA_VERSION if legacy else CAUSAL_SCHEMA_VERSION
     check_kind_file(obj, KIND, version, _LEGACY_FILE_KEYS if legacy else _FILE_KEYS)
-    config = build_record(CausalConfig, obj["config"], "config")
+    config = build_config(CausalConfig, obj["config"], "config")
     history = build_record(History, obj["history"], "history")
     measures = obj["measures"]
     if not isinstance(measures, dict):
@@ -744,10 +726,12 @@ register_kind(
     Kind(
         name=KIND,
         config=CausalConfig,
+        settings=CausalConfig.setting_constraints(),
+        make=CausalConfig.from_settings,
         key=causal_key,
         legacy_key=legacy_causal_key,
         compute=compute_causal,
-        reusable=lambda config: weights_file_name(config.run_config),
+        reusable=lambda config: weights_file_name(config.run),
         to_dict=causal_to_dict,
         from_dict=causal_from_dict,
         reanalyse=from_stored(compute_causal),

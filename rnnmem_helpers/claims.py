@@ -96,7 +96,13 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats as _st
 
-from .stats import wilson_ci
+# Re-exported: the chapters read the median's interval as claims.median_interval, from before it moved to stats.
+from .stats import (
+    Interval,
+    format_percent,
+    median_interval,  # noqa: F401
+    wilson_ci,
+)
 
 #: Confidence level of every interval a rule decides on.
 LEVEL = 0.95
@@ -207,7 +213,7 @@ class Judgement:
             return self.verdict.label
         if math.isnan(self.power):
             return "inconclusive (power not computable)"
-        return f"inconclusive (power {_pct(self.power)})"
+        return f"inconclusive (power {format_percent(self.power)})"
 
     def __str__(self) -> str:
         return f"{self.label}: {self.reason}"
@@ -248,49 +254,6 @@ class Pairs(NamedTuple):
     faster: int
     slower: int
     tied: int
-
-
-@dataclass(frozen=True)
-class Interval:
-    """An estimate with an interval and the interval's real coverage.
-
-    Attributes
-    ----------
-    estimate, low, high : float
-        ``high`` is ``inf`` when the upper end is a censored value (known only
-        to lie above it).
-    coverage : float
-        The interval's actual coverage probability (exact for order-statistic
-        intervals of a continuous variable, at least this for discrete data;
-        the nominal level for Wilson intervals; a lower bound for exact
-        binomial ones).
-    method : str
-        ``"order statistics"``, ``"wilson"`` or ``"exact binomial"``.
-    n : int
-    bound : bool
-        True when ``estimate`` is only a lower bound (censored values decide it).
-    """
-
-    estimate: float
-    low: float
-    high: float
-    coverage: float
-    method: str
-    n: int
-    bound: bool = False
-
-    @property
-    def coverage_label(self) -> str:
-        """E.g. ``"75 % order-statistic interval"`` or ``"≥ 95 % exact binomial interval"``."""
-        prefix = "≥ " if self.method == "exact binomial" else ""
-        kind = {"order statistics": "order-statistic", "wilson": "Wilson"}.get(self.method, self.method)
-        return f"{prefix}{_pct(self.coverage)} {kind} interval"
-
-    def text(self, fmt: str = ".3g") -> str:
-        """E.g. ``"1000 (75 % order-statistic interval 750 to 1000)"``."""
-        high = "above the budget" if math.isinf(self.high) else format(self.high, fmt)
-        est = ("≥ " if self.bound else "") + format(self.estimate, fmt)
-        return f"{est} ({self.coverage_label} {format(self.low, fmt)} to {high})"
 
 
 def _check_count(name: str, value) -> Count:
@@ -406,81 +369,6 @@ def proportion_interval(k: int, n: int, level: float = LEVEL, *, method: str = "
     else:
         raise ValueError(f"method must be 'wilson' or 'exact', got {method!r}")
     return Interval(count.k / count.n, low, high, level, name, count.n)
-
-
-def order_statistic_coverage(n: int, rank: int) -> float:
-    """Coverage of [X₍rank₎, X₍n+1−rank₎] for the median of a continuous distribution.
-
-    The true median lies below X₍j₎ exactly when fewer than j observations lie
-    below it, a Binomial(n, ½) event, so the coverage is
-    ``1 − 2 · P(Bin(n, ½) <= rank − 1)``, whatever the distribution.
-
-    Parameters
-    ----------
-    n : int
-        Sample size, >= 1.
-    rank : int
-        In ``[1, (n + 1) // 2]``.
-    """
-    for name, v in (("n", n), ("rank", rank)):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-            raise TypeError(f"{name} must be an integer, got {type(v).__name__}")
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
-    if not 1 <= rank <= (n + 1) // 2:
-        raise ValueError(f"rank must be in [1, {(n + 1) // 2}] for n = {n}, got {rank}")
-    return float(1.0 - 2.0 * _st.binom.cdf(rank - 1, n, 0.5))
-
-
-def median_interval(values, level: float = LEVEL, *, censored=None) -> Interval:
-    """The median with the exact, distribution-free order-statistic interval and its real coverage.
-
-    The interval is [X₍j₎, X₍n+1−j₎] with the largest j whose coverage
-    (:func:`order_statistic_coverage`) reaches ``level``; when even [min, max]
-    falls short, it is [min, max] with its own, lower coverage (75 % at n = 3,
-    93.75 % at n = 5), and the label says so. Coverage is exact for a
-    continuous variable and at least that for a discrete one (ties).
-
-    Parameters
-    ----------
-    values : sequence of float
-        At least one finite value.
-    level : float
-        The coverage sought, in (0, 1).
-    censored : sequence of bool, optional
-        True where a value is right-censored (the run stopped at its budget:
-        the true value is at least the one given). A censored upper end makes
-        ``high`` infinite; a censored value at the median makes ``estimate`` a
-        lower bound (``bound=True``). The lower end stays valid (conservative).
-
-    Returns
-    -------
-    Interval
-        ``method="order statistics"``.
-    """
-    x = _check_array("values", values)
-    level = _check_level(level)
-    if x.size == 0:
-        raise ValueError("values must hold at least one value")
-    flags = np.zeros(x.size, dtype=bool) if censored is None else _check_array("censored", censored, dtype=bool)
-    if flags.shape != x.shape:
-        raise ValueError(f"censored must have shape {x.shape} to match values, got {flags.shape}")
-    # Censored values sort after uncensored ties: their true value lies above.
-    order = np.lexsort((flags, x))
-    x, flags = x[order], flags[order]
-    n = x.size
-    rank = 1
-    for j in range((n + 1) // 2, 0, -1):
-        if order_statistic_coverage(n, j) >= level:
-            rank = j
-            break
-    coverage = order_statistic_coverage(n, rank)
-    low, high = x[rank - 1], x[n - rank]
-    if flags[n - rank]:
-        high = math.inf
-    middle = [(n - 1) // 2, n // 2]
-    estimate = float(np.median(x))
-    return Interval(estimate, float(low), float(high), coverage, "order statistics", n, bool(flags[middle].any()))
 
 
 def fraction_side(count, threshold: float, level: float = LEVEL) -> bool | None:
@@ -605,7 +493,7 @@ def render_difference(median: float, low: float, high: float, *, n_pairs: int, n
         return f"both arms censored at the budget in all {n_pairs} pairs: no difference measured"
     median, low, high = (_check_real(name, v) for name, v in (("median", median), ("low", low), ("high", high)))
     coverage = _check_real("coverage", coverage, minimum=0.0, maximum=1.0)
-    text = f"{median:+.0f} {unit} ({_pct(coverage)} interval {low:+.0f} to {high:+.0f}, {n_pairs} pairs"
+    text = f"{median:+.0f} {unit} ({format_percent(coverage)} interval {low:+.0f} to {high:+.0f}, {n_pairs} pairs"
     if n_both_censored:
         text += f", {n_both_censored} of them censored in both arms"
     return text + ")"
@@ -647,11 +535,6 @@ def delay_reach(converged_by_delay, rate: float = 0.5, level: float = LEVEL) -> 
         tuple(d for d, s in sides.items() if s is False),
         tuple(d for d, s in sides.items() if s is None),
     )
-
-
-def _pct(x: float) -> str:
-    """A fraction as a percentage in the book's style, e.g. ``"24 %"`` or ``"93.75 %"``."""
-    return f"{100 * x:.4g} %" if abs(100 * x - round(100 * x)) > 1e-9 else f"{100 * x:.0f} %"
 
 
 def _frac(count: Count) -> str:
@@ -771,8 +654,8 @@ def rule_learns(*, seed0_error, converged, max_error: float = 0.01, majority: fl
     seeds, seeds_text, sizes = _fraction_part(counts, majority, "Δt = ")
     parts = {"shipped network": all(e <= max_error for e in errors.values()), "most seeds": seeds}
     details = {
-        "shipped network": ", ".join(f"error {_pct(e)} at Δt = {d}" for d, e in errors.items())
-        + f"; at most {_pct(max_error)}",
+        "shipped network": ", ".join(f"error {format_percent(e)} at Δt = {d}" for d, e in errors.items())
+        + f"; at most {format_percent(max_error)}",
         "most seeds": f"converged {seeds_text}",
     }
     return _judge(parts, details, power=_power(sizes, majority))
@@ -1005,13 +888,15 @@ def rule_delay_limit(*, converged, rate: float) -> Judgement:
     text = ", ".join(f"Δt = {d}: {_frac(c)}" for d, c in beyond.items())
     above = [d for d, s in sides.items() if s is True]
     if above:
-        return Judgement(Verdict.NOT_SUPPORTED, f"learned by more than {_pct(rate)} of seeds at Δt = {above} ({text})")
+        text = f"learned by more than {format_percent(rate)} of seeds at Δt = {above} ({text})"
+        return Judgement(Verdict.NOT_SUPPORTED, text)
     if all(s is False for s in sides.values()):
-        text = f"every delay beyond {PAPER_DELAY} learned by fewer than {_pct(rate)} of seeds ({text})"
+        text = f"every delay beyond {PAPER_DELAY} learned by fewer than {format_percent(rate)} of seeds ({text})"
         return Judgement(Verdict.SUPPORTED, text)
     open_ = [d for d, s in sides.items() if s is None]
     power = min(fraction_power(beyond[d].n, rate) for d in open_)
-    return Judgement(Verdict.INCONCLUSIVE, f"undetermined at Δt = {open_} against {_pct(rate)} ({text})", power)
+    text = f"undetermined at Δt = {open_} against {format_percent(rate)} ({text})"
+    return Judgement(Verdict.INCONCLUSIVE, text, power)
 
 
 def rule_construction(*, built_error, scratch, max_error: float = 0.005, majority: float = 0.5) -> Judgement:
@@ -1029,7 +914,7 @@ def rule_construction(*, built_error, scratch, max_error: float = 0.005, majorit
     max_error, majority = _check_real("max_error", max_error, minimum=0.0), _check_majority(majority)
     failing = [d for d, c in counts.items() if fraction_side(c, majority) is False]
     solved = [d for d, e in errors.items() if e <= max_error]
-    built = ", ".join(f"error {_pct(e)} at Δt = {d}" for d, e in errors.items())
+    built = ", ".join(f"error {format_percent(e)} at Δt = {d}" for d, e in errors.items())
     if not failing:
         return Judgement(Verdict.INCONCLUSIVE, f"no delay at which training from scratch clearly fails ({built})", 0.0)
     first = min(failing)
@@ -1140,7 +1025,7 @@ def rule_paired_speedup(*, pairs, alpha: float = 0.05, effect: float = 0.25) -> 
         powers[d] = sign_test_power(m, target, level)
         parts.append(f"Δt = {d}: better in {p.faster}, worse in {p.slower}, tied {p.tied}, π in "
                      f"[{ci.low:.2f}, {ci.high:.2f}], sign-test p = {_sign_p(p.faster, m):.2g}, "
-                     f"power {_pct(powers[d])} at π = {target:.2f}")
+                     f"power {format_percent(powers[d])} at π = {target:.2f}")
     text = f"{'; '.join(parts)} (α = {alpha:g} over {len(informative)} delays)"
     if faster and not slower:
         return Judgement(Verdict.SUPPORTED, text)
@@ -1319,7 +1204,7 @@ def rule_ablation_writing(*, delay, edit_latency, control_latency, write_failure
     count = Count(int(np.sum(failures <= limit)), failures.size)
     memory = fraction_side(count, majority)
     sizes += [count.n] if memory is None else []
-    detail = f"at most {_pct(limit)} failed writes in {_frac(count)}"
+    detail = f"at most {format_percent(limit)} failed writes in {_frac(count)}"
     return _judge({"timing": timing, "memory": memory}, {"timing": t_text, "memory": detail}, core=("timing",),
                   power=_power(sizes, majority))
 
@@ -2258,7 +2143,6 @@ __all__ = [
     "Contradiction",
     "Count",
     "DelayReach",
-    "Interval",
     "Judgement",
     "Pairs",
     "Reading",
@@ -2277,9 +2161,7 @@ __all__ = [
     "fraction_power",
     "fraction_side",
     "measured_keys",
-    "median_interval",
     "notebook_text",
-    "order_statistic_coverage",
     "paired_signs",
     "parse_verdict",
     "proportion_interval",

@@ -19,8 +19,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import __version__
 from ._io import check_path_length, read_json_file
+from ._version import __version__
 from .checkpoints import CheckpointError, expected_checkpoint_bytes, load_checkpoint, save_checkpoint
 from .construct import DEFAULT_GAIN, W_IN_SEED, design_delay_network, max_constructible_delay
 from .metrics import DEFAULT_TEST_STEPS, EVAL_CHUNK_STEPS, SIMULATION_BYTES, check_weights_and_task, evaluate

@@ -4,7 +4,7 @@ A :class:`CurriculumConfig` describes a ladder of delays ``start_delay,
 start_delay + delay_step, ...`` up to ``max_delay``. Rung 0 is exactly the
 sweep run (:class:`~rnnmem_helpers.experiment.RunConfig`, ``init="paper"``)
 with the same settings, trained by
-:func:`~rnnmem_helpers.experiment.train_run`; on one machine its network is
+:func:`~rnnmem_helpers.experiment.run_network`; on one machine its network is
 that run's network. Every later rung trains the previous rung's converged
 weights at the next delay with the same budget. The ladder stops at the first
 rung that does not converge, or after ``max_delay``.
@@ -31,23 +31,22 @@ import numpy as np
 from ._validate import Boolean, InstanceOf, Integer, Optional, Real, SequenceOf, validate_fields, validate_params
 from .analysis import spectrum_summary
 from .experiment import (
-    SHARED_RUN_CONSTRAINTS,
     SWEEP_BUDGET,
     History,
+    HoldsRun,
     Kind,
     ResultError,
     RunConfig,
     WeightsRecord,
+    build_config,
     build_record,
     check_file_key,
     check_kind_file,
     field_constraint,
-    field_default,
     json_type,
     kind_key,
     kind_to_dict,
     legacy_kind_key,
-    paper_run_config,
     read_json,
     register_kind,
     run_network,
@@ -60,10 +59,9 @@ from .experiment import (
     weights_record,
 )
 from .metrics import evaluate
-from .model import ModelConfig
 from .provenance import Provenance, collect
 from .task import TaskConfig
-from .train import TrainConfig, train
+from .train import train
 
 #: Name of this kind in a sweep config's ``"kind"``.
 KIND = "curriculum"
@@ -78,52 +76,44 @@ _TEST_STREAM = 1_000_003
 @dataclass(frozen=True)
 @validate_fields(
     {
-        "start_delay": field_constraint(TaskConfig, "delay"),
+        "run": InstanceOf(RunConfig),
         "delay_step": Integer(1),
         "max_delay": field_constraint(TaskConfig, "delay"),
-        **SHARED_RUN_CONSTRAINTS,
     }
 )
-class CurriculumConfig:
-    """Everything one curriculum depends on.
+class CurriculumConfig(HoldsRun):
+    """Everything one curriculum depends on: the run of rung 0 and the ladder of delays above it.
 
-    Ranges are those of :class:`~rnnmem_helpers.experiment.RunConfig` (read
-    from the task, model and train configs); fields are stored normalised, so
-    ``mean_interval`` 50 and 50.0 are one config and one key.
+    A sweep config and a result file give its settings flat
+    (:meth:`~rnnmem_helpers.experiment.HoldsRun.from_settings`):
+    ``start_delay`` (the run's delay), ``delay_step``, ``max_delay`` and every
+    setting of :class:`~rnnmem_helpers.experiment.RunConfig` but ``analyse``.
 
     Parameters
     ----------
-    start_delay : int
-        Delay of rung 0.
+    run : RunConfig
+        Rung 0, unanalysed (``analyse=False``); every later rung is this run
+        at its delay, trained on from the rung below. Its default is
+        :class:`~rnnmem_helpers.experiment.RunConfig`'s with
+        ``max_steps`` :data:`~rnnmem_helpers.experiment.SWEEP_BUDGET` (the
+        budget of each rung) and delay 8.
     delay_step : int
         Added to the delay at each rung, >= 1.
     max_delay : int
         Last delay tried, >= ``start_delay``; the ladder is every
         ``start_delay + r * delay_step`` up to it.
-    seed : int
-        Source of every draw (see the module docstring).
-    n_hidden : int
-    mode : {"bptt", "tbptt"}
-    max_steps : int
-        Budget of Adam updates per rung.
-    mean_interval : float
-    rate_scope : {"all", "per_channel"}
-    target_accuracy : float
-        Stopping criterion of each rung, in [0, 1].
     """
 
-    start_delay: int = 8
+    RUN_DELAY = "start_delay"
+    RUN_ANALYSE = False
+    RUN_DEFAULTS = {"delay": 8, "max_steps": SWEEP_BUDGET}
+
+    run: RunConfig = RunConfig(analyse=RUN_ANALYSE, **RUN_DEFAULTS)
     delay_step: int = 2
     max_delay: int = 32
-    seed: int = 0
-    n_hidden: int = field_default(ModelConfig, "n_hidden")
-    mode: str = field_default(TrainConfig, "mode")
-    max_steps: int = SWEEP_BUDGET
-    mean_interval: float = field_default(TaskConfig, "mean_interval")
-    rate_scope: str = field_default(TaskConfig, "rate_scope")
-    target_accuracy: float = field_default(TrainConfig, "target_accuracy")
 
     def __post_init__(self):
+        self.check_run()
         if self.max_delay < self.start_delay:
             raise ValueError(f"max_delay must be >= start_delay ({self.start_delay}), got {self.max_delay}")
 
@@ -133,12 +123,8 @@ class CurriculumConfig:
         return tuple(range(self.start_delay, self.max_delay + 1, self.delay_step))
 
     def run_config(self, delay: int) -> RunConfig:
-        """The sweep run with this curriculum's settings at ``delay`` (unanalysed); rung 0 is this run."""
-        return paper_run_config(self, delay=delay, analyse=False)
-
-
-#: Names of the settings of a curriculum, in order.
-CURRICULUM_FIELDS = tuple(f.name for f in dataclasses.fields(CurriculumConfig))
+        """The run of the rung at ``delay``: :attr:`run` at that delay; rung 0 is :attr:`run` itself."""
+        return dataclasses.replace(self.run, delay=delay)
 
 
 @validate_params({"config": InstanceOf(CurriculumConfig)})
@@ -183,7 +169,7 @@ class Rung:
     seconds : float
         Wall time of this rung's training, rounded to 0.01 s.
     accuracy : float
-        On a fresh stream of 100 000 steps, independent of training.
+        On a fresh stream of the run's ``test_steps`` (100 000 by default), independent of training.
     wrong_flips : int
         Output flips to the wrong sign on that stream.
     n_rotations, n_real_outliers : int
@@ -309,7 +295,12 @@ def compute_curriculum(
                 init=weights,
                 progress=False,
             )
-            test = evaluate(res.weights, run.task_config, rng=np.random.default_rng([config.seed, r, _TEST_STREAM]))
+            test = evaluate(
+                res.weights,
+                run.task_config,
+                n_time=run.test_steps,
+                rng=np.random.default_rng([config.seed, r, _TEST_STREAM]),
+            )
             # Later rungs depend on the whole ladder below them.
             name, data = weights_file(run, res, name=f"{key}-rung{r:02d}")
         files[name] = data
@@ -356,7 +347,8 @@ def reanalyse_curriculum(result: CurriculumResult, folder) -> CurriculumResult:
         if r == 0:
             test = score_run(run, weights)
         else:
-            test = evaluate(weights, run.task_config, rng=np.random.default_rng([config.seed, r, _TEST_STREAM]))
+            rng = np.random.default_rng([config.seed, r, _TEST_STREAM])
+            test = evaluate(weights, run.task_config, n_time=run.test_steps, rng=rng)
         spec = spectrum_summary(weights.W)
         rungs.append(
             dataclasses.replace(
@@ -400,7 +392,7 @@ def curriculum_from_dict(obj) -> CurriculumResult:
     legacy = isinstance(obj, dict) and obj.get("schema_version") == LEGACY_CURRICULUM_SCHEMA_VERSION
     version = LEGACY_CURRICULUM_SCHEMA_VERSION if legacy else CURRICULUM_SCHEMA_VERSION
     check_kind_file(obj, KIND, version, _LEGACY_FILE_KEYS if legacy else _FILE_KEYS)
-    config = build_record(CurriculumConfig, obj["config"], "config")
+    config = build_config(CurriculumConfig, obj["config"], "config")
     if not isinstance(obj["rungs"], list):
         raise ResultError(f"rungs must be an array, got {json_type(obj['rungs'])}", "rungs")
     rung_fields = [f.name for f in dataclasses.fields(Rung) if not (legacy and f.name == "weights")]
@@ -440,10 +432,12 @@ register_kind(
     Kind(
         name=KIND,
         config=CurriculumConfig,
+        settings=CurriculumConfig.setting_constraints(),
+        make=CurriculumConfig.from_settings,
         key=curriculum_key,
         legacy_key=legacy_curriculum_key,
         compute=compute_curriculum,
-        reusable=lambda config: weights_file_name(config.run_config(config.start_delay)),
+        reusable=lambda config: weights_file_name(config.run),
         to_dict=curriculum_to_dict,
         from_dict=curriculum_from_dict,
         reanalyse=reanalyse_curriculum,

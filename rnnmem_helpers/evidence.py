@@ -14,7 +14,7 @@ What is measured where
 ----------------------
 Seeds are the unit: a count is networks (or runs, or pairs), a median is over
 networks, with its order-statistic interval
-(:func:`~rnnmem_helpers.claims.median_interval`) and its real coverage.
+(:func:`~rnnmem_helpers.stats.median_interval`) and its real coverage.
 
 - Claims 1–3: the shipped seed-0 networks (error: one minus the canonical accuracy, census of
   fixed points) and the ``seeds`` sweep (convergence, censuses).
@@ -50,6 +50,7 @@ from .checkpoints import available_constructed, load_checkpoint, load_constructe
 from .fixed_points import find_fixed_points
 from .mechanism import pulse_responses, pulse_visibility, rotation_plane_angles
 from .metrics import evaluate
+from .stats import Interval, median_interval
 from .sweep import GENERATIONS, book_generation, book_sweep, load_sweep, shipped_config
 from .sweep_report import causal_table, curriculum_table, run_table
 from .table import select
@@ -115,7 +116,7 @@ class CanonicalAccuracy:
         Steps per stream.
     """
 
-    median: C.Interval
+    median: Interval
     per_stream: tuple
     n_time: int
 
@@ -155,7 +156,7 @@ def canonical_accuracy(
         raise ValueError(f"n_streams must be an integer >= 3, got {n_streams!r}")
     children = np.random.SeedSequence(int(rng)).spawn(int(n_streams))
     scores = tuple(evaluate(weights, task, n_time=n_time, rng=np.random.default_rng(c)).accuracy for c in children)
-    return CanonicalAccuracy(C.median_interval(scores), scores, int(n_time))
+    return CanonicalAccuracy(median_interval(scores), scores, int(n_time))
 
 
 def sign_changes(components_tc) -> list:
@@ -297,10 +298,10 @@ def _weights_of(result, folder: Path):
     return load_checkpoint(folder / result.weights.file).weights
 
 
-def _median(values) -> C.Interval | None:
+def _median(values) -> Interval | None:
     values = np.asarray(values, dtype=np.float64)
     values = values[~np.isnan(values)]
-    return C.median_interval(values) if values.size else None
+    return median_interval(values) if values.size else None
 
 
 def _shipped(measured: dict) -> None:
@@ -440,7 +441,7 @@ def _causal(measured: dict, generation: str | None, sources: dict) -> None:
             clock.append((result, {rec.variant: rec for rec in result.measures.clock}))
         if weights is None:
             continue
-        run = run_test(weights, result.config.run_config.task_config, CAUSAL_STEPS, rng=result.config.seed)
+        run = run_test(weights, result.config.run.task_config, CAUSAL_STEPS, rng=result.config.seed)
         if d in repeat:
             resp = pulse_responses(run, weights, fit_pca(run.states_txn, 3))
             repeat[d].append(float(np.median(resp["overshoot"][~resp["switch"]])))
@@ -537,7 +538,7 @@ def assess_all(evidence: ClaimEvidence, *, record: bool = True) -> dict:
 
 
 def _encode(value):
-    if isinstance(value, C.Interval):
+    if isinstance(value, Interval):
         return {
             "__interval__": [value.estimate, value.low, value.high, value.coverage, value.method, value.n, value.bound]
         }
@@ -578,7 +579,7 @@ def _decode(obj):
         return obj
     if "__interval__" in obj:
         e, lo, hi, cov, method, n, bound = obj["__interval__"]
-        return C.Interval(_decode(e), _decode(lo), _decode(hi), _decode(cov), method, n, bound)
+        return Interval(_decode(e), _decode(lo), _decode(hi), _decode(cov), method, n, bound)
     if "__count__" in obj:
         return C.Count(*obj["__count__"])
     if "__pairs__" in obj:

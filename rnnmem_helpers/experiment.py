@@ -29,7 +29,7 @@ import math
 import numbers
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -308,20 +308,111 @@ class RunConfig:
 
 #: Names of the settings of a run, in the order of :class:`RunConfig`.
 RUN_FIELDS = tuple(f.name for f in dataclasses.fields(RunConfig))
-#: The run settings that the configs of other kinds (curriculum, causal) carry under the same names; their
-#: other training settings keep :class:`TrainConfig`'s defaults, which their keys hash (:func:`kind_key`).
-SHARED_RUN_SETTINGS = ("seed", "n_hidden", "mode", "max_steps", "mean_interval", "rate_scope", "target_accuracy")
-#: Their constraints, :class:`RunConfig`'s own, for the other kinds' ``validate_fields``.
-SHARED_RUN_CONSTRAINTS = MappingProxyType({name: RunConfig.__rnnmem_params__[name] for name in SHARED_RUN_SETTINGS})
 #: Adam updates per run in the shipped sweeps; the default budget of the other kinds.
 SWEEP_BUDGET = 8000
 
 
-def paper_run_config(settings, *, delay: int, analyse: bool) -> RunConfig:
-    """The run from the paper's initialisation with the :data:`SHARED_RUN_SETTINGS` of ``settings`` at ``delay``."""
-    return RunConfig(
-        delay=delay, init="paper", analyse=analyse, **{name: getattr(settings, name) for name in SHARED_RUN_SETTINGS}
-    )
+#: The run settings that a :class:`HoldsRun` config records by name even at their defaults: those that the
+#: kinds restated before they held a run, so that every key and file stored before stays what it was.
+KEYED_RUN_SETTINGS = ("seed", "n_hidden", "mode", "max_steps", "mean_interval", "rate_scope", "target_accuracy")
+
+
+class HoldsRun:
+    """Mixin of the config of a kind of experiment whose networks are those of one :class:`RunConfig`, ``run``.
+
+    The config is a frozen, validated dataclass with the field ``run`` and
+    its own fields. A sweep config and a result file name its settings flat
+    (:meth:`settings`, :meth:`from_settings`): its own fields, the run's delay
+    under the name :attr:`RUN_DELAY`, and every other run setting but
+    ``analyse``, which the kind decides (:attr:`RUN_ANALYSE`). Each of these
+    settings also reads as an attribute (``config.seed`` is ``config.run.seed``).
+
+    Attributes
+    ----------
+    RUN_DELAY : str
+        The kind's name for the run's delay (``"delay"``, ``"start_delay"``).
+    RUN_ANALYSE : bool
+        The ``analyse`` that the kind requires of its run.
+    RUN_DEFAULTS : dict
+        The run settings whose defaults differ from :class:`RunConfig`'s for
+        this kind (``max_steps`` is :data:`SWEEP_BUDGET`).
+    """
+
+    RUN_DELAY: str = "delay"
+    RUN_ANALYSE: bool = False
+    RUN_DEFAULTS: dict = {}
+
+    @classmethod
+    def default_run(cls) -> RunConfig:
+        """The run of this kind's config when no run setting is given."""
+        return RunConfig(analyse=cls.RUN_ANALYSE, **cls.RUN_DEFAULTS)
+
+    @classmethod
+    def run_names(cls) -> dict[str, str]:
+        """Each run setting's name among this kind's flat settings, mapped to its :class:`RunConfig` field."""
+        return {cls.RUN_DELAY if name == "delay" else name: name for name in RUN_FIELDS if name != "analyse"}
+
+    @classmethod
+    def setting_constraints(cls) -> MappingProxyType:
+        """What each flat setting accepts: the kind's own fields' constraints, and :class:`RunConfig`'s."""
+        own = {name: c for name, c in cls.__rnnmem_params__.items() if name != "run"}
+        run = {flat: RunConfig.__rnnmem_params__[name] for flat, name in cls.run_names().items()}
+        return MappingProxyType({**own, **run})
+
+    @classmethod
+    def from_settings(cls, **settings):
+        """The config of these flat settings (see :meth:`setting_constraints`); the rest take their defaults.
+
+        Raises
+        ------
+        TypeError, ValueError
+            On an unknown setting, or a value its constraint refuses (the
+            message names the setting as a sweep config names it).
+        """
+        names = cls.run_names()
+        allowed = cls.setting_constraints()
+        unknown = [name for name in settings if name not in allowed]
+        if unknown:
+            raise TypeError(f"{unknown[0]} is not a setting of {cls.__name__}; allowed: {list(allowed)}")
+        for name, value in settings.items():
+            allowed[name].check(name, value)
+        run = {names[k]: v for k, v in settings.items() if k in names}
+        own = {k: v for k, v in settings.items() if k not in names}
+        return cls(run=dataclasses.replace(cls.default_run(), **run), **own)
+
+    def replace(self, **settings):
+        """This config with the flat ``settings`` given changed, as :meth:`from_settings` checks them."""
+        return self.from_settings(**{**self.settings(), **settings})
+
+    def settings(self) -> dict:
+        """The flat settings of this config, as its key hashes them and its result file stores them.
+
+        Its own fields, the run's delay and :data:`KEYED_RUN_SETTINGS` always;
+        every other run setting only where it differs from the kind's default,
+        so that a config of default training settings keeps the key and file
+        it had before kinds held a :class:`RunConfig` (its every run setting
+        is in the key anyway, through :func:`kind_key`'s ``runs``).
+        """
+        default = self.default_run()
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "run"}
+        for flat, name in self.run_names().items():
+            value = getattr(self.run, name)
+            if name == "delay" or name in KEYED_RUN_SETTINGS or value != getattr(default, name):
+                out[flat] = value
+        return out
+
+    def check_run(self) -> None:
+        """Raise ValueError unless ``run.analyse`` is the kind's :attr:`RUN_ANALYSE`; call from ``__post_init__``."""
+        if self.run.analyse is not self.RUN_ANALYSE:
+            name = type(self).__name__
+            raise ValueError(f"run must have analyse={self.RUN_ANALYSE} in {name}, got {self.run.analyse}")
+
+    def __getattr__(self, name):
+        # Only for names not found the usual way; "run" itself is absent while unpickling, and must not recurse.
+        names = type(self).run_names()
+        if name in names and "run" in self.__dict__:
+            return getattr(self.run, names[name])
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 def _keyword_defaults(fn) -> dict:
@@ -792,10 +883,11 @@ def check_record_keys(obj: dict, allowed, where: str) -> None:
         raise ResultError(f"{prefix}{missing[0]} is missing", prefix + missing[0])
 
 
-def build_record(cls, fields, where: str, names=None):
+def build_record(cls, fields, where: str, names=None, *, make=None):
     """``cls(**fields)`` for a validated dataclass, with any error as a ResultError naming the dotted field.
 
     ``fields`` must hold exactly ``names`` (default: every field of ``cls``; others keep their defaults).
+    ``make``, if given, builds the record instead of ``cls``.
     """
     prefix = f"{where}." if where else ""
     if not isinstance(fields, dict):
@@ -803,11 +895,33 @@ def build_record(cls, fields, where: str, names=None):
     names = [f.name for f in dataclasses.fields(cls)] if names is None else list(names)
     check_record_keys(fields, names, where)
     try:
-        return cls(**fields)
+        return (cls if make is None else make)(**fields)
     except (TypeError, ValueError) as exc:
         text = str(exc)
         field = next((n for n in names if text.startswith(n + " ") or text.startswith(n + ",")), "")
         raise ResultError(prefix + text, prefix + field if field else where) from None
+
+
+def build_config(cls, fields, where: str):
+    """A :class:`HoldsRun` config read from the flat settings a file stores (:meth:`HoldsRun.settings`).
+
+    The settings recorded at every value must be present; the others may be,
+    within :meth:`HoldsRun.setting_constraints`. Errors are ResultErrors
+    naming the dotted field.
+    """
+    if isinstance(fields, dict):
+        allowed = list(cls.setting_constraints())
+        unknown = sorted(set(fields) - set(allowed), key=str)
+        if unknown:
+            raise ResultError(
+                f"{where}.{unknown[0]} is not a setting of {cls.__name__}; allowed: {allowed}", f"{where}.{unknown[0]}"
+            )
+        # The settings a default config records are those every config records.
+        required = cls().settings()
+        names = [*required, *(k for k in fields if k not in required)]
+    else:
+        names = None
+    return build_record(cls, fields, where, names, make=cls.from_settings)
 
 
 def kind_key(kind: str, schema_version: int, config, runs, extra: dict | None = None) -> str:
@@ -825,7 +939,7 @@ def kind_key(kind: str, schema_version: int, config, runs, extra: dict | None = 
         {
             "kind": kind,
             "schema_version": schema_version,
-            "config": dataclasses.asdict(config),
+            "config": config.settings(),
             "runs": [resolved_config(run) for run in runs],
             "extra": extra or {},
         }
@@ -834,12 +948,13 @@ def kind_key(kind: str, schema_version: int, config, runs, extra: dict | None = 
 
 def legacy_kind_key(kind: str, schema_version: int, config) -> str:
     """The key under which a kind's first schema stored a result: the hash of its own config only."""
-    return hash_key({"kind": kind, "schema_version": schema_version, "config": dataclasses.asdict(config)})
+    return hash_key({"kind": kind, "schema_version": schema_version, "config": config.settings()})
 
 
 def kind_to_dict(result, kind: str, key: str) -> dict:
     """The JSON-ready form of a result of another kind than a run: ``key``, ``kind`` and its fields."""
-    return json.loads(json.dumps({"key": key, "kind": kind, **dataclasses.asdict(result)}, allow_nan=False))
+    obj = {"key": key, "kind": kind, **dataclasses.asdict(result), "config": result.config.settings()}
+    return json.loads(json.dumps(obj, allow_nan=False))
 
 
 def check_kind_file(obj, kind: str, schema_version: int, file_keys) -> None:
@@ -1063,25 +1178,6 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-@validate_params({"config": InstanceOf(RunConfig)})
-def train_run(config: RunConfig) -> tuple[TrainResult, EvalResult]:
-    """Train the network of a run and score it on its unseen test stream, without analysing it.
-
-    The network and the score of :func:`run_experiment` for the same config;
-    the other experiment kinds start from it, so that their network is the
-    run's network.
-
-    Returns
-    -------
-    trained : TrainResult
-        ``train(task, model, train_config, rng=seed, init=start_weights(init, model, rng=seed))``.
-    test : EvalResult
-        ``evaluate(trained.weights, task, n_time=test_steps, rng=seed + 1_000_003)``.
-    """
-    res = train_network(config)
-    return res, score_run(config, res.weights)
-
-
 def train_network(config: RunConfig) -> TrainResult:
     """Train the network of a run: ``train(task, model, train_config, rng=seed, init=start_weights(...))``."""
     seed, model = config.seed, config.model_config
@@ -1164,8 +1260,12 @@ class Kind:
     name : str
         As written in a sweep config's ``"kind"``.
     config : type
-        The frozen, validated config dataclass; its ``__rnnmem_params__`` are
-        the settings a sweep may give.
+        The frozen, validated config dataclass.
+    settings : Mapping of str to Constraint
+        The settings a sweep config may give, flat, and what each accepts.
+    make : callable
+        ``make(**settings)``: the config of those settings, the others at their
+        defaults (``config`` itself, or :meth:`HoldsRun.from_settings`).
     key, legacy_key : callable
         ``key(config)`` names its result file; ``legacy_key(config)`` the file
         of the format before weights and provenance were kept.
@@ -1186,6 +1286,8 @@ class Kind:
 
     name: str
     config: type
+    settings: Mapping
+    make: Callable
     key: Callable
     legacy_key: Callable
     compute: Callable
@@ -1193,10 +1295,6 @@ class Kind:
     to_dict: Callable
     from_dict: Callable
     reanalyse: Callable
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return tuple(f.name for f in dataclasses.fields(self.config))
 
 
 _KINDS: dict[str, Kind] = {}
@@ -1209,15 +1307,21 @@ def register_kind(kind: Kind) -> Kind:
 
     Adding a kind of experiment is one module and its tests:
 
-    1. a frozen, validated config dataclass whose networks are
-       :class:`RunConfig` runs (so the key can hash their :func:`resolved_config`);
+    1. a frozen, validated config dataclass that holds its network's
+       :class:`RunConfig` as the field ``run`` and mixes in :class:`HoldsRun`
+       (which names its settings flat for sweep configs and files, and
+       records them as :func:`kind_key` and :func:`build_config` need), with
+       its own settings as further fields;
     2. a frozen result dataclass with ``schema_version``, ``config`` and
        ``provenance``, and a :class:`WeightsRecord` for each network it trains;
     3. ``compute(config, *, trained=None) -> (result, files)`` (see
        :func:`compute_run`), ``to_dict``/``from_dict``, a key made with
        :func:`kind_key`, and ``reanalyse(result, folder)``;
-    4. ``register_kind(Kind(...))`` at the bottom of the module, and the
-       module's import in ``rnnmem_helpers/_kinds.py``.
+    4. ``register_kind(Kind(...))`` at the bottom of the module, with
+       ``settings=Config.setting_constraints()`` and ``make=Config.from_settings``,
+       and the module's import in ``rnnmem_helpers/_kinds.py``.
+
+    The sweep engine, the store and ``reanalyse`` then serve it unchanged.
 
     Raises
     ------
@@ -1252,6 +1356,8 @@ register_kind(
     Kind(
         name="run",
         config=RunConfig,
+        settings=RunConfig.__rnnmem_params__,
+        make=RunConfig,
         key=run_key,
         legacy_key=legacy_key,
         compute=compute_run,

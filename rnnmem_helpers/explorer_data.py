@@ -64,9 +64,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
 from ._io import atomic_write
 from ._validate import RNG, InstanceOf, Integer, validate_params
+from ._version import __version__
 from .analysis import MAX_TEST_STEPS, fit_pca, run_test, spectrum_summary
 from .checkpoints import (
     Checkpoint,

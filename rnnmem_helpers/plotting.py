@@ -625,7 +625,7 @@ def plot_paired(ax, values, labels, *, low=None, high=None, color=None):
         Tick labels of the conditions, placed at x = 0, 1, ...
     low, high : array_like of shape (n_conditions,), optional
         Ends of an interval of each median (e.g. from
-        :func:`rnnmem_helpers.stats.bootstrap_ci`), given together; a bar is
+        :func:`rnnmem_helpers.stats.median_interval`), given together; a bar is
         drawn where both are finite.
     color : matplotlib colour, optional
         Of the medians and their bars; black if omitted. The per-network

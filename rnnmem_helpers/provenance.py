@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._validate import Boolean, InstanceOf, Optional, Real, SequenceOf, validate_fields
+from ._version import __version__
 
-#: Version of the provenance record.
-PROVENANCE_VERSION = 1
 # The SIMD flags that choose numpy's, OpenBLAS's and torch's kernels; the full flag list is hashed.
 _SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "amx_tile", "asimd")
 # The tracked code a result depends on; edits elsewhere (chapters, docs) do not make a result dirty.
@@ -133,8 +132,6 @@ def _static() -> dict:
     import scipy
     import torch
     from threadpoolctl import threadpool_info
-
-    from . import __version__
 
     flags, model = _cpu_info()
     blas = next((i for i in threadpool_info() if i.get("user_api") == "blas"), {})

@@ -124,7 +124,8 @@ def validate_sweep_config(config) -> dict:
         raise ValueError(f"kind must be one of {sorted(KINDS)} (default 'run'), got {kind_name!r}")
     out["kind"] = kind_name
     kind = KINDS[kind_name]
-    constraints, fields, what = kind.config.__rnnmem_params__, kind.fields, f"{kind_name} setting"
+    constraints, what = kind.settings, f"{kind_name} setting"
+    fields = list(constraints)
     if "grid" not in config:
         raise ValueError(f"grid is missing; give an object of {what}s to lists of values, among {list(fields)}")
     grid = config["grid"]
@@ -165,7 +166,7 @@ def validate_sweep_config(config) -> dict:
     # Settings valid one by one can still clash (init "transverse" needs enough units): try every combination.
     for run in _combinations(out):
         try:
-            kind.config(**run)
+            kind.make(**run)
         except (TypeError, ValueError) as exc:
             text = str(exc)
             name = next((k for k in fields if text.startswith(k + " ")), None)
@@ -194,7 +195,7 @@ def expand_grid(config) -> list:
         As :func:`validate_sweep_config`.
     """
     config = validate_sweep_config(config)
-    return [KINDS[config["kind"]].config(**run) for run in _combinations(config)]
+    return [KINDS[config["kind"]].make(**run) for run in _combinations(config)]
 
 
 def check_scheduler_address(address) -> str:

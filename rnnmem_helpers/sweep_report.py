@@ -5,18 +5,17 @@ validated :class:`rnnmem_helpers.experiment.RunResult` (or, for the causal kind,
 :class:`rnnmem_helpers.causal.CausalResult`, which :func:`causal_table` decodes).
 :func:`run_table` decodes them into a table of
 :mod:`rnnmem_helpers.table` (a dict of equal-length 1-D numpy arrays), whose
-generic tools (``select``, ``group_median``, ``format_table``, ...) work on it.
+generic tools (``select``, ``group_proportion``, ``format_table``, ...) work on it.
 
 Censoring. A run that has not converged when its budget of updates runs out
 reports ``steps`` equal to the budget; all we know is that it would have
-needed at least that many. :func:`convergence_table` therefore gives the
-median number of updates among the converged runs, and separately the median
-over all runs with the censored ones placed at the budget, flagged as a lower
-bound whenever a censored run decides it.
+needed at least that many. The chapters therefore give medians of updates with
+:func:`~rnnmem_helpers.stats.median_interval`, which marks such runs as
+censored.
 
-Every function is pure: same input, same output (bootstrap intervals take an
-explicit ``rng``). Summaries of a table with no rows have no rows, so a notebook
-can run on a sweep that has not produced any result yet.
+Every function is pure: same input, same output. Summaries of a table with no
+rows have no rows, so a notebook can run on a sweep that has not produced any
+result yet.
 """
 
 from __future__ import annotations
@@ -27,16 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import InstanceOf, SequenceOf, check_float, check_int, validate_params
+from ._validate import InstanceOf, SequenceOf, check_int, validate_params
 from .ablation import ABLATION_KINDS
 from .analysis import MIN_ANGLE, run_test, spectrum_summary
 from .causal import LATENCY_PERCENTILES, CausalConfig, CausalResult
 from .checkpoints import load_checkpoint
 from .curriculum import CurriculumConfig, CurriculumResult
-from .experiment import Analysis, RunConfig, RunResult
+from .experiment import Analysis, HoldsRun, RunConfig, RunResult
 from .fixed_points import find_fixed_points
-from .stats import bootstrap_ci, wilson_ci
-from .table import by_columns, check_columns, collect, groups, per_group_rng
+from .table import check_columns, collect
 
 #: Columns of :func:`run_table` that come from a run's analysis (NaN when the run was not analysed).
 ANALYSIS_COLUMNS = (
@@ -202,10 +200,15 @@ def run_table(results) -> dict:
 
 
 def _config_columns(results, cls) -> dict:
-    """One column per field of the config dataclass ``cls`` of ``results``, typed as its default."""
+    """One column per setting of the config class ``cls`` of ``results``, typed as its default.
+
+    The settings of a kind that holds a run are its flat ones (:meth:`~rnnmem_helpers.experiment.HoldsRun.settings`).
+    """
+    default = cls()
+    names = cls.setting_constraints() if isinstance(default, HoldsRun) else [f.name for f in dataclasses.fields(cls)]
     return {
-        f.name: np.array([getattr(r.config, f.name) for r in results], dtype=_dtype_of(getattr(cls(), f.name)))
-        for f in dataclasses.fields(cls)
+        name: np.array([getattr(r.config, name) for r in results], dtype=_dtype_of(getattr(default, name)))
+        for name in names
     }
 
 
@@ -309,80 +312,6 @@ def _dtype_of(default):
     return str
 
 
-def convergence_table(table, by=("n_hidden", "delay"), *, level: float = 0.95, n_boot: int = 2000, rng) -> dict:
-    """Per group of runs: fraction converged, fresh accuracy and updates to criterion.
-
-    Parameters
-    ----------
-    table : dict of ndarray
-        From :func:`run_table`.
-    by : str or sequence of str
-        Columns defining the groups; groups are sorted by these values.
-    level : float
-        Confidence level of all intervals, in (0, 1).
-    n_boot : int
-        Bootstrap resamples for the median of updates, >= 100.
-    rng : int or np.random.Generator
-        Source of the bootstrap, required. Every group resamples with its own
-        copy of one stream (see :func:`rnnmem_helpers.table.per_group_rng`), so
-        a group's interval does not depend on which other groups are present.
-
-    Returns
-    -------
-    dict of ndarray, one row per group
-        The ``by`` columns, then ``n`` (runs), ``n_converged``, ``frac``,
-        ``frac_lo``, ``frac_hi`` (Wilson interval), ``acc_median``,
-        ``acc_min``, ``acc_max`` (fresh accuracy, all runs of the group),
-        ``steps_median``, ``steps_lo``, ``steps_hi`` (median updates among the
-        converged runs with its percentile bootstrap interval; NaN with no
-        converged run, interval NaN with one), ``steps_median_all`` (median
-        over all runs, a censored run counted at its budget),
-        ``steps_all_is_bound`` (True when that median is only a lower bound,
-        i.e. at most half the runs converged) and ``budget`` (largest
-        ``max_steps`` in the group).
-    """
-    level = check_float("level", level, minimum=0.0, maximum=1.0, strict_min=True)
-    n_boot = check_int("n_boot", n_boot, minimum=100)
-    check_columns(table, ("converged", "steps", "accuracy", "max_steps"))
-    group_rng = per_group_rng(rng=rng)
-    rows = []
-    for by_cols, combo, mask in groups(table, by):
-        conv, steps, acc = table["converged"][mask], table["steps"][mask], table["accuracy"][mask]
-        n, k = int(mask.sum()), int(conv.sum())
-        lo, hi = wilson_ci(k, n, level)
-        row = dict(zip(by_cols, combo, strict=True))
-        row.update(n=n, n_converged=k, frac=k / n, frac_lo=lo, frac_hi=hi)
-        row.update(acc_median=float(np.median(acc)), acc_min=float(acc.min()), acc_max=float(acc.max()))
-        med, s_lo, s_hi = math.nan, math.nan, math.nan
-        if k >= 2:
-            med, s_lo, s_hi = bootstrap_ci(steps[conv], np.median, level=level, n_boot=n_boot, rng=group_rng())
-        elif k == 1:
-            med = float(steps[conv][0])
-        budget = int(table["max_steps"][mask].max())
-        all_steps = np.where(conv, steps, np.maximum(steps, budget))
-        row.update(steps_median=med, steps_lo=s_lo, steps_hi=s_hi)
-        row.update(steps_median_all=float(np.median(all_steps)), steps_all_is_bound=k <= n / 2, budget=budget)
-        rows.append(row)
-    columns = [
-        *by_columns(table, by),
-        "n",
-        "n_converged",
-        "frac",
-        "frac_lo",
-        "frac_hi",
-        "acc_median",
-        "acc_min",
-        "acc_max",
-        "steps_median",
-        "steps_lo",
-        "steps_hi",
-        "steps_median_all",
-        "steps_all_is_bound",
-        "budget",
-    ]
-    return collect(rows, columns, table)
-
-
 #: Config fields that do not change what a run computes over its first updates: its budget and whether it is analysed.
 _NOT_TRAINING = ("max_steps", "analyse")
 
@@ -430,49 +359,6 @@ def budget_twins(short, long) -> dict:
             }
         )
     return collect(rows, ["n_hidden", "delay", "seed", "budget", "agrees"], long)
-
-
-def delay_limits(conv, group: str = "n_hidden") -> dict:
-    """Per ``group`` value: up to which delay the runs converged.
-
-    Parameters
-    ----------
-    conv : dict of ndarray
-        From :func:`convergence_table` with ``by`` holding ``group`` and ``delay``.
-    group : str
-        The column that separates the curves (e.g. ``"n_hidden"`` or ``"rate_scope"``).
-
-    Returns
-    -------
-    dict of ndarray, one row per group value
-        ``group``; ``n_delays`` (delays with at least one finished run);
-        ``max_all``: the largest delay d such that at every tested delay up to
-        d all runs converged; ``max_any``: the largest delay with at least one
-        converged run; ``min_none``: the smallest delay with no converged run.
-        Undefined entries are NaN (e.g. ``max_all`` when the smallest delay
-        already has a failure).
-    """
-    check_columns(conv, (group, "delay", "n", "n_converged"), what="conv column")
-    rows = []
-    for _, (value,), mask in groups(conv, (group,)):
-        order = np.argsort(conv["delay"][mask], kind="stable")
-        d = conv["delay"][mask][order].astype(np.float64)
-        n, k = conv["n"][mask][order], conv["n_converged"][mask][order]
-        full = k == n
-        broken = np.flatnonzero(~full)
-        max_all = d[-1] if broken.size == 0 else (d[broken[0] - 1] if broken[0] > 0 else math.nan)
-        max_any = d[k > 0].max() if np.any(k > 0) else math.nan
-        min_none = d[k == 0].min() if np.any(k == 0) else math.nan
-        rows.append(
-            {
-                group: value,
-                "n_delays": int(d.size),
-                "max_all": float(max_all),
-                "max_any": float(max_any),
-                "min_none": float(min_none),
-            }
-        )
-    return collect(rows, [group, "n_delays", "max_all", "max_any", "min_none"], conv)
 
 
 @validate_params({"results": _RESULTS})
@@ -598,10 +484,11 @@ def causal_table(results) -> dict:
     Returns
     -------
     dict of str to ndarray of shape (n_results,)
-        - The config columns, one per field of
-          :class:`rnnmem_helpers.causal.CausalConfig` (``delay``, ``seed``,
-          ``n_hidden``, ``max_steps``, ``n_time``, ``n_null`` as int; ``mode``,
-          ``rate_scope`` as str; ``mean_interval``, ``target_accuracy`` as float).
+        - The config columns, one per setting of
+          :class:`rnnmem_helpers.causal.CausalConfig` (``n_time``, ``n_null``
+          and the run's: ``delay``, ``seed``, ``n_hidden``, ``max_steps`` as
+          int; ``mode``, ``rate_scope`` as str; ``mean_interval``, ``lr``, ...
+          as float), typed as their defaults.
         - ``converged`` (bool), ``steps``, ``wrong_flips`` (int) and
           ``accuracy`` (float) of the trained network, as in :func:`run_table`;
           ``n_rotations``, ``n_real_outliers``, ``n_attractors`` (int).
@@ -651,8 +538,8 @@ def curriculum_table(results) -> dict:
     Returns
     -------
     dict of str to ndarray of shape (n_results,)
-        - The config columns, one per field of
-          :class:`rnnmem_helpers.curriculum.CurriculumConfig`.
+        - The config columns, one per setting of
+          :class:`rnnmem_helpers.curriculum.CurriculumConfig` (its own and its run's).
         - ``longest_delay`` (float): the last delay whose rung converged, NaN
           if rung 0 did not; ``failed_delay`` (float): the delay of the rung
           that did not converge, NaN if the ladder reached ``max_delay``.

@@ -1,29 +1,26 @@
 """A small table library: a table is a dict of equal-length 1-D numpy arrays, one per column.
 
 Tables need nothing beyond numpy. :func:`select` filters rows,
-:func:`group_proportion` and :func:`group_median` summarise a column per group
-of rows, :func:`format_table` prints a table and :func:`show_table` displays
-one as an HTML table. The building blocks of such
-summaries (:func:`groups`, :func:`collect`, :func:`per_group_rng`) are public
-so that other modules (e.g. :mod:`rnnmem_helpers.sweep_report`) build theirs
-the same way.
+:func:`group_proportion` summarises a flag per group of rows,
+:func:`format_table` prints a table and :func:`show_table` displays one as an
+HTML table. The building blocks of such summaries (:func:`groups`,
+:func:`collect`) are public so that other modules (e.g.
+:mod:`rnnmem_helpers.sweep_report`) build theirs the same way.
 
-Every function is pure: same input, same output (bootstrap intervals take an
-explicit ``rng``). Summaries of a table with no rows have no rows, so a
-notebook can run on data that are not there yet.
+Every function is pure: same input, same output. Summaries of a table with no
+rows have no rows, so a notebook can run on data that are not there yet.
 """
 
 from __future__ import annotations
 
-import copy
 import html
 import math
 import numbers
 
 import numpy as np
 
-from ._validate import as_generator, check_float, check_int
-from .stats import bootstrap_ci, wilson_ci
+from ._validate import check_float
+from .stats import wilson_ci
 
 
 def n_rows(table) -> int:
@@ -130,30 +127,6 @@ def collect(rows: list[dict], columns: list[str], like=None) -> dict:
     return {c: np.asarray(empty[c])[:0] if c in empty else np.zeros(0) for c in columns}
 
 
-def per_group_rng(*, rng):
-    """A function giving each group of a summary its own copy of one random stream.
-
-    A group resampled with a copy of the same stream gets an interval that
-    does not depend on which other groups are present.
-
-    Parameters
-    ----------
-    rng : int or np.random.Generator
-        An int >= 0: every copy is ``np.random.default_rng(rng)`` from its
-        start, so the same int gives the same intervals. A Generator: one
-        child stream is spawned from it (which advances it, so successive
-        summaries from one Generator differ) and every copy starts at that
-        child's state.
-
-    Returns
-    -------
-    callable
-        Takes no argument and returns a new ``np.random.Generator`` each call.
-    """
-    base = rng.spawn(1)[0] if isinstance(rng, np.random.Generator) else as_generator("rng", rng)
-    return lambda: copy.deepcopy(base)
-
-
 def group_proportion(table, flag: str, by=("n_hidden", "delay"), *, level: float = 0.95) -> dict:
     """Per group: how many rows have a boolean ``flag`` column set, with the Wilson interval.
 
@@ -183,61 +156,6 @@ def group_proportion(table, flag: str, by=("n_hidden", "delay"), *, level: float
             {**dict(zip(by_cols, combo, strict=True)), "n": n, "k": k, "frac": k / n, "frac_lo": lo, "frac_hi": hi}
         )
     return collect(rows, [*by_columns(table, by), "n", "k", "frac", "frac_lo", "frac_hi"], table)
-
-
-def group_median(table, column: str, by=("n_hidden", "delay"), *, level: float = 0.95, n_boot: int = 2000, rng) -> dict:
-    """Per group: median of a numeric column over its defined (non-NaN) values, with a bootstrap interval.
-
-    Parameters
-    ----------
-    table : dict of ndarray
-    column : str
-        A numeric column; NaN entries (e.g. runs without a rotation pair) are left out.
-    by : str or sequence of str
-    level : float
-        In (0, 1).
-    n_boot : int
-        >= 100.
-    rng : int or np.random.Generator
-        Source of the bootstrap, required; every group resamples with its own
-        copy of one stream (see :func:`per_group_rng`).
-
-    Returns
-    -------
-    dict of ndarray
-        The ``by`` columns, ``n`` (rows in the group), ``n_defined`` (non-NaN
-        values), ``median``, ``lo``, ``hi`` (percentile bootstrap interval,
-        NaN with fewer than 2 values), ``min``, ``max`` (NaN with none).
-    """
-    level = check_float("level", level, minimum=0.0, maximum=1.0, strict_min=True)
-    n_boot = check_int("n_boot", n_boot, minimum=100)
-    check_columns(table, (column,))
-    col = np.asarray(table[column])
-    if col.dtype.kind not in "fiub":
-        raise TypeError(f"column {column!r} must be numeric, got {col.dtype}")
-    col = col.astype(np.float64)
-    group_rng = per_group_rng(rng=rng)
-    rows = []
-    for by_cols, combo, mask in groups(table, by):
-        vals = col[mask][~np.isnan(col[mask])]
-        med = lo = hi = vmin = vmax = math.nan
-        if vals.size >= 2:
-            med, lo, hi = bootstrap_ci(vals, np.median, level=level, n_boot=n_boot, rng=group_rng())
-        if vals.size >= 1:
-            med, vmin, vmax = float(np.median(vals)), float(vals.min()), float(vals.max())
-        rows.append(
-            {
-                **dict(zip(by_cols, combo, strict=True)),
-                "n": int(mask.sum()),
-                "n_defined": int(vals.size),
-                "median": med,
-                "lo": lo,
-                "hi": hi,
-                "min": vmin,
-                "max": vmax,
-            }
-        )
-    return collect(rows, [*by_columns(table, by), "n", "n_defined", "median", "lo", "hi", "min", "max"], table)
 
 
 def format_table(table, columns=None, formats=None, *, missing: str = "—") -> str:

@@ -1,6 +1,5 @@
 """The causal kind: config, key, the measures of a trained network, and its result files."""
 
-import dataclasses
 import hashlib
 import json
 import math
@@ -34,13 +33,14 @@ from rnnmem_helpers.experiment import (
     legacy_key,
     result_to_dict,
     run_key,
-    train_run,
+    score_run,
+    train_network,
     weights_file_name,
 )
 from rnnmem_helpers.fixed_points import find_fixed_points
 from rnnmem_helpers.mechanism import loop_overshoot, pulse_visibility, rotation_plane_angles
 
-TINY = CausalConfig(delay=1, seed=3, n_hidden=6, max_steps=2, n_time=300, n_null=20)
+TINY = CausalConfig.from_settings(delay=1, seed=3, n_hidden=6, max_steps=2, n_time=300, n_null=20)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def shipped8():
 def test_defaults_and_the_network_it_measures():
     c = CausalConfig()
     assert (c.max_steps, c.n_time, c.n_null) == (8000, 100_000, 1000)
-    run = CausalConfig(delay=8, seed=4, n_hidden=100).run_config
+    run = CausalConfig.from_settings(delay=8, seed=4, n_hidden=100).run
     assert run == RunConfig(delay=8, seed=4, n_hidden=100, max_steps=8000, init="paper", analyse=True)
 
 
@@ -76,19 +76,20 @@ def test_defaults_and_the_network_it_measures():
 )
 def test_config_refuses_streams_the_measures_cannot_take(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        CausalConfig(**kwargs)
+        CausalConfig.from_settings(**kwargs)
 
 
 def test_equal_settings_are_one_key_and_never_a_run_key():
-    a, b = CausalConfig(mean_interval=50), CausalConfig(mean_interval=50.0)
+    a, b = CausalConfig.from_settings(mean_interval=50), CausalConfig.from_settings(mean_interval=50.0)
     assert a == b and causal_key(a) == causal_key(b) and len(causal_key(a)) == 16
-    assert causal_key(a) != causal_key(CausalConfig(n_null=999))
-    assert causal_key(a) != run_key(a.run_config)
+    assert causal_key(a) != causal_key(CausalConfig.from_settings(n_null=999))
+    assert causal_key(a) != run_key(a.run)
 
 
 def test_a_tiny_run_records_its_network_and_none_where_undefined(tiny):
-    trained, test = train_run(TINY.run_config)
-    assert tiny.network_key == run_key(TINY.run_config)
+    trained = train_network(TINY.run)
+    test = score_run(TINY.run, trained.weights)
+    assert tiny.network_key == run_key(TINY.run)
     assert (tiny.steps, tiny.accuracy, tiny.wrong_flips, tiny.converged) == (
         trained.steps,
         test.accuracy,
@@ -201,11 +202,11 @@ def _without_provenance(result) -> dict:
 def test_the_network_is_stored_in_the_run_s_own_weights_file(computed):
     result, files = computed
     ((name, data),) = files.items()
-    assert name == result.weights.file == weights_file_name(TINY.run_config)
+    assert name == result.weights.file == weights_file_name(TINY.run)
     assert (result.weights.sha256, result.weights.n_bytes) == (hashlib.sha256(data).hexdigest(), len(data))
     assert run_causal(TINY).weights.file == name
     # The run's result computed from that file is the run's own: same network, same test.
-    run = compute_run(TINY.run_config, trained=data)[0]
+    run = compute_run(TINY.run, trained=data)[0]
     assert (run.steps, run.accuracy, run.wrong_flips, run.history) == (
         result.steps,
         result.accuracy,
@@ -222,10 +223,10 @@ def test_a_stored_network_is_measured_as_if_trained_again(computed, monkeypatch)
     again, again_files = compute_causal(TINY, trained=data)
     assert _without_provenance(again) == _without_provenance(result) and again_files == files
     # Other measures of the same network reuse it too; another network's file is refused.
-    more = dataclasses.replace(TINY, n_null=7)
+    more = TINY.replace(n_null=7)
     assert compute_causal(more, trained=data)[0].weights == result.weights
     with pytest.raises(ValueError, match="^trained must be the checkpoint of training key"):
-        compute_causal(dataclasses.replace(TINY, seed=4), trained=data)
+        compute_causal(TINY.replace(seed=4), trained=data)
 
 
 def _no_training(*args, **kwargs):
@@ -237,7 +238,7 @@ def test_keys_follow_the_resolved_run_and_the_legacy_key_the_config_only(monkeyp
     assert key != legacy and len(legacy) == 16
     monkeypatch.setattr(experiment, "TRAINER_VERSION", experiment.TRAINER_VERSION + 1)
     assert causal_key(TINY) != key and legacy_causal_key(TINY) == legacy
-    assert run_key(TINY.run_config) != legacy_key(TINY.run_config)
+    assert run_key(TINY.run) != legacy_key(TINY.run)
 
 
 def test_claim_14_is_measured_apart_for_storage_writing_and_timing():

@@ -30,8 +30,12 @@ from rnnmem_helpers.experiment import ResultError, compute_run, run_experiment, 
 from rnnmem_helpers.train import TRAINER_VERSION
 
 # max_steps 250 is the first held-out evaluation (TrainConfig.eval_every): the least that can converge.
-CLIMB = CurriculumConfig(start_delay=1, delay_step=2, max_delay=5, n_hidden=5, max_steps=250, target_accuracy=0.0)
-FAIL = CurriculumConfig(start_delay=1, delay_step=2, max_delay=5, n_hidden=5, max_steps=2, target_accuracy=1.0)
+CLIMB = CurriculumConfig.from_settings(
+    start_delay=1, delay_step=2, max_delay=5, n_hidden=5, max_steps=250, target_accuracy=0.0
+)
+FAIL = CurriculumConfig.from_settings(
+    start_delay=1, delay_step=2, max_delay=5, n_hidden=5, max_steps=2, target_accuracy=1.0
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,19 +61,22 @@ def test_defaults_are_the_issue_s():
     c = CurriculumConfig()
     assert (c.start_delay, c.delay_step, c.max_delay, c.max_steps) == (8, 2, 32, 8000)
     assert c.delays == tuple(range(8, 33, 2))
-    assert CurriculumConfig(start_delay=3, delay_step=4, max_delay=12).delays == (3, 7, 11)
+    assert CurriculumConfig.from_settings(start_delay=3, delay_step=4, max_delay=12).delays == (3, 7, 11)
 
 
 def test_max_delay_below_start_is_refused():
     with pytest.raises(ValueError, match=r"^max_delay must be >= start_delay \(8\), got 6"):
-        CurriculumConfig(start_delay=8, max_delay=6)
+        CurriculumConfig.from_settings(start_delay=8, max_delay=6)
 
 
 def test_equal_settings_are_one_key_and_never_a_run_key():
-    a, b = CurriculumConfig(mean_interval=50), CurriculumConfig(mean_interval=50.0, target_accuracy=0.995)
+    a, b = (
+        CurriculumConfig.from_settings(mean_interval=50),
+        CurriculumConfig.from_settings(mean_interval=50.0, target_accuracy=0.995),
+    )
     assert a == b and curriculum_key(a) == curriculum_key(b)
     assert len(curriculum_key(a)) == 16 and int(curriculum_key(a), 16) >= 0
-    assert curriculum_key(a) != curriculum_key(CurriculumConfig(seed=1))
+    assert curriculum_key(a) != curriculum_key(CurriculumConfig.from_settings(seed=1))
     assert curriculum_key(a) != run_key(a.run_config(a.start_delay))
 
 
@@ -77,7 +84,7 @@ def test_every_rung_converges_with_target_0_and_the_ladder_reaches_max_delay(cli
     result, calls, _ = climbed
     assert [r.delay for r in result.rungs] == [1, 3, 5]
     assert all(r.converged for r in result.rungs) and result.longest_delay == 5 and result.converged
-    # Rung 0 is the run's own training (train_run); each later rung calls train once.
+    # Rung 0 is the run's own training (run_network); each later rung calls train once.
     assert len(calls) == 2
     for r, (args, kwargs, _) in enumerate(calls, start=1):
         assert args[0].delay == CLIMB.delays[r] and args[2].max_steps == CLIMB.max_steps
@@ -202,7 +209,7 @@ def test_a_stored_rung_0_is_reused_instead_of_trained_again(climbed, monkeypatch
         arrays = [np.load(io.BytesIO(f[a.weights.file]))["W"] for f in (again_files, files)]
         np.testing.assert_array_equal(*arrays)
     with pytest.raises(ValueError, match="^trained must be the checkpoint of training key"):
-        compute_curriculum(dataclasses.replace(CLIMB, seed=1), trained=rung0)
+        compute_curriculum(CLIMB.replace(seed=1), trained=rung0)
 
 
 def test_a_reused_rung_0_keeps_the_stored_file_byte_for_byte(climbed):
@@ -217,10 +224,10 @@ def _no_training(*args, **kwargs):
 
 
 def test_the_key_hashes_every_rung_s_resolved_run_and_the_legacy_key_only_the_config(monkeypatch):
-    config = CurriculumConfig(max_delay=12)
+    config = CurriculumConfig.from_settings(max_delay=12)
     key, legacy = curriculum_key(config), legacy_curriculum_key(config)
     assert key != legacy and len(legacy) == 16
     monkeypatch.setattr(experiment, "TRAINER_VERSION", TRAINER_VERSION + 1)
     assert curriculum_key(config) != key and legacy_curriculum_key(config) == legacy
     # One more rung is one more run in the key.
-    assert curriculum_key(dataclasses.replace(config, max_delay=14)) != curriculum_key(config)
+    assert curriculum_key(config.replace(max_delay=14)) != curriculum_key(config)

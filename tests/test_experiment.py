@@ -22,8 +22,8 @@ from rnnmem_helpers import (
     train,
 )
 from rnnmem_helpers import analysis as analysis_module
-from rnnmem_helpers.causal import CausalConfig, causal_key
-from rnnmem_helpers.curriculum import CurriculumConfig, curriculum_key
+from rnnmem_helpers.causal import CausalConfig, causal_key, legacy_causal_key
+from rnnmem_helpers.curriculum import CurriculumConfig, curriculum_key, legacy_curriculum_key
 from rnnmem_helpers.experiment import (
     LEGACY_SCHEMA_VERSION,
     RUN_FIELDS,
@@ -39,6 +39,7 @@ from rnnmem_helpers.experiment import (
     _dominant_mode,
     analyse,
     analysis_settings,
+    build_config,
     compute_run,
     legacy_key,
     load_result,
@@ -189,8 +190,42 @@ def test_every_default_of_the_spectrum_summary_is_in_the_key():
             assert f'"{name}"' in hashed, name
 
 
+def test_a_kind_config_holds_its_run_and_keeps_the_keys_stored_before():
+    ladder = CurriculumConfig.from_settings(start_delay=4, seed=3, n_hidden=200)
+    causal = CausalConfig.from_settings(delay=8, seed=2, n_time=5000)
+    assert ladder.run == RunConfig(delay=4, seed=3, n_hidden=200, max_steps=8000, analyse=False)
+    assert causal.run == RunConfig(delay=8, seed=2, max_steps=8000, analyse=True)
+    # The keys these settings had when the kinds restated the run's fields (commit 7e1a22e): stored results keep them.
+    keys = curriculum_key(ladder), legacy_curriculum_key(ladder), causal_key(causal), legacy_causal_key(causal)
+    assert keys == ("2699f56a01c15cb0", "a5b1f647b2e78e2e", "dad56c3acc80d987", "3fc89a1e34a6aa06")
+    # Each flat setting reads as an attribute, the run's through the run.
+    assert (ladder.start_delay, ladder.seed, causal.delay, causal.n_time) == (4, 3, 8, 5000)
+
+
+@pytest.mark.parametrize("config", [CurriculumConfig(), CausalConfig()], ids=["curriculum", "causal"])
+def test_a_kind_config_sets_every_training_setting_of_its_run(config):
+    assert "lr" not in config.settings()
+    fast = config.replace(lr=0.01, batch_size=32)
+    assert (fast.run.lr, fast.run.batch_size, fast.lr) == (0.01, 32, 0.01)
+    assert fast.settings() == {**config.settings(), "lr": 0.01, "batch_size": 32}
+    key = {CurriculumConfig: curriculum_key, CausalConfig: causal_key}[type(config)]
+    assert key(fast) != key(config) and key(fast.replace(lr=config.lr, batch_size=config.batch_size)) == key(config)
+    # A stored config reads back from its flat settings, the omitted ones at their defaults.
+    assert build_config(type(config), fast.settings(), "config") == fast
+    with pytest.raises(ResultError, match=r"^config\.seed is missing"):
+        build_config(type(config), {k: v for k, v in fast.settings().items() if k != "seed"}, "config")
+    with pytest.raises(ResultError, match=r"^config\.analyse is not a setting of"):
+        build_config(type(config), {**fast.settings(), "analyse": True}, "config")
+    with pytest.raises(ResultError, match=r"^config\.lr must be"):
+        build_config(type(config), {**fast.settings(), "lr": 0}, "config")
+    with pytest.raises(TypeError, match=r"^analyse is not a setting of"):
+        config.replace(analyse=not config.run.analyse)
+    with pytest.raises(ValueError, match=r"^run must have analyse="):
+        type(config)(run=dataclasses.replace(config.run, analyse=not config.run.analyse))
+
+
 def test_the_keys_of_other_kinds_follow_the_training_defaults_they_inherit(monkeypatch):
-    ladder, causal = CurriculumConfig(max_delay=12), CausalConfig()
+    ladder, causal = CurriculumConfig.from_settings(max_delay=12), CausalConfig()
     before = curriculum_key(ladder), causal_key(causal)
     monkeypatch.setattr(experiment, "TRAINER_VERSION", TRAINER_VERSION + 1)
     assert curriculum_key(ladder) != before[0] and causal_key(causal) != before[1]
@@ -203,7 +238,7 @@ def test_the_keys_of_other_kinds_follow_the_training_defaults_they_inherit(monke
 
 
 def test_the_key_of_a_curriculum_follows_the_spectrum_settings_of_its_rungs(monkeypatch):
-    ladder = CurriculumConfig(max_delay=12)
+    ladder = CurriculumConfig.from_settings(max_delay=12)
     before = curriculum_key(ladder)
     settings = spectrum_settings()
     monkeypatch.setattr(curriculum, "spectrum_settings", lambda: {**settings, "min_angle": 0.2})

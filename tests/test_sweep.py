@@ -113,7 +113,9 @@ BAD_CONFIGS = [
     ({"grid": {"delay": [0]}, "fixed": {"confirm_steps": 1.5}}, "fixed.confirm_steps", TypeError),
     ({"grid": {"delay": [0]}, "fixed": {"test_steps": 1}}, "fixed.test_steps", ValueError),
     ({"grid": {"test_steps": [100]}, "fixed": {"delay": 200}}, "grid.test_steps", ValueError),
-    ({"kind": "causal", "grid": {"seed": [0]}, "fixed": {"lr": 0.01}}, "fixed.lr", ValueError),
+    ({"kind": "causal", "grid": {"seed": [0]}, "fixed": {"lr": 0}}, "fixed.lr", ValueError),
+    ({"kind": "curriculum", "grid": {"lr": [0.01, "0.1"]}}, "grid.lr", TypeError),
+    ({"kind": "curriculum", "grid": {"seed": [0]}, "fixed": {"batch_size": 0}}, "fixed.batch_size", ValueError),
 ]
 
 
@@ -125,6 +127,14 @@ def test_expand_grid_and_keys():
     assert all(r.n_hidden == 10 and r.mode == "bptt" and r.max_steps == 200 for r in runs)
     keys = [run_key(r) for r in runs]
     assert len(set(keys)) == 6 and all(len(k) == 16 for k in keys)
+
+
+def test_curriculum_and_causal_sweeps_set_the_training_settings_of_their_run():
+    for kind in ("curriculum", "causal"):
+        runs = expand_grid({"kind": kind, "grid": {"seed": [0, 1]}, "fixed": {"lr": 0.01, "clip_norm": 2}})
+        assert [(r.run.seed, r.run.lr, r.run.clip_norm) for r in runs] == [(0, 0.01, 2.0), (1, 0.01, 2.0)]
+        default = expand_grid({"kind": kind, "grid": {"seed": [0, 1]}})
+        assert {experiment_key(r) for r in runs}.isdisjoint(experiment_key(r) for r in default)
 
 
 def test_settings_a_sweep_does_not_give_are_the_dataclasses_defaults():
@@ -420,8 +430,8 @@ def test_a_shipped_sweep_without_results_loads_as_none_of_n(name, kind, n_runs):
 def test_the_causal_sweeps_measure_the_networks_of_the_shipped_run_sweeps():
     seeds = {run_key(r) for r in expand_grid(shipped_config("seeds")[0])}
     delays = {run_key(r) for r in expand_grid(shipped_config("delay_sweep")[0])}
-    assert {run_key(c.run_config) for c in expand_grid(shipped_config("causal")[0])} <= seeds
-    assert {run_key(c.run_config) for c in expand_grid(shipped_config("causal_delays")[0])} <= delays
+    assert {run_key(c.run) for c in expand_grid(shipped_config("causal")[0])} <= seeds
+    assert {run_key(c.run) for c in expand_grid(shipped_config("causal_delays")[0])} <= delays
     ladder = expand_grid(shipped_config("curriculum")[0])
     assert {(c.start_delay, c.delay_step, c.max_steps) for c in ladder} == {(4, 2, 8000)}
 
@@ -676,7 +686,7 @@ def test_a_stored_network_is_reused_when_only_the_test_or_analysis_changes(tmp_p
     assert files == {obj["weights"]["file"]: stored}
     store_result(tmp_path, second, obj, files)
     assert pending_runs([first, second], tmp_path) == []
-    causal = CausalConfig(seed=first.seed, n_hidden=5, max_steps=3, n_time=300, n_null=5)
+    causal = CausalConfig.from_settings(seed=first.seed, n_hidden=5, max_steps=3, n_time=300, n_null=5)
     # A causal experiment's network is an analysed run with the default streams: another training key here.
     assert stored_network(causal, tmp_path) is None
     # A corrupt stored file is not offered.
@@ -685,7 +695,7 @@ def test_a_stored_network_is_reused_when_only_the_test_or_analysis_changes(tmp_p
 
 
 def test_a_curriculum_that_reuses_a_run_s_network_leaves_the_run_whole(tmp_path):
-    ladder = CurriculumConfig(start_delay=1, max_delay=1, n_hidden=5, max_steps=2)
+    ladder = CurriculumConfig.from_settings(start_delay=1, max_delay=1, n_hidden=5, max_steps=2)
     run = ladder.run_config(1)
     _finished(tmp_path, [run])
     stored = stored_network(ladder, tmp_path)

@@ -1,4 +1,3 @@
-import copy
 import dataclasses
 import math
 
@@ -28,7 +27,6 @@ from rnnmem_helpers.experiment import (
     run_key,
 )
 from rnnmem_helpers.provenance import collect
-from rnnmem_helpers.stats import bootstrap_ci, wilson_ci
 from rnnmem_helpers.sweep_report import (
     ANALYSIS_COLUMNS,
     CAUSAL_MEASURE_COLUMNS,
@@ -38,9 +36,7 @@ from rnnmem_helpers.sweep_report import (
     causal_table,
     completeness,
     compute_statement,
-    convergence_table,
     curriculum_table,
-    delay_limits,
     provenance_columns,
     run_table,
 )
@@ -135,65 +131,6 @@ def test_run_table_empty_and_bad_records():
         run_table("not records")
 
 
-def test_convergence_table_censoring():
-    recs = [record(delay=0, seed=s, steps=st) for s, st in enumerate((500, 1000, 1500))]
-    recs += [record(delay=0, seed=s, converged=False, steps=8000, accuracy=0.7) for s in (3, 4)]
-    recs += [record(delay=8, seed=0, steps=3000)]
-    recs += [record(delay=8, seed=s, converged=False, steps=8000, accuracy=0.6) for s in (1, 2, 3)]
-    recs += [record(delay=16, seed=s, converged=False, steps=8000, accuracy=0.5) for s in (0, 1)]
-    c = convergence_table(run_table(recs), by="delay", rng=0)
-    assert c["delay"].tolist() == [0, 8, 16]
-    assert c["n"].tolist() == [5, 4, 2] and c["n_converged"].tolist() == [3, 1, 0]
-    assert (c["frac_lo"][0], c["frac_hi"][0]) == wilson_ci(3, 5)
-    assert c["acc_median"][0] == pytest.approx(0.999) and c["acc_min"][0] == pytest.approx(0.7)
-    # Among converged runs only; one converged run gives a median without interval, none gives NaN.
-    assert c["steps_median"][0] == 1000 and c["steps_lo"][0] <= 1000 <= c["steps_hi"][0]
-    assert c["steps_median"][1] == 3000 and math.isnan(c["steps_lo"][1])
-    assert math.isnan(c["steps_median"][2])
-    # Over all runs with the censored ones at the budget: decided by converged runs only at delay 0.
-    assert c["steps_median_all"].tolist() == [1500, 8000, 8000]
-    assert c["steps_all_is_bound"].tolist() == [False, True, True]
-    assert c["budget"].tolist() == [8000, 8000, 8000]
-
-
-def test_convergence_table_seeded_and_group_independent():
-    recs = [record(delay=4, seed=s, steps=250 * (s + 1)) for s in range(6)]
-    extra = [record(delay=0, seed=s, steps=500 * (s + 1)) for s in range(4)]
-    one = convergence_table(run_table(recs), rng=3)
-    both = convergence_table(run_table(extra + recs), rng=3)
-    assert both["delay"].tolist() == [0, 4]
-    assert (one["steps_lo"][0], one["steps_hi"][0]) == (both["steps_lo"][1], both["steps_hi"][1])
-    with pytest.raises(ValueError, match="level"):
-        convergence_table(run_table(recs), level=1.5, rng=0)
-
-
-def test_convergence_table_needs_an_rng_and_takes_a_generator():
-    steps = np.random.default_rng(0).integers(100, 5000, size=12)
-    t = run_table(
-        [record(delay=d, seed=s, steps=int(steps[6 * i + s])) for i, d in enumerate((0, 4)) for s in range(6)]
-    )
-    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'rng'"):
-        convergence_table(t)
-    with pytest.raises(ValueError, match="^rng must be a non-negative integer seed or an np.random.Generator"):
-        convergence_table(t, rng=-1)
-    gen = np.random.default_rng(8)
-    first = convergence_table(t, by="delay", n_boot=200, rng=gen)
-    # Every group resamples with a copy of one child stream spawned from the generator.
-    child = np.random.default_rng(8).spawn(1)[0]
-    for i in range(2):
-        want = bootstrap_ci(steps[6 * i : 6 * i + 6], np.median, n_boot=200, rng=copy.deepcopy(child))
-        assert (first["steps_median"][i], first["steps_lo"][i], first["steps_hi"][i]) == want
-    second = convergence_table(t, by="delay", n_boot=200, rng=gen)
-    assert (first["steps_lo"][0], first["steps_hi"][0]) != (second["steps_lo"][0], second["steps_hi"][0])
-
-
-def test_summaries_of_an_empty_table_are_empty():
-    t = run_table([])
-    c = convergence_table(t, by=("rate_scope", "delay"), rng=0)
-    assert c["n"].shape == (0,) and "steps_median" in c and c["rate_scope"].dtype.kind == "U"
-    assert delay_limits(c, "rate_scope")["max_all"].shape == (0,)
-
-
 def test_budget_twins_compares_runs_over_the_shorter_budget():
     short = run_table([
         record(delay=10, seed=0, steps=4500),
@@ -217,24 +154,6 @@ def test_budget_twins_compares_runs_over_the_shorter_budget():
     assert budget_twins(short, run_table([]))["seed"].size == 0
     with pytest.raises(ValueError, match="steps"):
         budget_twins({k: v for k, v in short.items() if k != "steps"}, long)
-
-
-def test_delay_limits():
-    conv = {
-        "n_hidden": np.array([50] * 4 + [100] * 4 + [200] * 2),
-        "delay": np.array([0, 2, 4, 8, 8, 4, 2, 0, 0, 4]),
-        "n": np.array([5] * 10),
-        "n_converged": np.array([5, 5, 3, 0, 0, 5, 4, 5, 4, 5]),
-    }
-    lim = delay_limits(conv)
-    assert lim["n_hidden"].tolist() == [50, 100, 200]
-    assert lim["n_delays"].tolist() == [4, 4, 2]
-    # N = 100 (delays given out of order): all converge at 0, a failure at 2, so max_all = 0 despite 4.
-    np.testing.assert_array_equal(lim["max_all"], [2, 0, np.nan])
-    np.testing.assert_array_equal(lim["max_any"], [4, 4, 4])
-    np.testing.assert_array_equal(lim["min_none"], [8, 8, np.nan])
-    with pytest.raises(ValueError, match="n_converged"):
-        delay_limits({"n_hidden": np.array([1]), "delay": np.array([0]), "n": np.array([1])})
 
 
 def test_completeness():
@@ -267,9 +186,9 @@ SWITCH_NONE = SwitchRecord(0, 0, None, None, None, None, None)
 
 
 def _causal(measures, *, delay=8, seed=0, converged=True, steps=3000):
-    config = CausalConfig(delay=delay, seed=seed, n_time=1000, n_null=10)
+    config = CausalConfig.from_settings(delay=delay, seed=seed, n_time=1000, n_null=10)
     return CausalResult(
-        CAUSAL_SCHEMA_VERSION, config, run_key(config.run_config), converged, steps, 1.0, 0.99, 3, History(), measures,
+        CAUSAL_SCHEMA_VERSION, config, run_key(config.run), converged, steps, 1.0, 0.99, 3, History(), measures,
         WEIGHTS, PROVENANCE,
     )
 
@@ -353,7 +272,7 @@ def test_causal_table_of_the_shipped_sweeps():
 
 def _ladder(seed, outcomes, n_hidden=100):
     """A curriculum from Δt = 4 in steps of 2 whose rungs converge (or not) as ``outcomes`` says: (converged, steps)."""
-    config = CurriculumConfig(seed=seed, n_hidden=n_hidden, start_delay=4, delay_step=2, max_delay=10)
+    config = CurriculumConfig.from_settings(seed=seed, n_hidden=n_hidden, start_delay=4, delay_step=2, max_delay=10)
     rungs = tuple(
         Rung(delay=4 + 2 * i, converged=ok, steps=steps, seconds=1.0, accuracy=0.999 if ok else 0.6,
              wrong_flips=0, n_rotations=0, n_real_outliers=3, history=History(), weights=WEIGHTS)

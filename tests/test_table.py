@@ -1,19 +1,16 @@
-import copy
 import math
 
 import numpy as np
 import pytest
 
-from rnnmem_helpers.stats import bootstrap_ci, wilson_ci
+from rnnmem_helpers.stats import wilson_ci
 from rnnmem_helpers.table import (
     check_columns,
     collect,
     format_table,
-    group_median,
     group_proportion,
     groups,
     n_rows,
-    per_group_rng,
     select,
     show_table,
 )
@@ -91,63 +88,6 @@ def test_group_proportion_against_wilson():
         group_proportion(_table(), "seed", by="delay")
 
 
-def test_group_median_over_defined_values():
-    m = group_median(_table(), "x", by="delay", rng=0)
-    assert m["n"].tolist() == [3, 3] and m["n_defined"].tolist() == [2, 3]
-    assert m["median"].tolist() == [2.0, 20.0]
-    assert m["min"].tolist() == [1.0, 10.0] and m["max"].tolist() == [3.0, 40.0]
-    # Each group resamples with a generator that starts afresh from the seed.
-    lo, hi = bootstrap_ci(np.array([10.0, 20.0, 40.0]), np.median, n_boot=2000, rng=np.random.default_rng(0))[1:]
-    assert (m["lo"][1], m["hi"][1]) == (lo, hi)
-    one = group_median(select(_table(), seed=0), "x", by="delay", rng=0)
-    assert one["median"].tolist() == [1.0, 10.0] and np.isnan(one["lo"]).all()
-    with pytest.raises(TypeError, match="numeric"):
-        group_median(_table(), "name", by="delay", rng=0)
-
-
-def test_group_median_needs_an_rng():
-    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'rng'"):
-        group_median(_table(), "x", by="delay")
-
-
-@pytest.mark.parametrize("bad, exc", [(-1, ValueError), (1.5, TypeError), (True, TypeError), (None, TypeError)])
-def test_group_median_refuses_a_bad_rng(bad, exc):
-    with pytest.raises(exc, match="^rng must be a non-negative integer seed or an np.random.Generator"):
-        group_median(_table(), "x", by="delay", rng=bad)
-
-
-def test_group_median_takes_a_generator():
-    t = _spread()
-    gen = np.random.default_rng(5)
-    first = group_median(t, "v", by="g", n_boot=200, rng=gen)
-    # One child stream is spawned per call, and every group starts at its state.
-    child = np.random.default_rng(5).spawn(1)[0]
-    for i, g in enumerate((1, 2)):
-        want = bootstrap_ci(t["v"][t["g"] == g], np.median, n_boot=200, rng=copy.deepcopy(child))
-        assert (first["median"][i], first["lo"][i], first["hi"][i]) == (np.median(t["v"][t["g"] == g]), *want[1:])
-    # The generator moved on: a second call draws other resamples.
-    second = group_median(t, "v", by="g", n_boot=200, rng=gen)
-    assert (first["lo"][0], first["hi"][0]) != (second["lo"][0], second["hi"][0])
-    # A group's interval does not depend on the other groups.
-    alone = group_median(select(t, g=2), "v", by="g", n_boot=200, rng=np.random.default_rng(5))
-    assert (alone["lo"][0], alone["hi"][0]) == (first["lo"][1], first["hi"][1])
-
-
-def test_per_group_rng_copies():
-    make = per_group_rng(rng=3)
-    a, b = make(), make()
-    assert a is not b and a.integers(1 << 30) == b.integers(1 << 30) == np.random.default_rng(3).integers(1 << 30)
-    with pytest.raises(TypeError, match="positional"):
-        per_group_rng(3)
-
-
-def test_summaries_of_an_empty_table_are_empty():
-    t = select(_table(), delay=99)
-    assert group_median(t, "x", by="delay", rng=0)["median"].shape == (0,)
-    assert group_proportion(t, "ok", by=("name", "delay"))["name"].dtype.kind == "U"
-    assert format_table(group_proportion(t, "ok", by="delay"), ["delay", "n"]).split() == ["delay", "n"]
-
-
 def test_format_table():
     table = {
         "name": np.array(["a", "bb"]),
@@ -182,3 +122,9 @@ def test_show_table_is_the_text_table_in_plain_output_and_an_escaped_html_table(
     assert empty._repr_html_().count("<tr>") == 1
     with pytest.raises(ValueError, match="zzz"):
         show_table(table, ["zzz"])
+
+
+def test_summaries_of_an_empty_table_are_empty():
+    t = select(_table(), delay=99)
+    assert group_proportion(t, "ok", by=("name", "delay"))["name"].dtype.kind == "U"
+    assert format_table(group_proportion(t, "ok", by="delay"), ["delay", "n"]).split() == ["delay", "n"]

@@ -91,7 +91,6 @@ from rnnmem_helpers.experiment import (
     run_experiment,
     run_key,
     save_result,
-    train_run,
     training_key,
     training_settings,
 )
@@ -111,13 +110,12 @@ from rnnmem_helpers.mechanism import (
 )
 from rnnmem_helpers.provenance import Provenance, collect
 from rnnmem_helpers.stats import (
-    bootstrap_ci,
     linear_fit,
     linear_fit_or_none,
-    paired_difference,
+    median_interval,
+    order_statistic_coverage,
     proportion_ci,
     rank_association,
-    spearman,
     wilson_ci,
 )
 from rnnmem_helpers.sweep_report import causal_table, completeness, curriculum_table, run_table, rung_topology
@@ -164,7 +162,7 @@ RESULT = RunResult(
     PROV,
 )
 RUNG = Rung(1, False, 1, 0.5, 0.5, 0, 0, 0, History(), WEIGHTS)
-LADDER = CurriculumResult(2, CurriculumConfig(start_delay=1, max_delay=1), (RUNG,), None, PROV)
+LADDER = CurriculumResult(2, CurriculumConfig.from_settings(start_delay=1, max_delay=1), (RUNG,), None, PROV)
 TIMING = TimingRecord(0, 0.5, 0.5, (1.0,) * 5, 2, 0)
 SWITCH = SwitchRecord(0, 0, None, None, None, None, None)
 PLANE = PlaneRecord(1, 1, 0.5, 0.5, 0.5, 0.5)
@@ -173,7 +171,7 @@ MEASURES = CausalMeasures(0, 0, 0, TIMING, TIMING, TIMING, TIMING, SWITCH, SWITC
 CAUSAL = CausalResult(
     CAUSAL_SCHEMA_VERSION,
     CausalConfig(),
-    run_key(CausalConfig().run_config),
+    run_key(CausalConfig().run),
     False,
     1,
     0.5,
@@ -245,15 +243,14 @@ BASELINES = {
     TrainConfig: ((), {f.name: getattr(TrainConfig(), f.name) for f in dataclasses.fields(TrainConfig)}),
     wilson_ci: ((3, 10), {"level": 0.9}),
     proportion_ci: (([True, False],), {"level": 0.9}),
-    bootstrap_ci: ((np.arange(5.0),), {"level": 0.9, "n_boot": 100, "rng": 0}),
+    median_interval: ((np.arange(5.0),), {"level": 0.9, "censored": np.zeros(5, bool)}),
+    order_statistic_coverage: ((5, 2), {}),
     linear_fit: ((np.arange(4.0), np.arange(4.0)), {"level": 0.9}),
     linear_fit_or_none: ((np.arange(4.0), np.arange(4.0)), {"level": 0.9}),
-    spearman: ((np.arange(4.0), np.arange(4.0)), {"axis": 0}),
     rank_association: (
         (np.arange(5.0), np.arange(5.0) % 3),
         {"rng": 0, "n_boot": 100, "n_perm": 100, "level": 0.9},
     ),
-    paired_difference: ((np.arange(4.0), np.zeros(4)), {"rng": 0, "n_boot": 100, "level": 0.9}),
     pulse_responses: ((RUN5, W5, fit_pca(RUN5.states_txn, 2)), {"window": 5}),
     share_in_planes: ((np.eye(3)[:, :2], np.ones(3)), {}),
     attractor_table: ((FPS3, W3), {"bulk_radius": 0.5}),
@@ -270,8 +267,7 @@ BASELINES = {
     export_choice: ((NetworkChoice(0, 0, "shipped", Path("unused.npz"), None),), {"n_time": 100, "rng": 0}),
     export_network: ((load_pretrained(0),), {"n_time": 100, "rng": 0, "n_shown": 10}),
     export_all: (("never-written",), {"n_time": 100, "rng": 0, "max_bytes": 1000}),
-    train_run: ((RunConfig(),), {}),
-    CurriculumConfig: ((), dataclasses.asdict(CurriculumConfig())),
+    CurriculumConfig: ((), _fields(CurriculumConfig())),
     curriculum_key: ((CurriculumConfig(),), {}),
     legacy_curriculum_key: ((CurriculumConfig(),), {}),
     Rung: ((), _fields(RUNG)),
@@ -280,7 +276,7 @@ BASELINES = {
     compute_curriculum: ((CurriculumConfig(),), {}),
     curriculum_to_dict: ((LADDER,), {}),
     save_curriculum: (("never-written.json", LADDER), {}),
-    CausalConfig: ((), dataclasses.asdict(CausalConfig())),
+    CausalConfig: ((), _fields(CausalConfig())),
     causal_key: ((CausalConfig(),), {}),
     legacy_causal_key: ((CausalConfig(),), {}),
     TimingRecord: ((), _fields(TIMING)),
