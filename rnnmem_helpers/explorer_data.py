@@ -393,7 +393,7 @@ def explorer_networks(max_delay: int = MAX_EXPLORER_DELAY) -> list[NetworkChoice
     """One network for every Δt in ``[0, max_delay]`` that some stored network learned, by :data:`CHOICE_RULE`.
 
     The sweeps are read in their ``"current"`` generation, the one that stores
-    weights (whatever :data:`~rnnmem_helpers.sweep.BOOK_GENERATION` says), so
+    weights (whichever generation the chapters read, :func:`~rnnmem_helpers.sweep.book_generation`), so
     curriculum rungs and sweep runs join as the recompute writes them. "Learned"
     is the run's own verdict: ``converged``, the criterion met in training and
     confirmed on fresh data.

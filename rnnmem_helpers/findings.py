@@ -96,10 +96,10 @@ def headline_findings(evidence: ClaimEvidence, assessments: Mapping) -> str:
         f"{', '.join(map(str, built)) or 'none'} with no error{ladder}."
     )
     out.append(
-        f"- **The mechanism.** The loops that vanish with delay ({_ref(11)}: {_v(a, 11)}), the pulse hidden from "
-        f"the output during the delay ({_ref(12)}: {_v(a, 12)}) and the rotations orthogonal to the separatrices "
-        f"({_ref(13)}: {_v(a, 13)}) depend on how the paper's loose words are read; every reading is in the "
-        "claims chapter."
+        f"- **The mechanism.** The Fourier-like triggered average ({_ref(4)}: {_v(a, 4)}), the loops that vanish "
+        f"with delay ({_ref(11)}: {_v(a, 11)}), the pulse hidden from the output during the delay ({_ref(12)}: "
+        f"{_v(a, 12)}) and the rotations orthogonal to the separatrices ({_ref(13)}: {_v(a, 13)}). Where readings "
+        "of the paper's loose words disagree the verdict is *ambiguous*; the claims chapter judges each reading."
     )
     out.append(
         f"- **The recipe and the conjecture.** Ten-step truncated BPTT at the paper's pulse rate: {_ref(9)} is "
