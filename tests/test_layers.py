@@ -1,8 +1,9 @@
 """The package's layers: no module imports a module of a higher layer, at the top or inside a function.
 
-A lower layer that reached up would tie the model and its training to the book's prose, or an analysis to
-the sweep engine; the scan reads every module's imports from its source (AST), so an import deferred into a
-function is caught as well.
+Each layer is a subpackage, and a module's layer is the folder it lives in. A lower layer that reached up
+would tie the model and its training to the book's prose, or an analysis to the sweep engine; the scan
+reads every module's imports from its source (AST), so an import deferred into a function is caught as
+well, and so is one through a module's flat name (``rnnmem_helpers.sweep``).
 """
 
 import ast
@@ -12,61 +13,77 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "rnnmem_helpers"
 
-#: Every module of the package by layer, lowest first: each layer may import its own and the lower ones.
-LAYERS = {
-    "core": (
-        "_io", "_validate", "_version", "task", "model", "init", "metrics", "train", "torch_model",
-        "checkpoints", "construct", "provenance",
-    ),
-    "analysis": ("analysis", "fixed_points", "mechanism", "ablation", "writing", "stats", "table"),
-    "experiments": ("experiment", "curriculum", "causal", "_kinds", "sweep", "reanalyse", "sweep_report", "cli"),
-    "book": (
-        "plotting", "encoding", "widgets", "explorer_data", "book", "citation", "claims", "evidence", "findings",
-        "size_confound",
-    ),
-}  # fmt: skip
+#: The subpackages, lowest first: each may import its own and the lower ones.
+LAYERS = ("core", "analyses", "experiments", "chapters")
 #: The package itself and ``python -m rnnmem_helpers``: entry points above every layer.
 ENTRY_POINTS = ("__init__", "__main__")
-RANK = {module: rank for rank, modules in enumerate(LAYERS.values()) for module in modules}
+#: Every module's layer, read from the folders.
+LAYER_OF = {p.stem: p.parent.name for p in PACKAGE.glob("*/*.py") if p.stem != "__init__"}
+RANK = {layer: rank for rank, layer in enumerate(LAYERS)}
+ABOVE = len(LAYERS)  # the rank of the package's top, where the entry points live
 
 
-def _imported_modules(path: Path) -> list[tuple[int, str]]:
-    """(line, module) of every import of a module of the package in ``path``, wherever it stands."""
+def _rank_of(name: str) -> int:
+    """The rank of ``name`` imported from the package's top: a subpackage, a flat module name or the top."""
+    if name in RANK:
+        return RANK[name]
+    if name in LAYER_OF:
+        return RANK[LAYER_OF[name]]
+    return ABOVE
+
+
+def _imported_ranks(path: Path, layer: str) -> list[tuple[int, str, int]]:
+    """(line, what, rank) of every import of the package in ``path``, a module of ``layer``, wherever it stands."""
     out = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
-            if node.level == 1 and node.module:
-                out.append((node.lineno, node.module.split(".")[0]))
-            elif node.level == 1:  # from . import x
-                out += [(node.lineno, alias.name) for alias in node.names]
-            elif node.level == 0 and (node.module or "").startswith("rnnmem_helpers"):
-                parts = node.module.split(".")
-                names = [parts[1]] if len(parts) > 1 else [alias.name for alias in node.names]
-                out += [(node.lineno, name) for name in names]
+            parts = (node.module or "").split(".") if node.module else []
+            if node.level == 1:  # this subpackage
+                out.append((node.lineno, f".{node.module or ''}", RANK[layer]))
+            elif node.level == 2 or (node.level == 0 and parts[0] == "rnnmem_helpers"):
+                below_top = parts[1:] if node.level == 0 else parts
+                if below_top:  # from ..core.model import x, from rnnmem_helpers.sweep import x
+                    out.append((node.lineno, node.module, _rank_of(below_top[0])))
+                else:  # from .. import x, from rnnmem_helpers import x
+                    out += [(node.lineno, alias.name, _rank_of(alias.name)) for alias in node.names]
+            elif node.level > 2:
+                out.append((node.lineno, f"{'.' * node.level}{node.module or ''}", ABOVE))
         elif isinstance(node, ast.Import):
-            out += [(node.lineno, a.name.split(".")[1]) for a in node.names if a.name.startswith("rnnmem_helpers.")]
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "rnnmem_helpers":
+                    out.append((node.lineno, alias.name, _rank_of(parts[1]) if len(parts) > 1 else ABOVE))
     return out
 
 
-def test_every_module_has_one_layer():
-    modules = {p.stem for p in PACKAGE.glob("*.py")} - set(ENTRY_POINTS)
-    placed = [m for ms in LAYERS.values() for m in ms]
-    assert len(placed) == len(set(placed)), "a module is in two layers"
-    assert set(placed) == modules, f"unplaced: {sorted(modules - set(placed))}; gone: {sorted(set(placed) - modules)}"
+def test_the_layers_are_the_subpackages():
+    subpackages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert subpackages == set(LAYERS), f"folders {sorted(subpackages)}, layers {LAYERS}"
+    at_top = {p.stem for p in PACKAGE.glob("*.py")}
+    assert at_top == set(ENTRY_POINTS), f"modules outside every layer: {sorted(at_top - set(ENTRY_POINTS))}"
+    assert len(LAYER_OF) == len(list(PACKAGE.glob("*/*.py"))) - len(LAYERS), "two modules share a name"
 
 
-@pytest.mark.parametrize("module", sorted(RANK))
+@pytest.mark.parametrize("module", sorted(LAYER_OF))
 def test_no_module_imports_a_higher_layer(module):
-    layer = list(LAYERS)[RANK[module]]
+    layer = LAYER_OF[module]
     higher = [
-        f"line {line}: {name} ({list(LAYERS)[RANK[name]]})" if name in RANK else f"line {line}: {name} (entry point)"
-        for line, name in _imported_modules(PACKAGE / f"{module}.py")
-        if RANK.get(name, len(LAYERS)) > RANK[module]
+        f"line {line}: {what} ({LAYERS[rank] if rank < ABOVE else 'the package top'})"
+        for line, what, rank in _imported_ranks(PACKAGE / layer / f"{module}.py", layer)
+        if rank > RANK[layer]
     ]
     assert not higher, f"{module} ({layer}) imports a higher layer: {higher}"
 
 
-def test_the_scan_sees_imports_inside_functions(tmp_path):
+def test_the_scan_sees_every_form_of_import(tmp_path):
     source = tmp_path / "m.py"
-    source.write_text("def f():\n    from .evidence import x\n    import rnnmem_helpers.claims\n")
-    assert _imported_modules(source) == [(2, "evidence"), (3, "claims")]
+    source.write_text(
+        "from .task import a\n"
+        "def f():\n"
+        "    from ..chapters.evidence import x\n"
+        "    import rnnmem_helpers.claims\n"
+        "    from .. import sweep, core\n"
+        "    from rnnmem_helpers import __version__\n"
+    )
+    ranks = [(line, rank) for line, _, rank in _imported_ranks(source, "core")]
+    assert ranks == [(1, 0), (3, 3), (4, 3), (5, 2), (5, 0), (6, ABOVE)]

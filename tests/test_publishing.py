@@ -80,7 +80,7 @@ def test_citation_package_and_book_carry_one_version():
     # pyproject reads the same file (no second copy of the number to forget).
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
-    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "rnnmem_helpers._version.__version__"}
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "rnnmem_helpers.core._version.__version__"}
     # The book: the Sphinx extension sets release and the footer from the package.
     config = _sphinx_config(yaml.safe_load((ROOT / "_config.yml").read_text()))
     ext.publishing_settings(None, config)

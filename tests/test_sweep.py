@@ -6,7 +6,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import pkgutil
 import re
 import signal
 import socket
@@ -509,26 +508,29 @@ def test_cli_runs_a_tiny_curriculum_and_refuses_a_bad_kind(tmp_path):
     assert set(KINDS) == {"run", "curriculum", "causal"} and all(f"'{k}'" in lines[0] for k in KINDS)
 
 
-def _imports(path: Path, package: str) -> set[str]:
-    """The rnnmem_helpers modules that ``path`` imports, anywhere in the file (also inside functions)."""
+def _imports(path: Path, modules: set[str]) -> set[str]:
+    """The modules of ``modules`` that ``path``, a module of a subpackage, imports anywhere (also inside functions)."""
+    here = ["rnnmem_helpers", path.parent.name]
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:
-                found.add(node.module.split(".")[0])
-            else:
-                found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith(package + "."):
-            found.add(node.module.split(".")[1])
+        if isinstance(node, ast.ImportFrom):
+            named = [p for p in (node.module or "").split(".") if p]
+            base = [*here[: len(here) + 1 - node.level], *named] if node.level else named
+            if base[:1] == ["rnnmem_helpers"]:
+                # from ..core.model import x names a module; from .. import sweep, from . import claims name them.
+                in_base = [p for p in base if p in modules]
+                found.update(in_base[-1:] or [alias.name for alias in node.names if alias.name in modules])
         elif isinstance(node, ast.Import):
-            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith(package + "."))
+            for alias in node.names:
+                if alias.name.split(".")[0] == "rnnmem_helpers":
+                    found.update(p for p in alias.name.split(".") if p in modules)
     return found
 
 
 def test_no_import_cycle_in_the_package():
-    folder = Path(rnnmem_helpers.__file__).parent
-    modules = {m.name for m in pkgutil.iter_modules([str(folder)])}
-    graph = {m: _imports(folder / f"{m}.py", "rnnmem_helpers") & modules for m in modules}
+    paths = {p.stem: p for p in Path(rnnmem_helpers.__file__).parent.glob("*/*.py") if p.stem != "__init__"}
+    modules = set(paths)
+    graph = {m: _imports(paths[m], modules) for m in modules}
     state, cycle = {}, []
 
     def visit(m, stack):

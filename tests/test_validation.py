@@ -133,9 +133,9 @@ from rnnmem_helpers.writing import (
 )
 
 # Import every module so that REGISTRY holds every decorated target, whatever ran before.
-for _module in pkgutil.iter_modules(rnnmem_helpers.__path__):
-    if _module.name != "__main__":
-        importlib.import_module(f"rnnmem_helpers.{_module.name}")
+for _module in pkgutil.walk_packages(rnnmem_helpers.__path__, prefix="rnnmem_helpers."):
+    if _module.name != "rnnmem_helpers.__main__":
+        importlib.import_module(_module.name)
 
 W5 = init_weights(ModelConfig(n_hidden=5), rng=0)
 W_IN20 = initial_weights(ModelConfig(n_hidden=20), rng=0).W_in

@@ -49,9 +49,9 @@ from types import MappingProxyType
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from ._validate import as_generator, check_array, check_float, check_int
-from .model import RNNWeights, simulate
-from .task import TaskConfig, make_batch, make_stream
+from ..core._validate import as_generator, check_array, check_float, check_int
+from ..core.model import RNNWeights, simulate
+from ..core.task import TaskConfig, make_batch, make_stream
 
 DEFAULT_MARGIN = 0.01
 # A mode with |λ| = 1.01 needs ~100 steps to grow e-fold: twice the mean

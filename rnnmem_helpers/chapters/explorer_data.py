@@ -64,11 +64,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import atomic_write
-from ._validate import RNG, InstanceOf, Integer, validate_params
-from ._version import __version__
-from .analysis import MAX_TEST_STEPS, fit_pca, run_test, spectrum_summary
-from .checkpoints import (
+from ..analyses.analysis import MAX_TEST_STEPS, fit_pca, run_test, spectrum_summary
+from ..analyses.fixed_points import find_fixed_points
+from ..analyses.mechanism import eig_span
+from ..core._io import atomic_write
+from ..core._validate import RNG, InstanceOf, Integer, validate_params
+from ..core._version import __version__
+from ..core.checkpoints import (
     Checkpoint,
     available_pretrained,
     check_checkpoint,
@@ -76,8 +78,6 @@ from .checkpoints import (
     load_pretrained,
     pretrained_path,
 )
-from .fixed_points import find_fixed_points
-from .mechanism import eig_span
 
 FORMAT = "rnnmem-explorer-network"
 FORMAT_VERSION = 2
@@ -408,7 +408,7 @@ def explorer_networks(max_delay: int = MAX_EXPLORER_DELAY) -> list[NetworkChoice
     list of NetworkChoice
         Sorted by Δt, one per Δt.
     """
-    from .sweep import load_sweep, shipped_config
+    from ..experiments.sweep import load_sweep, shipped_config
 
     chosen = {}
     for delay in sorted(d for d, seed in available_pretrained() if seed == 0 and d <= max_delay):

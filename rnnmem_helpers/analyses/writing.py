@@ -58,13 +58,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import RNG, Array, InstanceOf, Integer, Optional, Real, SequenceOf, validate_params
+from ..core._validate import RNG, Array, InstanceOf, Integer, Optional, Real, SequenceOf, validate_params
+from ..core.model import RNNWeights, simulate
+from ..core.task import TaskConfig, make_stream
 from .ablation import ablate
 from .analysis import MIN_ANGLE, _frozen
 from .fixed_points import find_fixed_points
 from .mechanism import RAW_ROTATION_RADIUS
-from .model import RNNWeights, simulate
-from .task import TaskConfig, make_stream
 
 #: State-noise amplitudes (standard deviation per unit) of the noise-tolerance ladder. The shipped
 #: networks' attractors lie 3.5–5 from the origin and at least 3.6 apart; the intact Δt = 8 network

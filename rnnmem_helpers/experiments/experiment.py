@@ -37,8 +37,10 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ._io import atomic_write, read_json_file
-from ._validate import (
+from ..analyses.analysis import MIN_ANGLE, spectrum_summary
+from ..analyses.fixed_points import DEFAULT_MARGIN, count_unstable, find_fixed_points
+from ..core._io import atomic_write, read_json_file
+from ..core._validate import (
     RNG,
     Boolean,
     Constraint,
@@ -51,15 +53,13 @@ from ._validate import (
     validate_fields,
     validate_params,
 )
-from .analysis import MIN_ANGLE, spectrum_summary
-from .checkpoints import checkpoint_bytes, load_checkpoint
-from .fixed_points import DEFAULT_MARGIN, count_unstable, find_fixed_points
-from .init import DEFAULT_PLANES, INITS, start_weights
-from .metrics import DEFAULT_TEST_STEPS, EvalResult, evaluate
-from .model import ModelConfig, RNNWeights
-from .provenance import Provenance, collect
-from .task import TaskConfig
-from .train import TRAINER_VERSION, TRAINING_SETTINGS, TrainConfig, TrainResult, check_streams, train
+from ..core.checkpoints import checkpoint_bytes, load_checkpoint
+from ..core.init import DEFAULT_PLANES, INITS, start_weights
+from ..core.metrics import DEFAULT_TEST_STEPS, EvalResult, evaluate
+from ..core.model import ModelConfig, RNNWeights
+from ..core.provenance import Provenance, collect
+from ..core.task import TaskConfig
+from ..core.train import TRAINER_VERSION, TRAINING_SETTINGS, TrainConfig, TrainResult, check_streams, train
 
 #: Version of the result format written by :func:`save_result`.
 SCHEMA_VERSION = 3
@@ -1319,7 +1319,7 @@ def register_kind(kind: Kind) -> Kind:
        :func:`kind_key`, and ``reanalyse(result, folder)``;
     4. ``register_kind(Kind(...))`` at the bottom of the module, with
        ``settings=Config.setting_constraints()`` and ``make=Config.from_settings``,
-       and the module's import in ``rnnmem_helpers/_kinds.py``.
+       and the module's import in ``rnnmem_helpers/experiments/_kinds.py``.
 
     The sweep engine, the store and ``reanalyse`` then serve it unchanged.
 

@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from ._validate import check_float
+from ..core._validate import check_float
 from .stats import wilson_ci
 
 

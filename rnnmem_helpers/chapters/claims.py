@@ -97,7 +97,7 @@ import numpy as np
 from scipy import stats as _st
 
 # Re-exported: the chapters read the median's interval as claims.median_interval, from before it moved to stats.
-from .stats import (
+from ..analyses.stats import (
     Interval,
     format_percent,
     median_interval,  # noqa: F401

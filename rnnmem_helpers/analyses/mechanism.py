@@ -21,12 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import RNG, Array, InstanceOf, Integer, Optional, Real, validate_params
+from ..core._validate import RNG, Array, InstanceOf, Integer, Optional, Real, validate_params
+from ..core.metrics import DEFAULT_TEST_STEPS
+from ..core.model import RNNWeights
+from ..core.task import TaskConfig, make_stream, targets_from_inputs
 from .analysis import PCA, TestRun, fit_pca, init_bulk_radius, spectrum_summary
 from .fixed_points import FixedPointResult
-from .metrics import DEFAULT_TEST_STEPS
-from .model import RNNWeights
-from .task import TaskConfig, make_stream, targets_from_inputs
 
 # The chapters' "raw" count of rotations at an attractor: complex pairs with |λ| above this radius
 # (and an angle above MIN_ANGLE), without reference to the Jacobian's own random bulk.

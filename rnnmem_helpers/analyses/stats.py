@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats as _st
 
-from ._validate import RNG, Array, Integer, Optional, Real, check_int, check_shape, validate_params
+from ..core._validate import RNG, Array, Integer, Optional, Real, check_int, check_shape, validate_params
 
 
 class _Level(Real):

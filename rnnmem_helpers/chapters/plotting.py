@@ -19,11 +19,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from ..analyses.analysis import TriggeredAverage
+from ..core._validate import check_array, check_float, check_int
+from ..experiments.experiment import History
 from . import encoding
-from ._validate import check_array, check_float, check_int
-from .analysis import TriggeredAverage
 from .encoding import INPUT_COLOR, OUTPUT_COLOR, STATE_COLORS, TARGET_COLOR, UNDEFINED_COLOR, channel_label
-from .experiment import History
 
 # The book's column holds a figure 672 CSS px wide in a 1280 px window. A figure shown at its
 # natural size has BOOK_DPI CSS px per inch, so one at most FIGURE_WIDTH_MAX inches wide is never

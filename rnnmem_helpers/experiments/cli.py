@@ -19,14 +19,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ._io import check_path_length, read_json_file
-from ._version import __version__
-from .checkpoints import CheckpointError, expected_checkpoint_bytes, load_checkpoint, save_checkpoint
-from .construct import DEFAULT_GAIN, W_IN_SEED, design_delay_network, max_constructible_delay
-from .metrics import DEFAULT_TEST_STEPS, EVAL_CHUNK_STEPS, SIMULATION_BYTES, check_weights_and_task, evaluate
-from .model import ModelConfig, RNNWeights
-from .task import RATE_SCOPES, TaskConfig
-from .train import MODES, TRAINING_SETTINGS, TrainConfig, check_streams, train
+from ..core._io import check_path_length, read_json_file
+from ..core._version import __version__
+from ..core.checkpoints import CheckpointError, expected_checkpoint_bytes, load_checkpoint, save_checkpoint
+from ..core.construct import DEFAULT_GAIN, W_IN_SEED, design_delay_network, max_constructible_delay
+from ..core.metrics import DEFAULT_TEST_STEPS, EVAL_CHUNK_STEPS, SIMULATION_BYTES, check_weights_and_task, evaluate
+from ..core.model import ModelConfig, RNNWeights
+from ..core.task import RATE_SCOPES, TaskConfig
+from ..core.train import MODES, TRAINING_SETTINGS, TrainConfig, check_streams, train
 
 # Option defaults come from the config dataclasses, the one place each is defined.
 _TASK_DEFAULTS = TaskConfig()

@@ -40,9 +40,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import Boolean, InstanceOf, Integer, OneOf, Optional, Real, SequenceOf, validate_fields, validate_params
-from .ablation import ABLATION_KINDS, ablate, timing_measures
-from .analysis import MAX_TEST_STATE_ENTRIES, MAX_TEST_STEPS, run_test, spectrum_summary
+from ..analyses.ablation import ABLATION_KINDS, ablate, timing_measures
+from ..analyses.analysis import MAX_TEST_STATE_ENTRIES, MAX_TEST_STEPS, run_test, spectrum_summary
+from ..analyses.fixed_points import find_fixed_points
+from ..analyses.mechanism import loop_overshoot, pulse_visibility, rotation_plane_angles
+from ..analyses.writing import VERDICTS as CLOCK_VERDICTS
+from ..analyses.writing import clock_tests
+from ..core._validate import (
+    Boolean,
+    InstanceOf,
+    Integer,
+    OneOf,
+    Optional,
+    Real,
+    SequenceOf,
+    validate_fields,
+    validate_params,
+)
+from ..core.model import RNNWeights
+from ..core.provenance import Provenance, collect
+from ..core.task import TaskConfig
 from .experiment import (
     SWEEP_BUDGET,
     History,
@@ -72,13 +89,6 @@ from .experiment import (
     weights_file_name,
     weights_record,
 )
-from .fixed_points import find_fixed_points
-from .mechanism import loop_overshoot, pulse_visibility, rotation_plane_angles
-from .model import RNNWeights
-from .provenance import Provenance, collect
-from .task import TaskConfig
-from .writing import VERDICTS as CLOCK_VERDICTS
-from .writing import clock_tests
 
 #: Name of this kind in a sweep config's ``"kind"``.
 KIND = "causal"

@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._io import read_json_file
+from ..core._io import read_json_file
 from .experiment import ResultError
 
 #: Relative tolerance of every number.

@@ -28,8 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import Boolean, InstanceOf, Integer, Optional, Real, SequenceOf, validate_fields, validate_params
-from .analysis import spectrum_summary
+from ..analyses.analysis import spectrum_summary
+from ..core._validate import Boolean, InstanceOf, Integer, Optional, Real, SequenceOf, validate_fields, validate_params
+from ..core.metrics import evaluate
+from ..core.provenance import Provenance, collect
+from ..core.task import TaskConfig
+from ..core.train import train
 from .experiment import (
     SWEEP_BUDGET,
     History,
@@ -58,10 +62,6 @@ from .experiment import (
     weights_file_name,
     weights_record,
 )
-from .metrics import evaluate
-from .provenance import Provenance, collect
-from .task import TaskConfig
-from .train import train
 
 #: Name of this kind in a sweep config's ``"kind"``.
 KIND = "curriculum"
@@ -338,7 +338,7 @@ def reanalyse_curriculum(result: CurriculumResult, folder) -> CurriculumResult:
 
     Training is not repeated; each rung keeps its stored training record.
     """
-    from .checkpoints import load_checkpoint
+    from ..core.checkpoints import load_checkpoint
 
     config, rungs = result.config, []
     for r, rung in enumerate(result.rungs):

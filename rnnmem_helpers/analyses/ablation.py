@@ -28,11 +28,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import RNG, Array, InstanceOf, Integer, OneOf, Optional, Real, validate_params
+from ..core._validate import RNG, Array, InstanceOf, Integer, OneOf, Optional, Real, validate_params
+from ..core.metrics import DEFAULT_TEST_STEPS, EVAL_CHUNK_STEPS, check_weights_and_task, score
+from ..core.model import RNNWeights, simulate
+from ..core.task import TaskConfig, sample_pulses, targets_from_inputs
 from .analysis import MIN_ANGLE, _frozen, spectrum_summary
-from .metrics import DEFAULT_TEST_STEPS, EVAL_CHUNK_STEPS, check_weights_and_task, score
-from .model import RNNWeights, simulate
-from .task import TaskConfig, sample_pulses, targets_from_inputs
 
 ABLATION_KINDS = ("rotations", "bulk", "real_outliers")
 # Largest condition number of the eigenvector matrix V: beyond it W is defective to working precision, V⁻¹ is

@@ -178,7 +178,8 @@ def _cpu_info() -> tuple[set, str]:
 
 
 def _git_state() -> tuple[str | None, bool | None, tuple]:
-    root = Path(__file__).resolve().parent.parent
+    # This file is rnnmem_helpers/core/provenance.py: the checkout is three folders up.
+    root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
 
     def git(*args):

@@ -43,17 +43,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ..analyses.analysis import fit_pca, run_test, spectrum_summary, triggered_average
+from ..analyses.fixed_points import find_fixed_points
+from ..analyses.mechanism import pulse_responses, pulse_visibility, rotation_plane_angles
+from ..analyses.stats import Interval, median_interval
+from ..analyses.table import select
+from ..core._io import atomic_write, read_json_file
+from ..core.checkpoints import available_constructed, load_checkpoint, load_constructed, load_pretrained
+from ..core.metrics import evaluate
+from ..experiments.sweep import GENERATIONS, book_generation, book_sweep, load_sweep, shipped_config
+from ..experiments.sweep_report import causal_table, curriculum_table, run_table
 from . import claims as C
-from ._io import atomic_write, read_json_file
-from .analysis import fit_pca, run_test, spectrum_summary, triggered_average
-from .checkpoints import available_constructed, load_checkpoint, load_constructed, load_pretrained
-from .fixed_points import find_fixed_points
-from .mechanism import pulse_responses, pulse_visibility, rotation_plane_angles
-from .metrics import evaluate
-from .stats import Interval, median_interval
-from .sweep import GENERATIONS, book_generation, book_sweep, load_sweep, shipped_config
-from .sweep_report import causal_table, curriculum_table, run_table
-from .table import select
 
 EVIDENCE_SCHEMA = 1
 # The outlier excess of claims 5 and 6 (edge factor 1 + excess), halved and doubled for the sensitivity table.

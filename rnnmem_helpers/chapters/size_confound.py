@@ -59,9 +59,9 @@ from scipy import optimize as _opt
 from scipy import special as _sp
 from scipy import stats as _st
 
-from ._validate import check_float
+from ..analyses.table import by_columns, check_columns, collect, group_proportion, groups, select
+from ..core._validate import check_float
 from .claims import LEVEL
-from .table import by_columns, check_columns, collect, group_proportion, groups, select
 
 #: Columns of :func:`rnnmem_helpers.sweep_report.run_table` that this module reads.
 REQUIRED_COLUMNS = ("delay", "n_hidden", "lr", "converged", "steps")

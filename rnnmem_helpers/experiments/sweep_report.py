@@ -26,15 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import InstanceOf, SequenceOf, check_int, validate_params
-from .ablation import ABLATION_KINDS
-from .analysis import MIN_ANGLE, run_test, spectrum_summary
+from ..analyses.ablation import ABLATION_KINDS
+from ..analyses.analysis import MIN_ANGLE, run_test, spectrum_summary
+from ..analyses.fixed_points import find_fixed_points
+from ..analyses.table import check_columns, collect
+from ..core._validate import InstanceOf, SequenceOf, check_int, validate_params
+from ..core.checkpoints import load_checkpoint
 from .causal import LATENCY_PERCENTILES, CausalConfig, CausalResult
-from .checkpoints import load_checkpoint
 from .curriculum import CurriculumConfig, CurriculumResult
 from .experiment import Analysis, HoldsRun, RunConfig, RunResult
-from .fixed_points import find_fixed_points
-from .table import check_columns, collect
 
 #: Columns of :func:`run_table` that come from a run's analysis (NaN when the run was not analysed).
 ANALYSIS_COLUMNS = (

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import copy
 
-from ._validate import RNG, Integer, validate_params
-from .analysis import MAX_TEST_STEPS
-from .checkpoints import load_checkpoint
-from .task import TaskConfig, make_stream
+from ..analyses.analysis import MAX_TEST_STEPS
+from ..core._validate import RNG, Integer, validate_params
+from ..core.checkpoints import load_checkpoint
+from ..core.task import TaskConfig, make_stream
 
 
 # The Δt slider must stay within what TaskConfig accepts, so max_delay shares its constraint.
@@ -96,8 +96,8 @@ def network_explorer(n_time: int = 20_000, *, rng):
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
-    from .analysis import fit_pca, run_test, spectrum_summary
-    from .fixed_points import find_fixed_points
+    from ..analyses.analysis import fit_pca, run_test, spectrum_summary
+    from ..analyses.fixed_points import find_fixed_points
     from .plotting import plot_cube, plot_eigenvalues
 
     # Each redraw copies this snapshot: the caller's later draws on rng cannot change what a slider shows.

@@ -40,10 +40,10 @@ import re
 import sys
 from pathlib import Path
 
-from ._io import atomic_write, read_json_file, remove_stale_temporaries
+from ..core._io import atomic_write, read_json_file, remove_stale_temporaries
+from ..core._validate import check_int
+from ..core.checkpoints import CheckpointError, load_checkpoint
 from ._kinds import KINDS, kind_of
-from ._validate import check_int
-from .checkpoints import CheckpointError, load_checkpoint
 from .experiment import ResultError, read_json, write_json
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import Array, Optional, Real, as_generator, check_array, check_float, check_int, validate_params
+from ..core._validate import Array, Optional, Real, as_generator, check_array, check_float, check_int, validate_params
+from ..core.metrics import DEFAULT_TEST_STEPS, check_weights_and_task
+from ..core.model import RNNWeights, simulate
+from ..core.task import TaskConfig, make_stream
 from .fixed_points import DEFAULT_MARGIN, count_unstable
-from .metrics import DEFAULT_TEST_STEPS, check_weights_and_task
-from .model import RNNWeights, simulate
-from .task import TaskConfig, make_stream
 
 # A rotation angle of 0.1 rad is a period of ~63 steps, longer than the mean interval between pulses: slower
 # modes act as memory rather than as a clock, so outliers below this angle count as near-real.
