@@ -370,7 +370,16 @@ def test_export_choice_records_where_the_network_comes_from():
     assert data["test_accuracy"] == choice.accuracy and data["delay"] == choice.delay
     from rnnmem_helpers.checkpoints import load_checkpoint
 
-    assert data["weights"]["W"]["data"] == load_checkpoint(choice.path).weights.W.ravel().tolist()
+    ckpt = load_checkpoint(choice.path)
+    assert data["weights"]["W"]["data"] == ckpt.weights.W.ravel().tolist()
+    # The page quotes the chapters' accuracy: the median over the canonical streams, with its interval.
+    from rnnmem_helpers.evidence import CANONICAL_SEED, canonical_accuracy
+
+    canonical = canonical_accuracy(ckpt.weights, ckpt.task, rng=CANONICAL_SEED)
+    assert data["accuracy"] == {"median": canonical.median.estimate, "low": canonical.median.low,
+                                "high": canonical.median.high, "coverage": canonical.median.coverage,
+                                "streams": len(canonical.per_stream), "steps": canonical.n_time}
+    assert data["accuracy"]["low"] <= data["accuracy"]["median"] <= data["accuracy"]["high"]
 
 
 def test_export_choice_refuses_a_checkpoint_of_another_delay():

@@ -17,7 +17,8 @@ rounded to :data:`PLOT_DIGITS` significant digits; every other number to
 
 - ``format``, ``format_version``, ``package_version``
 - ``delay``, ``seed``, ``n_hidden``, ``n_bits``, ``task`` (the TaskConfig as a dict),
-  ``test_accuracy`` (from the checkpoint's metadata; None if it has none),
+  ``test_accuracy`` (from the checkpoint's metadata; None if it has none; :func:`export_choice` adds
+  ``accuracy``, the canonical accuracy the chapters quote),
   ``n_time`` (length of the test run below)
 - ``weights``: ``W`` (N, N), ``W_in`` (N, n_bits), ``W_out`` (n_bits, N), column-vector
   convention: S(t) = tanh(W S(t-1) + W_in X(t)), Y(t) = tanh(W_out S(t))
@@ -78,6 +79,7 @@ from ..core.checkpoints import (
     load_pretrained,
     pretrained_path,
 )
+from .evidence import CANONICAL_SEED, canonical_accuracy
 
 FORMAT = "rnnmem-explorer-network"
 FORMAT_VERSION = 2
@@ -438,7 +440,11 @@ def explorer_networks(max_delay: int = MAX_EXPLORER_DELAY) -> list[NetworkChoice
 
 @validate_params({"choice": InstanceOf(NetworkChoice), "n_time": Integer(N_COMPONENTS, MAX_TEST_STEPS), "rng": RNG()})
 def export_choice(choice: NetworkChoice, *, n_time: int = 20_000, rng) -> dict:
-    """:func:`export_network` of a chosen network, with its origin (``source``) and recorded test accuracy.
+    """:func:`export_network` of a chosen network, with its origin (``source``) and its accuracies.
+
+    The page quotes the accuracy every chapter quotes,
+    :func:`~rnnmem_helpers.evidence.canonical_accuracy` (``accuracy``); the one
+    stream recorded with the network stays as ``test_accuracy``.
 
     Parameters
     ----------
@@ -452,8 +458,10 @@ def export_choice(choice: NetworkChoice, *, n_time: int = 20_000, rng) -> dict:
     Returns
     -------
     dict
-        The export, whose ``test_accuracy`` is the choice's and whose
-        ``source`` is :meth:`NetworkChoice.record`.
+        The export, whose ``test_accuracy`` is the choice's, whose
+        ``source`` is :meth:`NetworkChoice.record` and whose ``accuracy`` holds
+        the canonical accuracy: ``median``, ``low``, ``high`` (its
+        order-statistic interval), ``coverage``, ``streams`` and ``steps``.
 
     Raises
     ------
@@ -465,5 +473,14 @@ def export_choice(choice: NetworkChoice, *, n_time: int = 20_000, rng) -> dict:
         raise ValueError(f"choice.path must hold a Δt = {choice.delay} network, got one of Δt = {ckpt.delay}")
     data = export_network(ckpt, n_time=n_time, rng=rng)
     data["test_accuracy"] = choice.accuracy
+    canonical = canonical_accuracy(ckpt.weights, ckpt.task, rng=CANONICAL_SEED)
+    data["accuracy"] = {
+        "median": canonical.median.estimate,
+        "low": canonical.median.low,
+        "high": canonical.median.high,
+        "coverage": canonical.median.coverage,
+        "streams": len(canonical.per_stream),
+        "steps": canonical.n_time,
+    }
     data["source"] = choice.record()
     return data

@@ -160,11 +160,13 @@
       source.n_hidden + ")";
   }
 
-  // One test stream's accuracy, recorded when the network was made; the chapters quote the median over ten
-  // streams (rnnmem_helpers.evidence.canonical_accuracy), which a single stream can miss by a few tenths.
+  // The accuracy the chapters quote (rnnmem_helpers.evidence.canonical_accuracy): the median over independent
+  // streams with its order-statistic interval; one stream alone can miss it by a few tenths.
   function accuracyText(net) {
-    return "accuracy on the single test stream recorded with it " +
-      (net.test_accuracy === null ? "not recorded" : percent(net.test_accuracy));
+    var a = net.accuracy;
+    if (!a) return "accuracy not measured";
+    return "accuracy " + percent(a.median) + " (median of " + a.streams + " streams of " + a.steps +
+      " steps; " + percent(a.coverage) + " interval " + percent(a.low) + " to " + percent(a.high) + ")";
   }
 
   // ---- markup -------------------------------------------------------------------------------------------
