@@ -206,3 +206,14 @@ def test_bad_inputs():
         linear_fit([1, 1, 1], [1, 2, 3])
     with pytest.raises(ValueError, match="y"):
         linear_fit([1, 2, 3], [1, 2])
+
+
+def test_finite_median_interval_leaves_out_nan_and_is_none_without_values():
+    from rnnmem_helpers.stats import finite_median_interval, median_interval
+
+    iv = finite_median_interval([3.0, np.nan, 1.0, 2.0, np.inf, 5.0, 4.0])
+    assert iv == median_interval([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert (iv.estimate, iv.low, iv.high, iv.n) == (3.0, 1.0, 5.0, 5)
+    assert finite_median_interval([np.nan, np.nan]) is None
+    with pytest.raises(ValueError, match="one-dimensional"):
+        finite_median_interval([[1.0, 2.0]])

@@ -128,3 +128,15 @@ def test_summaries_of_an_empty_table_are_empty():
     t = select(_table(), delay=99)
     assert group_proportion(t, "ok", by=("name", "delay"))["name"].dtype.kind == "U"
     assert format_table(group_proportion(t, "ok", by="delay"), ["delay", "n"]).split() == ["delay", "n"]
+
+
+def test_group_median_interval_per_group_with_real_coverage():
+    from rnnmem_helpers.table import group_median_interval
+
+    runs = {"delay": np.array([0, 0, 0, 8, 8, 8, 8, 8, 16]),
+            "x": np.array([1.0, 2.0, 3.0, 5.0, np.nan, 4.0, 6.0, 7.0, np.nan])}
+    out = group_median_interval(runs, "x", by="delay")
+    assert out["delay"].tolist() == [0, 8, 16] and out["n"].tolist() == [3, 4, 0]
+    assert out["median"][:2].tolist() == [2.0, 5.5] and np.isnan(out["median"][2])
+    assert (out["lo"][0], out["hi"][0], out["coverage"][0]) == (1.0, 3.0, 0.75)  # n = 3: [min, max] covers 75 %
+    assert out["coverage"][1] == 0.875

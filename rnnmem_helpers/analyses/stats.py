@@ -382,3 +382,26 @@ def median_interval(values, level: float = 0.95, *, censored=None) -> Interval:
     middle = [(n - 1) // 2, n // 2]
     estimate = float(np.median(x))
     return Interval(estimate, float(low), float(high), coverage, "order statistics", n, bool(flags[middle].any()))
+
+
+def finite_median_interval(values, level: float = 0.95) -> Interval | None:
+    """:func:`median_interval` of the finite values only; None if there is none.
+
+    NaN marks a network without the quantity (no rotation pair, no isolated
+    switch, ...): such a network is left out, not counted as a value.
+
+    Parameters
+    ----------
+    values : sequence of float
+    level : float
+        The coverage sought, in (0, 1).
+
+    Returns
+    -------
+    Interval or None
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"values must be one-dimensional, got shape {x.shape}")
+    x = x[np.isfinite(x)]
+    return median_interval(x, level) if x.size else None

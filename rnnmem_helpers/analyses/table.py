@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 
 from ..core._validate import check_float
-from .stats import wilson_ci
+from .stats import finite_median_interval, wilson_ci
 
 
 def n_rows(table) -> int:
@@ -156,6 +156,45 @@ def group_proportion(table, flag: str, by=("n_hidden", "delay"), *, level: float
             {**dict(zip(by_cols, combo, strict=True)), "n": n, "k": k, "frac": k / n, "frac_lo": lo, "frac_hi": hi}
         )
     return collect(rows, [*by_columns(table, by), "n", "k", "frac", "frac_lo", "frac_hi"], table)
+
+
+def group_median_interval(table, column: str, by=("n_hidden", "delay"), *, level: float = 0.95) -> dict:
+    """Per group: the median of a column's finite values with its order-statistic interval.
+
+    Parameters
+    ----------
+    table : dict of ndarray
+    column : str
+        A numeric column; NaN marks a row without the quantity, left out.
+    by : str or sequence of str
+    level : float
+        In (0, 1).
+
+    Returns
+    -------
+    dict of ndarray
+        The ``by`` columns, ``n`` (finite values), ``median``, ``lo``, ``hi``
+        and ``coverage`` (the interval's real coverage); NaN where a group has
+        no finite value.
+    """
+    level = check_float("level", level, minimum=0.0, maximum=1.0, strict_min=True)
+    check_columns(table, (column,))
+    rows = []
+    for by_cols, combo, mask in groups(table, by):
+        values = np.asarray(table[column][mask], dtype=np.float64)
+        iv = finite_median_interval(values, level)
+        rows.append(
+            {
+                **dict(zip(by_cols, combo, strict=True)),
+                "n": int(np.isfinite(values).sum()),
+                **(
+                    {"median": iv.estimate, "lo": iv.low, "hi": iv.high, "coverage": iv.coverage}
+                    if iv
+                    else dict.fromkeys(("median", "lo", "hi", "coverage"), math.nan)
+                ),
+            }
+        )
+    return collect(rows, [*by_columns(table, by), "n", "median", "lo", "hi", "coverage"], table)
 
 
 def format_table(table, columns=None, formats=None, *, missing: str = "—") -> str:
