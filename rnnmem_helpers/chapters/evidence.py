@@ -129,6 +129,31 @@ class CanonicalAccuracy:
         )
 
 
+def canonical_streams(rng, n_streams: int = CANONICAL_STREAMS) -> list:
+    """The generators of the canonical streams: one child of ``np.random.SeedSequence(rng)`` each.
+
+    :func:`canonical_accuracy` and :func:`stream_sign_changes` draw their
+    streams from these, so both measure a network on the same streams.
+
+    Parameters
+    ----------
+    rng : int
+        Seed, >= 0; the book uses :data:`CANONICAL_SEED`.
+    n_streams : int
+        At least 3.
+
+    Returns
+    -------
+    list of np.random.Generator
+        Length ``n_streams``.
+    """
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
+        raise TypeError(f"rng must be an integer seed >= 0, got {rng!r}")
+    if isinstance(n_streams, bool) or not isinstance(n_streams, (int, np.integer)) or n_streams < 3:
+        raise ValueError(f"n_streams must be an integer >= 3, got {n_streams!r}")
+    return [np.random.default_rng(child) for child in np.random.SeedSequence(int(rng)).spawn(int(n_streams))]
+
+
 def canonical_accuracy(
     weights, task, *, rng, n_streams: int = CANONICAL_STREAMS, n_time: int = CANONICAL_STEPS
 ) -> CanonicalAccuracy:
@@ -150,12 +175,7 @@ def canonical_accuracy(
     -------
     CanonicalAccuracy
     """
-    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
-        raise TypeError(f"rng must be an integer seed >= 0, got {rng!r}")
-    if isinstance(n_streams, bool) or not isinstance(n_streams, (int, np.integer)) or n_streams < 3:
-        raise ValueError(f"n_streams must be an integer >= 3, got {n_streams!r}")
-    children = np.random.SeedSequence(int(rng)).spawn(int(n_streams))
-    scores = tuple(evaluate(weights, task, n_time=n_time, rng=np.random.default_rng(c)).accuracy for c in children)
+    scores = tuple(evaluate(weights, task, n_time=n_time, rng=r).accuracy for r in canonical_streams(rng, n_streams))
     return CanonicalAccuracy(median_interval(scores), scores, int(n_time))
 
 
@@ -187,12 +207,9 @@ def stream_sign_changes(
     list of list of int
         Shape (n_streams, 9): per stream, the sign changes of PC1 to PC9.
     """
-    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
-        raise TypeError(f"rng must be an integer seed >= 0, got {rng!r}")
-    children = np.random.SeedSequence(int(rng)).spawn(int(n_streams))
     out = []
-    for child in children:
-        run = run_test(weights, task, n_time=n_time, rng=np.random.default_rng(child))
+    for stream_rng in canonical_streams(rng, n_streams):
+        run = run_test(weights, task, n_time=n_time, rng=stream_rng)
         out.append(sign_changes(triggered_average(run, pre=10, post=30).mean_pc))
     return out
 
