@@ -720,7 +720,7 @@ def rule_delayed_census(*, seed0_census, eight_attractors, big_saddle, majority:
     return _judge(parts, details, power=_power(sizes, majority))
 
 
-def _fourier_like(changes: np.ndarray, max_drops: int = 0) -> bool:
+def fourier_like(changes: np.ndarray, max_drops: int = 0) -> bool:
     """Sign changes that fall from one component to the next at most ``max_drops`` times and grow overall."""
     return bool(np.count_nonzero(np.diff(changes) < 0) <= max_drops and changes[-1] > changes[0])
 
@@ -770,9 +770,9 @@ def rule_fourier(
     if ctrl.ndim != 1 or ctrl.size < 2 or np.any(ctrl < 0):
         raise ValueError("control_sign_changes must hold at least 2 counts >= 0")
     k = min(int(n_components), net.shape[1], ctrl.size)
-    count = Count(sum(_fourier_like(row[:k], max_drops) for row in net), net.shape[0])
+    count = Count(sum(fourier_like(row[:k], max_drops) for row in net), net.shape[0])
     pattern = fraction_side(count, majority)
-    parts = {"pattern": pattern, "diagnostic": not _fourier_like(ctrl[:k], max_drops)}
+    parts = {"pattern": pattern, "diagnostic": not fourier_like(ctrl[:k], max_drops)}
     falls = "never falling" if max_drops == 0 else f"falling at most {max_drops}×"
     details = {
         "pattern": f"sign changes of PC1–{k} rising, {falls}, on {_frac(count)} streams"
@@ -2176,6 +2176,7 @@ __all__ = [
     "rule_delay_limit",
     "rule_delayed_census",
     "rule_delayed_spectrum",
+    "fourier_like",
     "rule_fourier",
     "rule_fourier_strict",
     "rule_invisible",
