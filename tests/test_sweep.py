@@ -32,6 +32,7 @@ from rnnmem_helpers.experiment import (
     ResultError,
     RunConfig,
     legacy_key,
+    register_kind,
     result_to_dict,
     run_experiment,
     run_key,
@@ -507,6 +508,15 @@ def test_cli_runs_a_tiny_curriculum_and_refuses_a_bad_kind(tmp_path):
     assert "kind must be one of [" in lines[0] and "'ladder'" in lines[0]
     assert set(KINDS) == {"run", "curriculum", "causal"} and all(f"'{k}'" in lines[0] for k in KINDS)
 
+
+
+def test_each_kinds_settings_and_configs_come_from_its_config_class():
+    for kind in KINDS.values():
+        assert dict(kind.settings) == dict(kind.config.setting_constraints())
+        made = kind.make(seed=3)
+        assert isinstance(made, kind.config) and made == kind.config.from_settings(seed=3)
+    with pytest.raises(ValueError, match="kind 'run' .* is already registered"):
+        register_kind(KINDS["run"])
 
 def _imports(path: Path, modules: set[str]) -> set[str]:
     """The modules of ``modules`` that ``path``, a module of a subpackage, imports anywhere (also inside functions)."""

@@ -736,8 +736,6 @@ register_kind(
     Kind(
         name=KIND,
         config=CausalConfig,
-        settings=CausalConfig.setting_constraints(),
-        make=CausalConfig.from_settings,
         key=causal_key,
         legacy_key=legacy_causal_key,
         compute=compute_causal,

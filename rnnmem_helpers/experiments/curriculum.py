@@ -432,8 +432,6 @@ register_kind(
     Kind(
         name=KIND,
         config=CurriculumConfig,
-        settings=CurriculumConfig.setting_constraints(),
-        make=CurriculumConfig.from_settings,
         key=curriculum_key,
         legacy_key=legacy_curriculum_key,
         compute=compute_curriculum,

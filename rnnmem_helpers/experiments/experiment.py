@@ -29,7 +29,7 @@ import math
 import numbers
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -284,6 +284,16 @@ class RunConfig:
             raise ValueError(f"test_steps must be an integer >= delay + 2 ({self.delay + 2}), got {self.test_steps}")
         # Settings valid one by one can still clash (stream_len < tbptt_len, pulses too rare for the evaluation).
         check_streams(self.task_config, self.train_config)
+
+    @classmethod
+    def setting_constraints(cls) -> MappingProxyType:
+        """What each setting a sweep config may give accepts: every field's constraint."""
+        return MappingProxyType(dict(cls.__rnnmem_params__))
+
+    @classmethod
+    def from_settings(cls, **settings) -> RunConfig:
+        """The config of these settings, the rest at their defaults (the constructor, for :class:`Kind`)."""
+        return cls(**settings)
 
     @property
     def task_config(self) -> TaskConfig:
@@ -1261,11 +1271,6 @@ class Kind:
         As written in a sweep config's ``"kind"``.
     config : type
         The frozen, validated config dataclass.
-    settings : Mapping of str to Constraint
-        The settings a sweep config may give, flat, and what each accepts.
-    make : callable
-        ``make(**settings)``: the config of those settings, the others at their
-        defaults (``config`` itself, or :meth:`HoldsRun.from_settings`).
     key, legacy_key : callable
         ``key(config)`` names its result file; ``legacy_key(config)`` the file
         of the format before weights and provenance were kept.
@@ -1286,8 +1291,6 @@ class Kind:
 
     name: str
     config: type
-    settings: Mapping
-    make: Callable
     key: Callable
     legacy_key: Callable
     compute: Callable
@@ -1295,6 +1298,15 @@ class Kind:
     to_dict: Callable
     from_dict: Callable
     reanalyse: Callable
+
+    @property
+    def settings(self) -> MappingProxyType:
+        """The settings a sweep config may give, flat, and what each accepts (the config's ``setting_constraints``)."""
+        return self.config.setting_constraints()
+
+    def make(self, **settings):
+        """The config of these flat settings, the others at their defaults (the config's ``from_settings``)."""
+        return self.config.from_settings(**settings)
 
 
 _KINDS: dict[str, Kind] = {}
@@ -1317,9 +1329,10 @@ def register_kind(kind: Kind) -> Kind:
     3. ``compute(config, *, trained=None) -> (result, files)`` (see
        :func:`compute_run`), ``to_dict``/``from_dict``, a key made with
        :func:`kind_key`, and ``reanalyse(result, folder)``;
-    4. ``register_kind(Kind(...))`` at the bottom of the module, with
-       ``settings=Config.setting_constraints()`` and ``make=Config.from_settings``,
-       and the module's import in ``rnnmem_helpers/experiments/_kinds.py``.
+    4. ``register_kind(Kind(...))`` at the bottom of the module (the settings a
+       sweep config may give and how they make a config come from the config
+       class's ``setting_constraints`` and ``from_settings``), and the module's
+       import in ``rnnmem_helpers/experiments/_kinds.py``.
 
     The sweep engine, the store and ``reanalyse`` then serve it unchanged.
 
@@ -1356,8 +1369,6 @@ register_kind(
     Kind(
         name="run",
         config=RunConfig,
-        settings=RunConfig.__rnnmem_params__,
-        make=RunConfig,
         key=run_key,
         legacy_key=legacy_key,
         compute=compute_run,
