@@ -338,6 +338,22 @@ def test_censoring_raises_survival_compared_with_treating_the_budget_as_converge
     assert honoured.median >= np.median(steps[converged])
 
 
+
+def test_km_median_interval_covers_near_its_level_in_a_large_uncensored_cell():
+    # Continuous times, no censoring, many runs: the asymptotic interval should cover about 95 %.
+    coverage = sc.km_median_coverage(400, median=3000.0, sigma=0.5, budget=1e9, n_sims=1000, rng=1)
+    assert 0.92 <= coverage <= 0.97
+
+
+def test_km_median_coverage_honours_ties_and_censoring_and_its_rng():
+    kwargs = dict(median=3000.0, sigma=0.5, budget=8000.0, every=250, n_sims=300)
+    first = sc.km_median_coverage(8, **kwargs, rng=np.random.default_rng(5))
+    assert first == sc.km_median_coverage(8, **kwargs, rng=np.random.default_rng(5))
+    # Evaluations every 250 updates tie the times, which widens the interval: coverage above nominal.
+    assert first > 0.95
+    # A median near the budget: most cells never reach it, and an unbounded interval still covers.
+    assert sc.km_median_coverage(8, **{**kwargs, "median": 7900.0}, rng=2) > 0.9
+
 def test_km_table_per_cell():
     table = simulate(8, rng=np.random.default_rng(9))
     out = sc.km_table(table)
@@ -515,5 +531,17 @@ def test_bad_arguments_are_refused_naming_the_parameter():
         sc.kaplan_meier([-1, 2], [True, True])
     with pytest.raises(ValueError, match="^median must be"):
         sc.median_text(-1.0, 1.0, 2.0)
+    cover = dict(median=1000.0, sigma=0.5, budget=8000.0, rng=0)
+    for change, exc, match in (
+        ({"median": 9000.0}, ValueError, "^median must be"),
+        ({"sigma": 0.0}, ValueError, "^sigma must be"),
+        ({"every": 0}, ValueError, "^every must be"),
+        ({"n_sims": 10}, ValueError, "^n_sims must be"),
+        ({"rng": None}, TypeError, "^rng must be"),
+    ):
+        with pytest.raises(exc, match=match):
+            sc.km_median_coverage(8, **{**cover, **change})
+    with pytest.raises(ValueError, match="^n must be"):
+        sc.km_median_coverage(1, **cover)
     with pytest.raises(ValueError, match="^name must be one of"):
         sc.fit_convergence(t).term("log2_n:log2_lr")

@@ -46,7 +46,9 @@ observed minus expected events and their covariances over the strata.
 :func:`size_verdict` states, by a rule fixed before any ``lr_size`` result
 existed, whether more units help once lr is in the model.
 
-Nothing here draws random numbers.
+The median's interval is an asymptotic one; :func:`km_median_coverage`
+measures what it really covers with a cell's few runs, by simulation. That is
+the only function here that draws random numbers, from its ``rng``.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ from scipy import special as _sp
 from scipy import stats as _st
 
 from ..analyses.table import by_columns, check_columns, collect, group_proportion, groups, select
-from ..core._validate import check_float
+from ..core._validate import as_generator, check_float, check_int
 from .claims import LEVEL
 
 #: Columns of :func:`rnnmem_helpers.sweep_report.run_table` that this module reads.
@@ -752,6 +754,67 @@ def kaplan_meier(steps, converged, *, level: float = LEVEL) -> KaplanMeier:
     )
 
 
+def km_median_coverage(
+    n: int,
+    *,
+    median: float,
+    sigma: float,
+    budget: float,
+    every: int = 1,
+    n_sims: int = 2000,
+    level: float = LEVEL,
+    rng,
+) -> float:
+    """Simulated coverage of :func:`kaplan_meier`'s median interval for a cell of ``n`` runs.
+
+    Updates to criterion are drawn lognormal, seen at the first evaluation
+    (a multiple of ``every``) at or after they happen and censored at
+    ``budget``, as a sweep's runs are; the interval covers when it contains
+    the true median of those observed times. An interval with an infinite end
+    ("not reached") covers whenever its finite end allows.
+
+    Parameters
+    ----------
+    n : int
+        Runs per cell, at least 2.
+    median : float
+        Median updates to criterion of the underlying lognormal, > 0 and ≤ ``budget``.
+    sigma : float
+        Standard deviation of the log updates, > 0.
+    budget : float
+        The censoring time (the sweep's ``max_steps``), > 0.
+    every : int
+        Updates between evaluations, ≥ 1.
+    n_sims : int
+        Simulated cells, ≥ 100.
+    level : float
+        Nominal level of the interval, in (0, 1).
+    rng : int or numpy.random.Generator
+        Keyword-only.
+
+    Returns
+    -------
+    float
+        The fraction of the ``n_sims`` intervals that contain the true median.
+    """
+    n = check_int("n", n, minimum=2)
+    budget = check_float("budget", budget, minimum=0.0, strict_min=True)
+    median = check_float("median", median, minimum=0.0, maximum=budget, strict_min=True)
+    sigma = check_float("sigma", sigma, minimum=0.0, strict_min=True)
+    every = check_int("every", every, minimum=1)
+    n_sims = check_int("n_sims", n_sims, minimum=100)
+    level = _check_level(level)
+    rng = as_generator("rng", rng)
+    truth = math.ceil(median / every) * every
+    hits = 0
+    for _ in range(n_sims):
+        seen = np.ceil(median * np.exp(sigma * rng.standard_normal(n)) / every) * every
+        converged = seen <= budget
+        km = kaplan_meier(np.where(converged, seen, budget), converged, level=level)
+        hits += km.median_low <= truth <= km.median_high
+    return hits / n_sims
+
+
 def _check_time(name: str, value) -> float:
     """A number of updates > 0, or inf for "not reached"."""
     if value == math.inf:
@@ -1090,6 +1153,7 @@ __all__ = [
     "SizeVerdict",
     "fit_convergence",
     "kaplan_meier",
+    "km_median_coverage",
     "km_table",
     "median_text",
     "plot_convergence",
