@@ -1,8 +1,8 @@
 """Time the fixed-point search, new defaults against the reference settings, on one thread.
 
 Both shipped networks (Δt = 0 and Δt = 8) are searched with
-:data:`~rnnmem_helpers.fixed_points.SEARCH_DEFAULTS` and with
-:data:`~rnnmem_helpers.fixed_points.REFERENCE_SETTINGS` (the search before
+:data:`~rnnmem_helpers.analyses.fixed_points.SEARCH_DEFAULTS` and with
+:data:`~rnnmem_helpers.analyses.fixed_points.REFERENCE_SETTINGS` (the search before
 them), in one process, each call timed whole (trajectory, seeds, every
 round of Newton, deduplication, Jacobians and eigenvalues). The two are
 interleaved, one call of each per ``rng`` seed, so that a change in the load
@@ -34,8 +34,8 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from rnnmem_helpers.checkpoints import load_pretrained
-from rnnmem_helpers.fixed_points import REFERENCE_SETTINGS, find_fixed_points
+from rnnmem_helpers.analyses.fixed_points import REFERENCE_SETTINGS, find_fixed_points
+from rnnmem_helpers.core.checkpoints import load_pretrained
 
 EXPECTED = {0: {0: 8, 1: 12, 2: 6, 3: 1}, 8: {0: 8, 1: 14, 2: 10, 3: 2, 5: 2, 6: 1}}
 FPF_OVER_REFERENCE = {0: 3.4, 8: 6.3}  # issue 18: FixedPointFinder's time / the reference search's

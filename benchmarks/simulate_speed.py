@@ -1,6 +1,6 @@
 """Time the test-stream simulation on one thread.
 
-The brief is that :func:`rnnmem_helpers.analysis.run_test` on 100 000 steps
+The brief is that :func:`rnnmem_helpers.analyses.analysis.run_test` on 100 000 steps
 takes at most 2 s on one core. Run with::
 
     python benchmarks/simulate_speed.py [--n-time 100000] [--repeats 3]
@@ -20,12 +20,12 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from rnnmem_helpers.analysis import run_test
-from rnnmem_helpers.checkpoints import available_pretrained, load_pretrained
-from rnnmem_helpers.init import init_weights
-from rnnmem_helpers.metrics import DEFAULT_TEST_STEPS
-from rnnmem_helpers.model import ModelConfig, simulate
-from rnnmem_helpers.task import TaskConfig, make_stream
+from rnnmem_helpers.analyses.analysis import run_test
+from rnnmem_helpers.core.checkpoints import available_pretrained, load_pretrained
+from rnnmem_helpers.core.init import init_weights
+from rnnmem_helpers.core.metrics import DEFAULT_TEST_STEPS
+from rnnmem_helpers.core.model import ModelConfig, simulate
+from rnnmem_helpers.core.task import TaskConfig, make_stream
 
 BUDGET_SECONDS = 2.0
 

@@ -30,7 +30,7 @@ again in a 390 px window, as on a phone):
   to scroll it sideways (checked at 1280 px and again at 390 px);
 - a figure's smallest text is under 9 px as shown. The book's PNGs record the
   smallest font size they draw, in points, under the PNG text key
-  ``rnnmem_helpers.plotting.FONT_KEY`` (``figure_png`` computes it from the
+  ``rnnmem_helpers.chapters.plotting.FONT_KEY`` (``figure_png`` computes it from the
   figure's own text when it saves it); shown, that text is
   ``pt / 72 * dpi * shown width / PNG width`` CSS px tall. A PNG without that
   record fails, as its text size cannot be known;
@@ -84,7 +84,7 @@ from urllib.parse import unquote, urlparse
 import yaml
 from PIL import Image
 
-from rnnmem_helpers.plotting import FONT_KEY
+from rnnmem_helpers.chapters.plotting import FONT_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -323,7 +323,7 @@ def check_images(page, html: Path, base: str | None, result: Visit) -> None:
 def figure_text_px(png: Path, shown: float) -> float | None:
     """Height in CSS px of a PNG figure's smallest text when it is shown ``shown`` px wide.
 
-    Returns None if the PNG records no font size (see ``rnnmem_helpers.plotting.figure_png``).
+    Returns None if the PNG records no font size (see ``rnnmem_helpers.chapters.plotting.figure_png``).
     """
     with Image.open(png) as image:
         points = image.text.get(FONT_KEY) if hasattr(image, "text") else None

@@ -27,8 +27,8 @@ import re
 import sys
 from pathlib import Path
 
-from rnnmem_helpers._io import atomic_write
-from rnnmem_helpers.book import INSTALL_TAG, strip_volatile, volatile_metadata
+from rnnmem_helpers.chapters.book import INSTALL_TAG, strip_volatile, volatile_metadata
+from rnnmem_helpers.core._io import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
 # A code block in the book's column at a 1280 px window holds 77 characters of its 14 px monospace font,

@@ -6,7 +6,7 @@ python scripts/sync_repo_url.py --check  # exit 1 if anything is out of date
 Besides the first cell of every chapter, it keeps repository-code in CITATION.cff and the code url in
 metadata.yaml equal to the address, and leaves both out while it is the placeholder.
 
-repository.url is validated first (rnnmem_helpers.book.validate_repo_url): an address that is not a
+repository.url is validated first (rnnmem_helpers.chapters.book.validate_repo_url): an address that is not a
 plain https://host/owner/repo is refused with one line and exit code 2, and no file is touched.
 """
 
@@ -17,8 +17,8 @@ import json
 import sys
 from pathlib import Path
 
-from rnnmem_helpers._io import atomic_write
-from rnnmem_helpers.book import INSTALL_TAG, install_cell_source, is_placeholder, repo_url_from_config
+from rnnmem_helpers.chapters.book import INSTALL_TAG, install_cell_source, is_placeholder, repo_url_from_config
+from rnnmem_helpers.core._io import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
 

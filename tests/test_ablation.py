@@ -3,10 +3,17 @@
 import numpy as np
 import pytest
 
-from rnnmem_helpers import RNNWeights, TaskConfig, evaluate, load_pretrained, metrics, spectrum_summary
-from rnnmem_helpers import ablation as ab
-from rnnmem_helpers.ablation import ablate, remove_eigenvalues, switch_latencies, timing_from_outputs, timing_measures
-from rnnmem_helpers.mechanism import ignore_delay_accuracy
+from rnnmem_helpers import RNNWeights, TaskConfig, evaluate, load_pretrained, spectrum_summary
+from rnnmem_helpers.analyses import ablation as ab
+from rnnmem_helpers.analyses.ablation import (
+    ablate,
+    remove_eigenvalues,
+    switch_latencies,
+    timing_from_outputs,
+    timing_measures,
+)
+from rnnmem_helpers.analyses.mechanism import ignore_delay_accuracy
+from rnnmem_helpers.core import metrics
 
 
 def _orthogonal(n, seed):

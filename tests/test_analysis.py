@@ -3,7 +3,7 @@ import inspect
 import numpy as np
 import pytest
 
-from rnnmem_helpers.analysis import (
+from rnnmem_helpers.analyses.analysis import (
     MIN_ANGLE,
     PCA,
     TestRun,
@@ -14,12 +14,12 @@ from rnnmem_helpers.analysis import (
     transition_times,
     triggered_average,
 )
-from rnnmem_helpers.checkpoints import available_pretrained, load_pretrained
-from rnnmem_helpers.fixed_points import DEFAULT_MARGIN, find_fixed_points
-from rnnmem_helpers.init import init_weights
-from rnnmem_helpers.metrics import DEFAULT_TEST_STEPS, evaluate
-from rnnmem_helpers.model import ModelConfig, RNNWeights, simulate
-from rnnmem_helpers.task import TaskConfig, make_stream, targets_from_inputs
+from rnnmem_helpers.analyses.fixed_points import DEFAULT_MARGIN, find_fixed_points
+from rnnmem_helpers.core.checkpoints import available_pretrained, load_pretrained
+from rnnmem_helpers.core.init import init_weights
+from rnnmem_helpers.core.metrics import DEFAULT_TEST_STEPS, evaluate
+from rnnmem_helpers.core.model import ModelConfig, RNNWeights, simulate
+from rnnmem_helpers.core.task import TaskConfig, make_stream, targets_from_inputs
 
 # ----------------------------------------------------------------------------- run_test
 

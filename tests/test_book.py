@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
-from rnnmem_helpers.book import (
+from rnnmem_helpers.chapters.book import (
     INSTALL_TAG,
     glue,
     install_cell_source,

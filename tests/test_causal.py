@@ -7,10 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from rnnmem_helpers import experiment, load_pretrained
-from rnnmem_helpers.ablation import ablate, timing_measures
-from rnnmem_helpers.analysis import run_test, spectrum_summary
-from rnnmem_helpers.causal import (
+from rnnmem_helpers import load_pretrained
+from rnnmem_helpers.analyses.ablation import ablate, timing_measures
+from rnnmem_helpers.analyses.analysis import run_test, spectrum_summary
+from rnnmem_helpers.analyses.fixed_points import find_fixed_points
+from rnnmem_helpers.analyses.mechanism import loop_overshoot, pulse_visibility, rotation_plane_angles
+from rnnmem_helpers.experiments import experiment
+from rnnmem_helpers.experiments.causal import (
     CAUSAL_SCHEMA_VERSION,
     LATENCY_PERCENTILES,
     LEGACY_CAUSAL_SCHEMA_VERSION,
@@ -26,7 +29,7 @@ from rnnmem_helpers.causal import (
     run_causal,
     save_causal,
 )
-from rnnmem_helpers.experiment import (
+from rnnmem_helpers.experiments.experiment import (
     ResultError,
     RunConfig,
     compute_run,
@@ -37,8 +40,6 @@ from rnnmem_helpers.experiment import (
     train_network,
     weights_file_name,
 )
-from rnnmem_helpers.fixed_points import find_fixed_points
-from rnnmem_helpers.mechanism import loop_overshoot, pulse_visibility, rotation_plane_angles
 
 TINY = CausalConfig.from_settings(delay=1, seed=3, n_hidden=6, max_steps=2, n_time=300, n_null=20)
 
@@ -242,8 +243,8 @@ def test_keys_follow_the_resolved_run_and_the_legacy_key_the_config_only(monkeyp
 
 
 def test_claim_14_is_measured_apart_for_storage_writing_and_timing():
-    from rnnmem_helpers.causal import ClockRecord, _clock_records
-    from rnnmem_helpers.checkpoints import load_pretrained
+    from rnnmem_helpers.core.checkpoints import load_pretrained
+    from rnnmem_helpers.experiments.causal import ClockRecord, _clock_records
 
     records = _clock_records(load_pretrained(8).weights, 8, 4000, 0)
     by_name = {r.variant: r for r in records}
@@ -259,8 +260,8 @@ def test_claim_14_is_measured_apart_for_storage_writing_and_timing():
 
 
 def test_a_network_without_corners_records_no_clock():
-    from rnnmem_helpers.causal import _clock_records
-    from rnnmem_helpers.model import RNNWeights
+    from rnnmem_helpers.core.model import RNNWeights
+    from rnnmem_helpers.experiments.causal import _clock_records
 
     still = RNNWeights(np.zeros((6, 6), np.float32), np.ones((6, 3), np.float32), np.ones((3, 6), np.float32))
     assert _clock_records(still, 2, 2000, 0) == ()

@@ -19,13 +19,13 @@ from rnnmem_helpers import (
     CheckpointError,
     ModelConfig,
     RNNWeights,
-    _io,
     available_pretrained,
     init_weights,
     load_checkpoint,
     save_checkpoint,
 )
-from rnnmem_helpers import checkpoints as ck
+from rnnmem_helpers.core import _io
+from rnnmem_helpers.core import checkpoints as ck
 
 META = {
     "task": {"n_bits": 3, "delay": 2, "mean_interval": 50.0, "rate_scope": "all"},
@@ -354,9 +354,9 @@ def test_shipped_checkpoints_read_as_numpy_reads_them():
 
 
 def test_metadata_with_nan_is_refused_before_anything_is_written(tmp_path):
-    from rnnmem_helpers.checkpoints import save_checkpoint
-    from rnnmem_helpers.model import ModelConfig, RNNWeights
-    from rnnmem_helpers.task import TaskConfig
+    from rnnmem_helpers.core.checkpoints import save_checkpoint
+    from rnnmem_helpers.core.model import ModelConfig, RNNWeights
+    from rnnmem_helpers.core.task import TaskConfig
 
     weights = RNNWeights(np.zeros((4, 4), np.float32), np.zeros((4, 3), np.float32), np.zeros((3, 4), np.float32))
     meta = {"task": dataclasses.asdict(TaskConfig()), "model": dataclasses.asdict(ModelConfig(n_hidden=4)), "seed": 0}

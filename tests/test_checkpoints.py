@@ -7,7 +7,6 @@ from rnnmem_helpers import (
     CheckpointError,
     ModelConfig,
     RNNWeights,
-    _io,
     available_pretrained,
     evaluate,
     init_weights,
@@ -15,7 +14,8 @@ from rnnmem_helpers import (
     load_pretrained,
     save_checkpoint,
 )
-from rnnmem_helpers import checkpoints as ck
+from rnnmem_helpers.core import _io
+from rnnmem_helpers.core import checkpoints as ck
 
 META = {
     "task": {"n_bits": 3, "delay": 2, "mean_interval": 50.0, "rate_scope": "all"},

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rnnmem_helpers import claims as cl
-from rnnmem_helpers.claims import (
+from rnnmem_helpers.analyses.stats import order_statistic_coverage, wilson_ci
+from rnnmem_helpers.chapters import claims as cl
+from rnnmem_helpers.chapters.claims import (
     CLAIMS,
     Count,
     Interval,
@@ -21,7 +22,6 @@ from rnnmem_helpers.claims import (
     Pairs,
     Verdict,
 )
-from rnnmem_helpers.stats import order_statistic_coverage, wilson_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER = Path("/work/shared/paper")
@@ -829,7 +829,7 @@ def _table_of_the_book():
 
 
 def test_the_books_claims_table_has_fourteen_rows_with_the_module_s_verdicts():
-    from rnnmem_helpers.evidence import assess_all, load_shipped_evidence
+    from rnnmem_helpers.chapters.evidence import assess_all, load_shipped_evidence
 
     table = _table_of_the_book()
     assert sorted(table) == list(range(1, 15))

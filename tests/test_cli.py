@@ -9,15 +9,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnmem_helpers import analysis, cli, load_checkpoint, metrics
-from rnnmem_helpers.checkpoints import pretrained_path
-from rnnmem_helpers.cli import MAX_EVAL_STEPS, check_out_path, main
-from rnnmem_helpers.construct import construct_delay_network
-from rnnmem_helpers.init import init_weights
-from rnnmem_helpers.metrics import evaluate, score
-from rnnmem_helpers.model import ModelConfig, simulate
-from rnnmem_helpers.task import TaskConfig, make_stream, sample_pulses, targets_from_inputs
-from rnnmem_helpers.train import TRAINING_SETTINGS, TrainConfig
+from rnnmem_helpers import load_checkpoint
+from rnnmem_helpers.analyses import analysis
+from rnnmem_helpers.core import metrics
+from rnnmem_helpers.core.checkpoints import pretrained_path
+from rnnmem_helpers.core.construct import construct_delay_network
+from rnnmem_helpers.core.init import init_weights
+from rnnmem_helpers.core.metrics import evaluate, score
+from rnnmem_helpers.core.model import ModelConfig, simulate
+from rnnmem_helpers.core.task import TaskConfig, make_stream, sample_pulses, targets_from_inputs
+from rnnmem_helpers.core.train import TRAINING_SETTINGS, TrainConfig
+from rnnmem_helpers.experiments import cli
+from rnnmem_helpers.experiments.cli import MAX_EVAL_STEPS, check_out_path, main
 
 
 def test_help_lists_flags(capsys):
@@ -197,8 +200,8 @@ _DELAY0 = str(pretrained_path(0))
 )
 def test_user_error_is_one_line_and_exit_2(argv, names, bad_files, capsys, monkeypatch):
     monkeypatch.setattr(cli, "train", _no_work)
-    monkeypatch.setattr("rnnmem_helpers.sweep.run_sweep", _no_work)
-    monkeypatch.setattr("rnnmem_helpers.reanalyse.reanalyse_folder", _no_work)
+    monkeypatch.setattr("rnnmem_helpers.experiments.sweep.run_sweep", _no_work)
+    monkeypatch.setattr("rnnmem_helpers.experiments.reanalyse.reanalyse_folder", _no_work)
     before = _tree(bad_files)
     with pytest.raises(SystemExit) as exc:
         main(argv)
@@ -443,8 +446,8 @@ def test_sweep_refuses_an_out_folder_it_cannot_write_before_any_cluster(tmp_path
     real_access = os.access
     # Root writes anywhere, whatever the mode bits say: the refusal is simulated.
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != readonly and real_access(path, mode))
-    monkeypatch.setattr("rnnmem_helpers.sweep._compute", _no_work)
-    monkeypatch.setattr("rnnmem_helpers.sweep.run_sweep", _no_work)
+    monkeypatch.setattr("rnnmem_helpers.experiments.sweep._compute", _no_work)
+    monkeypatch.setattr("rnnmem_helpers.experiments.sweep.run_sweep", _no_work)
     for out in (readonly, readonly / "results"):
         with pytest.raises(SystemExit) as exc:
             main(["sweep", str(config), "--out", str(out), "--no-progress"])

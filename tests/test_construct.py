@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from rnnmem_helpers import ModelConfig, TaskConfig, evaluate, initial_weights, load_pretrained, make_stream, simulate
-from rnnmem_helpers.checkpoints import available_constructed, available_pretrained, load_constructed
-from rnnmem_helpers.construct import (
+from rnnmem_helpers.core.checkpoints import available_constructed, available_pretrained, load_constructed
+from rnnmem_helpers.core.construct import (
     SATURATION,
     construct_delay_network,
     design_delay_network,

@@ -8,10 +8,11 @@ import json
 import numpy as np
 import pytest
 
-import rnnmem_helpers.curriculum as curriculum
-from rnnmem_helpers import experiment
-from rnnmem_helpers.checkpoints import load_checkpoint
-from rnnmem_helpers.curriculum import (
+import rnnmem_helpers.experiments.curriculum as curriculum
+from rnnmem_helpers.core.checkpoints import load_checkpoint
+from rnnmem_helpers.core.train import TRAINER_VERSION
+from rnnmem_helpers.experiments import experiment
+from rnnmem_helpers.experiments.curriculum import (
     CURRICULUM_SCHEMA_VERSION,
     LEGACY_CURRICULUM_SCHEMA_VERSION,
     CurriculumConfig,
@@ -26,8 +27,7 @@ from rnnmem_helpers.curriculum import (
     run_curriculum,
     save_curriculum,
 )
-from rnnmem_helpers.experiment import ResultError, compute_run, run_experiment, run_key, weights_file_name
-from rnnmem_helpers.train import TRAINER_VERSION
+from rnnmem_helpers.experiments.experiment import ResultError, compute_run, run_experiment, run_key, weights_file_name
 
 # max_steps 250 is the first held-out evaluation (TrainConfig.eval_every): the least that can converge.
 CLIMB = CurriculumConfig.from_settings(

@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnmem_helpers import cli, load_pretrained
-from rnnmem_helpers import metrics as metrics_module
-from rnnmem_helpers._io import (
+from rnnmem_helpers import load_pretrained
+from rnnmem_helpers.chapters.explorer_data import export_network
+from rnnmem_helpers.core import metrics as metrics_module
+from rnnmem_helpers.core._io import (
     _temporary_prefix,
     atomic_write,
     check_path_length,
@@ -25,7 +26,7 @@ from rnnmem_helpers._io import (
     read_json_file,
     remove_stale_temporaries,
 )
-from rnnmem_helpers.checkpoints import (
+from rnnmem_helpers.core.checkpoints import (
     Checkpoint,
     CheckpointError,
     available_pretrained,
@@ -33,10 +34,16 @@ from rnnmem_helpers.checkpoints import (
     load_checkpoint,
     save_checkpoint,
 )
-from rnnmem_helpers.cli import main
-from rnnmem_helpers.explorer_data import export_network
-from rnnmem_helpers.metrics import evaluate
-from rnnmem_helpers.sweep import MAX_RUNS, SchedulerError, check_scheduler_address, run_sweep, validate_sweep_config
+from rnnmem_helpers.core.metrics import evaluate
+from rnnmem_helpers.experiments import cli
+from rnnmem_helpers.experiments.cli import main
+from rnnmem_helpers.experiments.sweep import (
+    MAX_RUNS,
+    SchedulerError,
+    check_scheduler_address,
+    run_sweep,
+    validate_sweep_config,
+)
 
 SMALL = {"grid": {"seed": [0]}, "fixed": {"n_hidden": 5, "max_steps": 2, "analyse": False}}
 

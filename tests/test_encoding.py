@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from rnnmem_helpers import encoding as E
+from rnnmem_helpers.chapters import encoding as E
 
 # The only marker symbols plotly's scatter3d accepts, minus "x" (drawn as a hollow box in Chromium).
 PLOTLY_3D = {"circle", "circle-open", "cross", "diamond", "diamond-open", "square", "square-open"}

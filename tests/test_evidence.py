@@ -3,9 +3,9 @@ import math
 import numpy as np
 import pytest
 
-from rnnmem_helpers import claims as C
-from rnnmem_helpers import evidence as E
-from rnnmem_helpers.stats import order_statistic_coverage
+from rnnmem_helpers.analyses.stats import order_statistic_coverage
+from rnnmem_helpers.chapters import claims as C
+from rnnmem_helpers.chapters import evidence as E
 
 
 def test_sign_changes_counts_crossings_and_skips_touches():

@@ -14,17 +14,19 @@ from rnnmem_helpers import (
     ModelConfig,
     TaskConfig,
     TrainConfig,
-    curriculum,
     evaluate,
-    experiment,
     find_fixed_points,
     spectrum_summary,
     train,
 )
-from rnnmem_helpers import analysis as analysis_module
-from rnnmem_helpers.causal import CausalConfig, causal_key, legacy_causal_key
-from rnnmem_helpers.curriculum import CurriculumConfig, curriculum_key, legacy_curriculum_key
-from rnnmem_helpers.experiment import (
+from rnnmem_helpers.analyses import analysis as analysis_module
+from rnnmem_helpers.core.init import start_weights
+from rnnmem_helpers.core.provenance import collect
+from rnnmem_helpers.core.train import TRAINER_VERSION, TRAINING_SETTINGS
+from rnnmem_helpers.experiments import curriculum, experiment
+from rnnmem_helpers.experiments.causal import CausalConfig, causal_key, legacy_causal_key
+from rnnmem_helpers.experiments.curriculum import CurriculumConfig, curriculum_key, legacy_curriculum_key
+from rnnmem_helpers.experiments.experiment import (
     LEGACY_SCHEMA_VERSION,
     RUN_FIELDS,
     SCHEMA_VERSION,
@@ -53,9 +55,6 @@ from rnnmem_helpers.experiment import (
     training_key,
     weights_file_name,
 )
-from rnnmem_helpers.init import start_weights
-from rnnmem_helpers.provenance import collect
-from rnnmem_helpers.train import TRAINER_VERSION, TRAINING_SETTINGS
 
 # ----------------------------------------------------------------------------- the run config
 

@@ -6,11 +6,19 @@ import json
 import numpy as np
 import pytest
 
-from rnnmem_helpers import Checkpoint, RNNWeights, available_pretrained, explorer_data, load_pretrained
-from rnnmem_helpers.analysis import fit_pca, run_test, spectrum_summary
-from rnnmem_helpers.checkpoints import pretrained_path
-from rnnmem_helpers.explorer_data import DIGITS, MAX_FILE_BYTES, PLOT_DIGITS, export_all, export_network, to_json
-from rnnmem_helpers.fixed_points import find_fixed_points
+from rnnmem_helpers import Checkpoint, RNNWeights, available_pretrained, load_pretrained
+from rnnmem_helpers.analyses.analysis import fit_pca, run_test, spectrum_summary
+from rnnmem_helpers.analyses.fixed_points import find_fixed_points
+from rnnmem_helpers.chapters import explorer_data
+from rnnmem_helpers.chapters.explorer_data import (
+    DIGITS,
+    MAX_FILE_BYTES,
+    PLOT_DIGITS,
+    export_all,
+    export_network,
+    to_json,
+)
+from rnnmem_helpers.core.checkpoints import pretrained_path
 
 SHIPPED = sorted(d for d, s in available_pretrained() if s == 0)
 DELAY = SHIPPED[-1]
@@ -275,7 +283,7 @@ def test_to_json_refuses_non_finite_numbers():
 
 def _learned(sweep: str) -> dict[int, list[int]]:
     """Seeds of the N = 100 networks of a stored sweep that learned each Δt, read from its results."""
-    from rnnmem_helpers.sweep import load_sweep
+    from rnnmem_helpers.experiments.sweep import load_sweep
 
     learned = {}
     for result in load_sweep(sweep, generation="current")[0]:
@@ -334,7 +342,7 @@ def _curriculum(seed, delays, n_hidden=100):
 
 
 def test_explorer_networks_take_the_lowest_learning_seed_and_new_curriculum_rungs(monkeypatch, tmp_path):
-    import rnnmem_helpers.sweep as sweep
+    import rnnmem_helpers.experiments.sweep as sweep
 
     stored = {
         # Seed 0 did not learn Δt = 12; the Δt = 14 network is N = 200.
@@ -368,12 +376,12 @@ def test_export_choice_records_where_the_network_comes_from():
     assert data["source"] == {"delay": choice.delay, "seed": choice.seed, "source": choice.source,
                               "rung": choice.rung, "test_accuracy": choice.accuracy, "n_hidden": 100}
     assert data["test_accuracy"] == choice.accuracy and data["delay"] == choice.delay
-    from rnnmem_helpers.checkpoints import load_checkpoint
+    from rnnmem_helpers.core.checkpoints import load_checkpoint
 
     ckpt = load_checkpoint(choice.path)
     assert data["weights"]["W"]["data"] == ckpt.weights.W.ravel().tolist()
     # The page quotes the chapters' accuracy: the median over the canonical streams, with its interval.
-    from rnnmem_helpers.evidence import CANONICAL_SEED, canonical_accuracy
+    from rnnmem_helpers.chapters.evidence import CANONICAL_SEED, canonical_accuracy
 
     canonical = canonical_accuracy(ckpt.weights, ckpt.task, rng=CANONICAL_SEED)
     assert data["accuracy"] == {"median": canonical.median.estimate, "low": canonical.median.low,

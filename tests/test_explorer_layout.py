@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnmem_helpers.explorer_data import explorer_networks, export_choice
+from rnnmem_helpers.chapters.explorer_data import explorer_networks, export_choice
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")

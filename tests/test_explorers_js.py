@@ -4,9 +4,9 @@ A minimal page loads plotly.js, forward.js, the encoding script, explorers.js an
 the data script that the book's Sphinx extension writes for the shipped Δt = 8
 network. The numbers the
 explorers show must be what the package computes: the task explorer's accuracy
-equals :func:`rnnmem_helpers.metrics.score` of :func:`rnnmem_helpers.model.simulate`
+equals :func:`rnnmem_helpers.core.metrics.score` of :func:`rnnmem_helpers.core.model.simulate`
 on the very stream the page drew (read back from the page), its targets equal
-:func:`rnnmem_helpers.task.targets_from_inputs`, and the pulse explorer's outputs
+:func:`rnnmem_helpers.core.task.targets_from_inputs`, and the pulse explorer's outputs
 equal ``simulate`` from the exported attractor.
 """
 
@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 from rnnmem_helpers import load_pretrained, score, simulate
-from rnnmem_helpers.encoding import to_browser
-from rnnmem_helpers.explorer_data import export_network, to_json
-from rnnmem_helpers.task import targets_from_inputs
+from rnnmem_helpers.chapters.encoding import to_browser
+from rnnmem_helpers.chapters.explorer_data import export_network, to_json
+from rnnmem_helpers.core.task import targets_from_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -166,7 +166,7 @@ def test_pulse_explorer_outputs_are_simulate_from_the_exported_attractor(page, c
 
 
 def test_explorers_draw_with_the_books_encoding(page):
-    """Channel labels, output colours and fixed-point markers come from rnnmem_helpers.encoding."""
+    """Channel labels, output colours and fixed-point markers come from rnnmem_helpers.chapters.encoding."""
     enc = to_browser()
     got = json.loads(page.evaluate("""() => {
         const pulse = document.querySelector('[data-explorer=pulse]');

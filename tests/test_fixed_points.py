@@ -7,7 +7,7 @@ import pytest
 from scipy.optimize import brentq
 
 from rnnmem_helpers import RNNWeights, load_pretrained
-from rnnmem_helpers.fixed_points import (
+from rnnmem_helpers.analyses.fixed_points import (
     REFERENCE_SETTINGS,
     SEARCH_DEFAULTS,
     FixedPointResult,

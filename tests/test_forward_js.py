@@ -1,9 +1,9 @@
 """The browser's forward pass (book/_static/rnnmem/forward.js) against the package, in headless Chromium.
 
-Each shipped network is exported by :mod:`rnnmem_helpers.explorer_data`, its
+Each shipped network is exported by :mod:`rnnmem_helpers.chapters.explorer_data`, its
 JSON text parsed by the page exactly as an explorer would, and run on a
 1000-step stream of :func:`make_stream`; states and outputs must match
-:func:`rnnmem_helpers.model.simulate` on the checkpoint, and the targets and
+:func:`rnnmem_helpers.core.model.simulate` on the checkpoint, and the targets and
 accuracy must match the package's task and metrics.
 """
 
@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from rnnmem_helpers import TaskConfig, available_pretrained, load_pretrained, make_stream, score, simulate
-from rnnmem_helpers.checkpoints import pretrained_path
-from rnnmem_helpers.explorer_data import FORMAT_VERSION, export_all
-from rnnmem_helpers.task import targets_from_inputs
+from rnnmem_helpers.chapters.explorer_data import FORMAT_VERSION, export_all
+from rnnmem_helpers.core.checkpoints import pretrained_path
+from rnnmem_helpers.core.task import targets_from_inputs
 
 CHROMIUM = Path("/usr/bin/chromium")
 FORWARD_JS = Path(__file__).resolve().parents[1] / "book" / "_static" / "rnnmem" / "forward.js"

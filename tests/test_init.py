@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from rnnmem_helpers import ModelConfig, TaskConfig, TrainConfig, init_weights, initial_weights, train
-from rnnmem_helpers.init import DEFAULT_PLANES, rotation_init, run_seed_sequences, start_weights
+from rnnmem_helpers.core.init import DEFAULT_PLANES, rotation_init, run_seed_sequences, start_weights
 
 TINY = TrainConfig(max_steps=1, eval_every=1, eval_steps=200, confirm_steps=200)
 
@@ -43,7 +43,7 @@ def test_rng_is_keyword_only(call):
         call()
 
 
-@pytest.mark.parametrize("module", ["init", "train", "experiment", "sweep"])
+@pytest.mark.parametrize("module", ["core.init", "core.train", "experiments.experiment", "experiments.sweep"])
 def test_randomness_is_one_required_keyword_only_rng(module):
     mod = importlib.import_module(f"rnnmem_helpers.{module}")
     public = [f for n, f in vars(mod).items() if inspect.isfunction(f) and f.__module__ == mod.__name__ and n[0] != "_"]

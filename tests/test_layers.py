@@ -3,7 +3,7 @@
 Each layer is a subpackage, and a module's layer is the folder it lives in. A lower layer that reached up
 would tie the model and its training to the book's prose, or an analysis to the sweep engine; the scan
 reads every module's imports from its source (AST), so an import deferred into a function is caught as
-well, and so is one through a module's flat name (``rnnmem_helpers.sweep``).
+well.
 """
 
 import ast
@@ -42,7 +42,7 @@ def _imported_ranks(path: Path, layer: str) -> list[tuple[int, str, int]]:
                 out.append((node.lineno, f".{node.module or ''}", RANK[layer]))
             elif node.level == 2 or (node.level == 0 and parts[0] == "rnnmem_helpers"):
                 below_top = parts[1:] if node.level == 0 else parts
-                if below_top:  # from ..core.model import x, from rnnmem_helpers.sweep import x
+                if below_top:  # from ..core.model import x, from rnnmem_helpers.experiments.sweep import x
                     out.append((node.lineno, node.module, _rank_of(below_top[0])))
                 else:  # from .. import x, from rnnmem_helpers import x
                     out += [(node.lineno, alias.name, _rank_of(alias.name)) for alias in node.names]
@@ -81,7 +81,7 @@ def test_the_scan_sees_every_form_of_import(tmp_path):
         "from .task import a\n"
         "def f():\n"
         "    from ..chapters.evidence import x\n"
-        "    import rnnmem_helpers.claims\n"
+        "    import rnnmem_helpers.chapters.claims\n"
         "    from .. import sweep, core\n"
         "    from rnnmem_helpers import __version__\n"
     )

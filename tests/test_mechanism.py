@@ -20,8 +20,8 @@ from rnnmem_helpers import (
     run_test,
     spectrum_summary,
 )
-from rnnmem_helpers.analysis import init_bulk_radius
-from rnnmem_helpers.mechanism import (
+from rnnmem_helpers.analyses.analysis import init_bulk_radius
+from rnnmem_helpers.analyses.mechanism import (
     attractor_table,
     cube_axes,
     eig_span,
@@ -32,7 +32,7 @@ from rnnmem_helpers.mechanism import (
     rotation_plane_angles,
     share_in_planes,
 )
-from rnnmem_helpers.task import targets_from_inputs
+from rnnmem_helpers.core.task import targets_from_inputs
 
 
 def _orthogonal(n, seed):

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from rnnmem_helpers import FlipFlopRNN, ModelConfig, RNNWeights, init_weights, simulate, step
-from rnnmem_helpers.train import loss_and_grads
+from rnnmem_helpers.core.train import loss_and_grads
 
 
 def test_weights_are_read_only_copies():

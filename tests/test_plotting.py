@@ -11,11 +11,9 @@ import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from rnnmem_helpers import encoding  # noqa: E402
-from rnnmem_helpers.analysis import fit_pca, run_test, spectrum_summary, triggered_average  # noqa: E402
-from rnnmem_helpers.init import init_weights  # noqa: E402
-from rnnmem_helpers.model import ModelConfig  # noqa: E402
-from rnnmem_helpers.plotting import (  # noqa: E402
+from rnnmem_helpers.analyses.analysis import fit_pca, run_test, spectrum_summary, triggered_average  # noqa: E402
+from rnnmem_helpers.chapters import encoding  # noqa: E402
+from rnnmem_helpers.chapters.plotting import (  # noqa: E402
     BOOK_DPI,
     FIGURE_WIDTH_MAX,
     FONT_KEY,
@@ -33,7 +31,9 @@ from rnnmem_helpers.plotting import (  # noqa: E402
     smallest_font_pt,
     state_labels,
 )
-from rnnmem_helpers.task import TaskConfig  # noqa: E402
+from rnnmem_helpers.core.init import init_weights  # noqa: E402
+from rnnmem_helpers.core.model import ModelConfig  # noqa: E402
+from rnnmem_helpers.core.task import TaskConfig  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -247,7 +247,7 @@ def test_pca_projection_feeds_plot_cube(run):
 
 
 def test_plot_training_history():
-    from rnnmem_helpers.plotting import plot_training_history
+    from rnnmem_helpers.chapters.plotting import plot_training_history
 
     history = {"step": [250, 500, 750], "loss": [0.5, 0.1, 0.02], "eval_accuracy": [0.6, 0.9, 0.996]}
     axes = plt.subplots(1, 2)[1]
@@ -258,7 +258,7 @@ def test_plot_training_history():
     ax = plt.subplots()[1]
     assert plot_training_history(ax, history) is ax
     assert len(ax.lines) == 1 and ax.get_legend() is None
-    from rnnmem_helpers.experiment import History
+    from rnnmem_helpers.experiments.experiment import History
 
     typed = History(step=(250, 500, 750), loss=(0.5, 0.1, 0.02), eval_accuracy=(0.6, 0.9, 0.996))
     ax2 = plt.subplots()[1]
@@ -273,7 +273,7 @@ def test_plot_training_history():
 
 
 def test_plot_intervals_skips_nan_and_draws_bars():
-    from rnnmem_helpers.plotting import plot_intervals
+    from rnnmem_helpers.chapters.plotting import plot_intervals
 
     _, ax = plt.subplots()
     x = np.array([0, 2, 4, 8])
@@ -297,7 +297,7 @@ def test_plot_intervals_skips_nan_and_draws_bars():
 
 
 def test_plot_intervals_rejects_bad_input():
-    from rnnmem_helpers.plotting import plot_intervals
+    from rnnmem_helpers.chapters.plotting import plot_intervals
 
     _, ax = plt.subplots()
     with pytest.raises(ValueError, match="together"):
@@ -413,8 +413,8 @@ def _record_first_draws(monkeypatch, module, name, seen):
 
 @pytest.mark.parametrize("as_generator", [False, True], ids=["int", "generator"])
 def test_task_explorer_redraws_one_stream_from_rng(monkeypatch, as_generator):
-    import rnnmem_helpers.widgets as widgets
-    from rnnmem_helpers.task import make_stream
+    import rnnmem_helpers.chapters.widgets as widgets
+    from rnnmem_helpers.core.task import make_stream
 
     monkeypatch.setattr(plt, "show", lambda: None)
     drawn = []
@@ -438,10 +438,10 @@ def test_task_explorer_redraws_one_stream_from_rng(monkeypatch, as_generator):
 
 @pytest.mark.parametrize("as_generator", [False, True], ids=["int", "generator"])
 def test_network_explorer_gives_run_and_fixed_points_the_same_start(monkeypatch, as_generator):
-    import rnnmem_helpers.analysis as analysis
-    import rnnmem_helpers.fixed_points as fixed_points
-    from rnnmem_helpers.checkpoints import available_pretrained
-    from rnnmem_helpers.widgets import network_explorer
+    import rnnmem_helpers.analyses.analysis as analysis
+    import rnnmem_helpers.analyses.fixed_points as fixed_points
+    from rnnmem_helpers.chapters.widgets import network_explorer
+    from rnnmem_helpers.core.checkpoints import available_pretrained
 
     monkeypatch.setattr(plt, "show", lambda: None)
     runs, searches = [], []
@@ -455,7 +455,7 @@ def test_network_explorer_gives_run_and_fixed_points_the_same_start(monkeypatch,
 
 
 def test_plot_paired_draws_a_line_per_network_and_the_median_per_condition():
-    from rnnmem_helpers.plotting import plot_paired
+    from rnnmem_helpers.chapters.plotting import plot_paired
 
     _, ax = plt.subplots()
     values = np.array([[1.0, 0.5, np.nan], [0.9, 0.7, np.nan], [0.8, np.nan, np.nan]])
@@ -471,7 +471,7 @@ def test_plot_paired_draws_a_line_per_network_and_the_median_per_condition():
 
 
 def test_plot_paired_rejects_bad_input():
-    from rnnmem_helpers.plotting import plot_paired
+    from rnnmem_helpers.chapters.plotting import plot_paired
 
     _, ax = plt.subplots()
     with pytest.raises(ValueError, match="labels"):

@@ -14,10 +14,10 @@ import scipy
 import torch
 
 import rnnmem_helpers
-from rnnmem_helpers import provenance
-from rnnmem_helpers.checkpoints import load_checkpoint
-from rnnmem_helpers.experiment import RunConfig, compute_run, result_from_dict, result_to_dict
-from rnnmem_helpers.provenance import Provenance, collect, machine_id
+from rnnmem_helpers.core import provenance
+from rnnmem_helpers.core.checkpoints import load_checkpoint
+from rnnmem_helpers.core.provenance import Provenance, collect, machine_id
+from rnnmem_helpers.experiments.experiment import RunConfig, compute_run, result_from_dict, result_to_dict
 
 STARTED = "2026-01-01T00:00:00+00:00"
 # Must name the machine and the code: never empty.

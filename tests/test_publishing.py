@@ -20,7 +20,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util.docutils import docutils_namespace
 
 import rnnmem_helpers
-from rnnmem_helpers.book import (
+from rnnmem_helpers.chapters.book import (
     PLACEHOLDER_REPO_URL,
     install_cell_source,
     is_placeholder,
@@ -28,7 +28,7 @@ from rnnmem_helpers.book import (
     validate_branch,
     validate_repo_url,
 )
-from rnnmem_helpers.citation import bibtex, load_citation
+from rnnmem_helpers.chapters.citation import bibtex, load_citation
 
 ROOT = Path(__file__).resolve().parent.parent
 EXT_PATH = ROOT / "book" / "_ext" / "rnnmem_sphinx.py"

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from rnnmem_helpers.cli import main
-from rnnmem_helpers.experiment import (
+from rnnmem_helpers.experiments.cli import main
+from rnnmem_helpers.experiments.experiment import (
     LEGACY_SCHEMA_VERSION,
     RunConfig,
     legacy_key,
@@ -15,8 +15,8 @@ from rnnmem_helpers.experiment import (
     run_experiment,
     write_json,
 )
-from rnnmem_helpers.reanalyse import ATOL, COUNT_SLACK, RTOL, compare, reanalyse_folder
-from rnnmem_helpers.sweep import KINDS, execute_run, expand_grid, pending_runs, shipped_config, store_result
+from rnnmem_helpers.experiments.reanalyse import ATOL, COUNT_SLACK, RTOL, compare, reanalyse_folder
+from rnnmem_helpers.experiments.sweep import KINDS, execute_run, expand_grid, pending_runs, shipped_config, store_result
 
 QUICK = {"eval_every": 1, "eval_steps": 1000, "confirm_steps": 1000, "test_steps": 1000}
 # A tiny sweep of each kind: analysed runs, a curriculum of two rungs (target 0 converges at the first

@@ -25,7 +25,7 @@ from rnnmem_helpers import (
     run_test,
     spectrum_summary,
 )
-from rnnmem_helpers.cli import main
+from rnnmem_helpers.experiments.cli import main
 
 CUBE = {0: 8, 1: 12, 2: 6, 3: 1}
 ALL_CORNERS = sorted((a, b, c) for a in (-1, 1) for b in (-1, 1) for c in (-1, 1))

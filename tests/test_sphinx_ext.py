@@ -14,8 +14,8 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import docutils_namespace
 
-from rnnmem_helpers.encoding import to_browser
-from rnnmem_helpers.explorer_data import CHOICE_RULE, explorer_networks, export_choice, to_json
+from rnnmem_helpers.chapters.encoding import to_browser
+from rnnmem_helpers.chapters.explorer_data import CHOICE_RULE, explorer_networks, export_choice, to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 EXT_PATH = ROOT / "book" / "_ext" / "rnnmem_sphinx.py"

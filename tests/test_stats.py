@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rnnmem_helpers.stats import (
+from rnnmem_helpers.analyses.stats import (
     linear_fit,
     linear_fit_or_none,
     proportion_ci,
@@ -209,7 +209,7 @@ def test_bad_inputs():
 
 
 def test_finite_median_interval_leaves_out_nan_and_is_none_without_values():
-    from rnnmem_helpers.stats import finite_median_interval, median_interval
+    from rnnmem_helpers.analyses.stats import finite_median_interval, median_interval
 
     iv = finite_median_interval([3.0, np.nan, 1.0, 2.0, np.inf, 5.0, 4.0])
     assert iv == median_interval([1.0, 2.0, 3.0, 4.0, 5.0])

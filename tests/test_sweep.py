@@ -21,13 +21,14 @@ import pytest
 
 import rnnmem_helpers
 from rnnmem_helpers import TrainConfig
-from rnnmem_helpers import experiment as experiment_module
-from rnnmem_helpers import sweep as sweep_module
-from rnnmem_helpers.causal import CausalConfig, CausalResult, causal_key
-from rnnmem_helpers.checkpoints import load_checkpoint
-from rnnmem_helpers.cli import main
-from rnnmem_helpers.curriculum import CurriculumConfig, CurriculumResult, curriculum_key
-from rnnmem_helpers.experiment import (
+from rnnmem_helpers.core.checkpoints import load_checkpoint
+from rnnmem_helpers.core.model import RNNWeights, simulate
+from rnnmem_helpers.experiments import experiment as experiment_module
+from rnnmem_helpers.experiments import sweep as sweep_module
+from rnnmem_helpers.experiments.causal import CausalConfig, CausalResult, causal_key
+from rnnmem_helpers.experiments.cli import main
+from rnnmem_helpers.experiments.curriculum import CurriculumConfig, CurriculumResult, curriculum_key
+from rnnmem_helpers.experiments.experiment import (
     LEGACY_SCHEMA_VERSION,
     ResultError,
     RunConfig,
@@ -41,8 +42,7 @@ from rnnmem_helpers.experiment import (
     training_key,
     write_json,
 )
-from rnnmem_helpers.model import RNNWeights, simulate
-from rnnmem_helpers.sweep import (
+from rnnmem_helpers.experiments.sweep import (
     KINDS,
     SchedulerError,
     book_generation,
@@ -180,7 +180,7 @@ def test_cli_refuses_each_bad_config_in_one_line_before_importing_dask(tmp_path)
     script = textwrap.dedent(
         """
         import contextlib, io, json, sys
-        from rnnmem_helpers.cli import main
+        from rnnmem_helpers.experiments.cli import main
         out = []
         for path in sys.argv[1:]:
             err = io.StringIO()
@@ -209,7 +209,7 @@ def test_cli_refuses_each_bad_config_in_one_line_before_importing_dask(tmp_path)
 def test_malformed_scheduler_is_refused_before_any_work(address, tmp_path, capsys, monkeypatch):
     config = tmp_path / "ok.json"
     config.write_text(json.dumps({"grid": {"delay": [0]}, "fixed": {"n_hidden": 5, "max_steps": 2}}))
-    monkeypatch.setattr("rnnmem_helpers.sweep._compute", _no_work)
+    monkeypatch.setattr("rnnmem_helpers.experiments.sweep._compute", _no_work)
     with pytest.raises(SystemExit) as exc:
         main(["sweep", str(config), "--scheduler", address, "--out", str(tmp_path / "out")])
     assert exc.value.code == 2
@@ -295,7 +295,7 @@ def test_a_sweep_removes_only_its_own_stale_temporaries(tmp_path, monkeypatch):
     other_tmp = tmp_path / f".0123456789abcdef.json.{dead.pid}-abcd1234.tmp"
     for path in (live_tmp, dead_tmp, other_tmp):
         path.write_text("partial")
-    monkeypatch.setattr("rnnmem_helpers.sweep._compute", _no_work)
+    monkeypatch.setattr("rnnmem_helpers.experiments.sweep._compute", _no_work)
     results = run_sweep(SMALL, tmp_path, progress=False)
     assert [r.config for r in results] == runs
     # A live writer's file (this process) survives, a dead writer's goes, another target's is not touched.
@@ -474,7 +474,7 @@ def test_a_kind_resumes_skipping_finished_runs_and_rerunning_corrupt_files(confi
     for run, (_, obj, files) in zip(runs, computed, strict=True):
         assert store_result(tmp_path, run, obj, files) == tmp_path / f"{experiment_key(run)}.json"
     assert pending_runs(runs, tmp_path) == []
-    monkeypatch.setattr("rnnmem_helpers.sweep._compute", _no_work)
+    monkeypatch.setattr("rnnmem_helpers.experiments.sweep._compute", _no_work)
     results = run_sweep(config, tmp_path, progress=False)
     assert [type(r) for r in results] == [cls, cls] and [r.config for r in results] == runs
     bad = tmp_path / f"{keys[1]}.json"
@@ -720,7 +720,7 @@ def test_a_curriculum_that_reuses_a_run_s_network_leaves_the_run_whole(tmp_path)
 
 
 def test_an_out_folder_that_is_a_file_or_refuses_files_is_refused_before_any_work(tmp_path, monkeypatch):
-    monkeypatch.setattr("rnnmem_helpers.sweep._compute", _no_work)
+    monkeypatch.setattr("rnnmem_helpers.experiments.sweep._compute", _no_work)
     afile = tmp_path / "afile"
     afile.write_text("x")
     for out in (afile, afile / "below"):

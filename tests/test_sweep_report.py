@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from rnnmem_helpers.causal import (
+from rnnmem_helpers.core.provenance import collect
+from rnnmem_helpers.experiments.causal import (
     CAUSAL_SCHEMA_VERSION,
     CausalConfig,
     CausalMeasures,
@@ -13,8 +14,8 @@ from rnnmem_helpers.causal import (
     SwitchRecord,
     TimingRecord,
 )
-from rnnmem_helpers.curriculum import CURRICULUM_SCHEMA_VERSION, CurriculumConfig, CurriculumResult, Rung
-from rnnmem_helpers.experiment import (
+from rnnmem_helpers.experiments.curriculum import CURRICULUM_SCHEMA_VERSION, CurriculumConfig, CurriculumResult, Rung
+from rnnmem_helpers.experiments.experiment import (
     LEGACY_SCHEMA_VERSION,
     SCHEMA_VERSION,
     Analysis,
@@ -26,8 +27,7 @@ from rnnmem_helpers.experiment import (
     WeightsRecord,
     run_key,
 )
-from rnnmem_helpers.provenance import collect
-from rnnmem_helpers.sweep_report import (
+from rnnmem_helpers.experiments.sweep_report import (
     ANALYSIS_COLUMNS,
     CAUSAL_MEASURE_COLUMNS,
     OBJECT_COLUMNS,
@@ -251,7 +251,7 @@ def test_causal_table_rejects_what_is_not_a_causal_result():
 
 
 def test_causal_table_of_the_shipped_sweeps():
-    from rnnmem_helpers.sweep import load_sweep
+    from rnnmem_helpers.experiments.sweep import load_sweep
 
     results = load_sweep("causal")[0] + load_sweep("causal_delays")[0]
     t = causal_table(results)
@@ -342,8 +342,8 @@ def test_compute_statement_sums_the_recorded_wall_time_per_sweep():
 
 
 def test_rung_topology_reads_each_stored_rung():
-    from rnnmem_helpers.sweep import load_sweep, shipped_config
-    from rnnmem_helpers.sweep_report import rung_topology
+    from rnnmem_helpers.experiments.sweep import load_sweep, shipped_config
+    from rnnmem_helpers.experiments.sweep_report import rung_topology
 
     current, _ = load_sweep("curriculum", generation="current")
     if not current:

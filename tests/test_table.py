@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from rnnmem_helpers.stats import wilson_ci
-from rnnmem_helpers.table import (
+from rnnmem_helpers.analyses.stats import wilson_ci
+from rnnmem_helpers.analyses.table import (
     check_columns,
     collect,
     format_table,
@@ -131,7 +131,7 @@ def test_summaries_of_an_empty_table_are_empty():
 
 
 def test_group_median_interval_per_group_with_real_coverage():
-    from rnnmem_helpers.table import group_median_interval
+    from rnnmem_helpers.analyses.table import group_median_interval
 
     runs = {"delay": np.array([0, 0, 0, 8, 8, 8, 8, 8, 16]),
             "x": np.array([1.0, 2.0, 3.0, 5.0, np.nan, 4.0, 6.0, 7.0, np.nan])}

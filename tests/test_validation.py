@@ -36,7 +36,55 @@ from rnnmem_helpers import (
     targets_from_inputs,
     train,
 )
-from rnnmem_helpers._validate import (
+from rnnmem_helpers.analyses.ablation import (
+    ablate,
+    remove_eigenvalues,
+    switch_latencies,
+    timing_from_outputs,
+    timing_measures,
+)
+from rnnmem_helpers.analyses.analysis import fit_pca, run_test
+from rnnmem_helpers.analyses.fixed_points import find_fixed_points
+from rnnmem_helpers.analyses.mechanism import (
+    attractor_table,
+    cube_axes,
+    eig_span,
+    ignore_delay_accuracy,
+    loop_overshoot,
+    pulse_responses,
+    pulse_visibility,
+    rotation_plane_angles,
+    share_in_planes,
+)
+from rnnmem_helpers.analyses.stats import (
+    linear_fit,
+    linear_fit_or_none,
+    median_interval,
+    order_statistic_coverage,
+    proportion_ci,
+    rank_association,
+    wilson_ci,
+)
+from rnnmem_helpers.analyses.writing import (
+    attractor_census,
+    clock_tests,
+    clock_verdict,
+    delay_projection,
+    find_attractors,
+    jacobian_rotation_edit,
+    stream_latency,
+    switch_latency,
+    write_test,
+)
+from rnnmem_helpers.chapters.explorer_data import (
+    NetworkChoice,
+    explorer_networks,
+    export_all,
+    export_choice,
+    export_network,
+)
+from rnnmem_helpers.chapters.widgets import network_explorer, task_explorer
+from rnnmem_helpers.core._validate import (
     REGISTRY,
     RNG,
     Boolean,
@@ -45,9 +93,10 @@ from rnnmem_helpers._validate import (
     validate_fields,
     validate_params,
 )
-from rnnmem_helpers.ablation import ablate, remove_eigenvalues, switch_latencies, timing_from_outputs, timing_measures
-from rnnmem_helpers.analysis import fit_pca, run_test
-from rnnmem_helpers.causal import (
+from rnnmem_helpers.core.construct import construct_delay_network, design_delay_network, max_constructible_delay
+from rnnmem_helpers.core.init import rotation_init, run_seed_sequences, start_weights
+from rnnmem_helpers.core.provenance import Provenance, collect
+from rnnmem_helpers.experiments.causal import (
     CAUSAL_SCHEMA_VERSION,
     CausalConfig,
     CausalMeasures,
@@ -64,8 +113,7 @@ from rnnmem_helpers.causal import (
     run_causal,
     save_causal,
 )
-from rnnmem_helpers.construct import construct_delay_network, design_delay_network, max_constructible_delay
-from rnnmem_helpers.curriculum import (
+from rnnmem_helpers.experiments.curriculum import (
     CurriculumConfig,
     CurriculumResult,
     Rung,
@@ -76,7 +124,7 @@ from rnnmem_helpers.curriculum import (
     run_curriculum,
     save_curriculum,
 )
-from rnnmem_helpers.experiment import (
+from rnnmem_helpers.experiments.experiment import (
     Analysis,
     FixedPointRecord,
     History,
@@ -94,42 +142,12 @@ from rnnmem_helpers.experiment import (
     training_key,
     training_settings,
 )
-from rnnmem_helpers.explorer_data import NetworkChoice, explorer_networks, export_all, export_choice, export_network
-from rnnmem_helpers.fixed_points import find_fixed_points
-from rnnmem_helpers.init import rotation_init, run_seed_sequences, start_weights
-from rnnmem_helpers.mechanism import (
-    attractor_table,
-    cube_axes,
-    eig_span,
-    ignore_delay_accuracy,
-    loop_overshoot,
-    pulse_responses,
-    pulse_visibility,
-    rotation_plane_angles,
-    share_in_planes,
-)
-from rnnmem_helpers.provenance import Provenance, collect
-from rnnmem_helpers.stats import (
-    linear_fit,
-    linear_fit_or_none,
-    median_interval,
-    order_statistic_coverage,
-    proportion_ci,
-    rank_association,
-    wilson_ci,
-)
-from rnnmem_helpers.sweep_report import causal_table, completeness, curriculum_table, run_table, rung_topology
-from rnnmem_helpers.widgets import network_explorer, task_explorer
-from rnnmem_helpers.writing import (
-    attractor_census,
-    clock_tests,
-    clock_verdict,
-    delay_projection,
-    find_attractors,
-    jacobian_rotation_edit,
-    stream_latency,
-    switch_latency,
-    write_test,
+from rnnmem_helpers.experiments.sweep_report import (
+    causal_table,
+    completeness,
+    curriculum_table,
+    run_table,
+    rung_topology,
 )
 
 # Import every module so that REGISTRY holds every decorated target, whatever ran before.
@@ -374,8 +392,8 @@ def test_invalid_value_is_rejected_naming_the_parameter(target, name, bad, exc):
 
 
 def test_every_setting_of_a_run_is_declared_so_the_generic_test_feeds_it_bad_values():
-    from rnnmem_helpers.experiment import RUN_FIELDS
-    from rnnmem_helpers.train import TRAINING_SETTINGS
+    from rnnmem_helpers.core.train import TRAINING_SETTINGS
+    from rnnmem_helpers.experiments.experiment import RUN_FIELDS
 
     assert set(RunConfig.__rnnmem_params__) == set(RUN_FIELDS)
     for name in TRAINING_SETTINGS:
@@ -527,7 +545,16 @@ def test_empty_spectrum_input_names_the_parameter(x):
 
 
 @pytest.mark.parametrize(
-    "module", ["metrics", "analysis", "fixed_points", "widgets", "table", "sweep_report", "explorer_data"]
+    "module",
+    [
+        "core.metrics",
+        "analyses.analysis",
+        "analyses.fixed_points",
+        "chapters.widgets",
+        "analyses.table",
+        "experiments.sweep_report",
+        "chapters.explorer_data",
+    ],
 )
 def test_randomness_is_one_keyword_only_rng(module):
     mod = importlib.import_module(f"rnnmem_helpers.{module}")

@@ -6,12 +6,12 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from rnnmem_helpers import checkpoints  # noqa: E402
-from rnnmem_helpers.explorer_data import explorer_networks  # noqa: E402
+from rnnmem_helpers.chapters.explorer_data import explorer_networks  # noqa: E402
+from rnnmem_helpers.core import checkpoints  # noqa: E402
 
 
 def test_network_explorer_offers_every_learned_delay_and_draws_its_chosen_network(monkeypatch):
-    import rnnmem_helpers.widgets as widgets
+    import rnnmem_helpers.chapters.widgets as widgets
 
     monkeypatch.setattr(plt, "show", lambda: None)
     loaded = []

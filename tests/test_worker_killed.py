@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from rnnmem_helpers.experiment import run_key, weights_file_name
-from rnnmem_helpers.sweep import expand_grid, pending_runs
+from rnnmem_helpers.experiments.experiment import run_key, weights_file_name
+from rnnmem_helpers.experiments.sweep import expand_grid, pending_runs
 
 QUICK = {"eval_every": 1, "eval_steps": 1000, "confirm_steps": 1000, "test_steps": 1000}
 CONFIG = {"grid": {"seed": [0, 1, 2]}, "fixed": {"n_hidden": 5, "max_steps": 3, "analyse": False, **QUICK}}
@@ -27,7 +27,7 @@ PRELOAD = """
 import os
 import time
 
-from rnnmem_helpers import sweep
+from rnnmem_helpers.experiments import sweep
 
 MARKER = {marker!r}
 # A worker may execute its preload twice in one namespace; wrapping the wrapper would recurse for ever.

@@ -3,7 +3,7 @@
 The known systems: three bistable units (W = 2I, the eight corners of a cube
 at ±0.9575), the same units deaf to their inputs (every write fails), with
 inputs that set every unit at once (every write lands on a known corner),
-the hand-built delay line of :mod:`rnnmem_helpers.construct` (every switch at
+the hand-built delay line of :mod:`rnnmem_helpers.core.construct` (every switch at
 exactly Δt), and the shipped Δt = 8 network, whose numbers the referee of
 issue 19 measured.
 """
@@ -15,10 +15,9 @@ import numpy as np
 import pytest
 
 from rnnmem_helpers import RNNWeights, load_constructed, load_pretrained, simulate
-from rnnmem_helpers import writing as wr
-from rnnmem_helpers._validate import REGISTRY
-from rnnmem_helpers.ablation import ablate, switch_latencies
-from rnnmem_helpers.writing import (
+from rnnmem_helpers.analyses import writing as wr
+from rnnmem_helpers.analyses.ablation import ablate, switch_latencies
+from rnnmem_helpers.analyses.writing import (
     OUTCOMES,
     STATUSES,
     VERDICTS,
@@ -32,6 +31,7 @@ from rnnmem_helpers.writing import (
     switch_latency,
     write_test,
 )
+from rnnmem_helpers.core._validate import REGISTRY
 
 BISTABLE = RNNWeights(W=2 * np.eye(3), W_in=3 * np.eye(3), W_out=np.eye(3))
 DEAF = RNNWeights(W=2 * np.eye(3), W_in=np.zeros((3, 3)), W_out=np.eye(3))

@@ -18,13 +18,13 @@ bundle (2-D scatter and ``scatter3d``, a third of the full bundle's size).
 Explorers. A page holding an interactive figure (an element with a
 ``data-explorer`` attribute, written as raw HTML in a Markdown cell) gets
 plotly.js, ``rnnmem/forward.js``, the book's visual encoding
-(``rnnmem/encoding.js``, :func:`rnnmem_helpers.encoding.to_browser`, the spec the
+(``rnnmem/encoding.js``, :func:`rnnmem_helpers.chapters.encoding.to_browser`, the spec the
 matplotlib figures follow too), the index of the explorer data,
 ``rnnmem/explorers.js`` and its style sheet; no other page loads any of them.
 The data are computed at build time by
-:func:`rnnmem_helpers.explorer_data.export_choice`, with a fixed ``rng``, one
+:func:`rnnmem_helpers.chapters.explorer_data.export_choice`, with a fixed ``rng``, one
 script per Δt that a stored network learned
-(:func:`rnnmem_helpers.explorer_data.explorer_networks`;
+(:func:`rnnmem_helpers.chapters.explorer_data.explorer_networks`;
 ``rnnmem/data/network_delay{Δt}.js``, see :func:`data_script`), so that the
 page draws what the package computes. They are scripts, not JSON, because
 ``fetch()`` is refused from ``file://`` while a script tag is not; the page
@@ -32,7 +32,7 @@ injects the one for a delay when a reader first chooses it, so a page loads
 only the networks it shows.
 
 Publishing. ``repository.url`` is validated before anything is built
-(:func:`rnnmem_helpers.book.validate_repo_url`): the theme writes it, unescaped,
+(:func:`rnnmem_helpers.chapters.book.validate_repo_url`): the theme writes it, unescaped,
 into the links of every page, so anything but a plain ``https://host/owner/repo``
 address stops the build. While it is the placeholder, the launch (Binder, Colab)
 and repository buttons are left out, since they would lead nowhere. The footer
@@ -50,9 +50,9 @@ import numpy as np
 from sphinx.errors import ExtensionError
 
 from rnnmem_helpers import __version__
-from rnnmem_helpers.book import is_placeholder, validate_branch, validate_repo_url
-from rnnmem_helpers.encoding import to_browser
-from rnnmem_helpers.explorer_data import CHOICE_RULE, explorer_networks, export_choice, to_json
+from rnnmem_helpers.chapters.book import is_placeholder, validate_branch, validate_repo_url
+from rnnmem_helpers.chapters.encoding import to_browser
+from rnnmem_helpers.chapters.explorer_data import CHOICE_RULE, explorer_networks, export_choice, to_json
 
 #: Files copied from ``node_modules`` to ``_static``, as (source, destination) pairs. MathJax's
 #: ``tex-svg`` (TeX with the base and AMS macros, SVG output, which needs no font files over
@@ -78,7 +78,7 @@ EXPLORER_SCRIPTS = (
     "rnnmem/explorers.js",
 )
 EXPLORER_CSS = "rnnmem/explorers.css"
-#: The encoding script, relative to ``_static``: written at build time from rnnmem_helpers.encoding.
+#: The encoding script, relative to ``_static``: written at build time from rnnmem_helpers.chapters.encoding.
 ENCODING_SCRIPT = "rnnmem/encoding.js"
 #: Folder of the explorer data, relative to ``_static``; explorers.js finds it next to itself.
 DATA_DIR = "rnnmem/data"
@@ -184,7 +184,7 @@ def copy_vendored(node_modules: Path, static_dir: Path) -> None:
 
 #: The head of a data script: it decodes the weights and registers the network under its delay.
 _DATA_SCRIPT_HEAD = """\
-/* One network's explorer data, written by book/_ext/rnnmem_sphinx.py from rnnmem_helpers.explorer_data. */
+/* One network's explorer data, written by book/_ext/rnnmem_sphinx.py from rnnmem_helpers.chapters.explorer_data. */
 (function (delay, data, weights) {
   Object.keys(weights).forEach(function (name) {
     var bytes = atob(weights[name]), view = new DataView(new ArrayBuffer(bytes.length));
@@ -212,7 +212,7 @@ def data_script(delay: int, data: dict) -> str:
     delay : int
         The network's Δt, its key in ``window.rnnmem_data``.
     data : dict
-        The network's export, from :func:`~rnnmem_helpers.explorer_data.export_network`.
+        The network's export, from :func:`~rnnmem_helpers.chapters.explorer_data.export_network`.
 
     Returns
     -------
@@ -239,13 +239,14 @@ def data_script(delay: int, data: dict) -> str:
 
 
 def encoding_script() -> str:
-    """Return the script that sets ``window.rnnmem_encoding`` to :func:`rnnmem_helpers.encoding.to_browser`.
+    """Return the script that sets ``window.rnnmem_encoding`` to :func:`rnnmem_helpers.chapters.encoding.to_browser`.
 
     explorers.js takes its colours, markers and channel labels from it, so the
     explorers and the matplotlib figures cannot drift apart.
     """
     return (
-        "/* The book's visual encoding, written by book/_ext/rnnmem_sphinx.py from rnnmem_helpers.encoding. */\n"
+        "/* The book's visual encoding, written by book/_ext/rnnmem_sphinx.py from "
+        "rnnmem_helpers.chapters.encoding. */\n"
         f"window.rnnmem_encoding = {to_json(to_browser())};\n"
     )
 
@@ -253,7 +254,7 @@ def encoding_script() -> str:
 def index_script(choices) -> str:
     """Return the script that tells a page which networks it may load, before it loads any.
 
-    It sets ``window.rnnmem_networks`` to the :meth:`~rnnmem_helpers.explorer_data.NetworkChoice.record`
+    It sets ``window.rnnmem_networks`` to the :meth:`~rnnmem_helpers.chapters.explorer_data.NetworkChoice.record`
     of each choice, sorted by Δt, and ``window.rnnmem_choice_rule`` to the rule that picked them.
     """
     records = [c.record() for c in sorted(choices, key=lambda c: c.delay)]
@@ -269,7 +270,7 @@ def write_explorer_data(folder: Path, *, rng=DATA_RNG) -> dict[Path, int]:
         Destination, created if missing: ``_static/rnnmem/data`` of the build.
     rng : int
         Seed of each network's export, passed to
-        :func:`~rnnmem_helpers.explorer_data.export_choice` for every network.
+        :func:`~rnnmem_helpers.chapters.explorer_data.export_choice` for every network.
 
     Returns
     -------

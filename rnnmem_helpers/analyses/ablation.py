@@ -165,7 +165,7 @@ class Ablation:
 def ablate(weights: RNNWeights, kind: str, *, rng=None) -> Ablation:
     """Remove one class of eigenvalues from a network's recurrent matrix.
 
-    The classes are those of :func:`rnnmem_helpers.analysis.spectrum_summary`
+    The classes are those of :func:`rnnmem_helpers.analyses.analysis.spectrum_summary`
     at its defaults (bulk radius 1/√3, outliers beyond 1.25 times it,
     rotations at an angle of at least ``MIN_ANGLE``), computed on the very
     eigenvalues that are edited, so "the rotations" mean the same thing here
@@ -297,13 +297,13 @@ class TimingMeasures:
     n_time : int
     accuracy : float
         Fraction of valid (time, channel) entries with sign(Y) equal to the
-        delayed target, as :func:`rnnmem_helpers.metrics.evaluate` scores it
+        delayed target, as :func:`rnnmem_helpers.core.metrics.evaluate` scores it
         (the same value on the same stream).
     undelayed_accuracy : float
         The same against the undelayed target ``targets_from_inputs(inputs, 0)``,
         valid where that target is defined: the memory of the bits, whatever
         the timing. A delayed network that switches at exactly Δt scores
-        about :func:`rnnmem_helpers.mechanism.ignore_delay_accuracy` here
+        about :func:`rnnmem_helpers.analyses.mechanism.ignore_delay_accuracy` here
         (all but the first Δt steps after each channel's first pulse agree).
     flip_times, flip_channels : ndarray of shape (n_flips,), int
         The flipping pulses, as :func:`switch_latencies` finds them.
@@ -384,8 +384,8 @@ def timing_from_outputs(inputs, outputs, delay: int) -> TimingMeasures:
 def timing_measures(weights: RNNWeights, task: TaskConfig, *, n_time: int = DEFAULT_TEST_STEPS, rng) -> TimingMeasures:
     """Delayed accuracy, undelayed accuracy and switch latencies of a (possibly edited) network.
 
-    The stream is drawn exactly as :func:`rnnmem_helpers.metrics.evaluate`
-    draws it (chunks of :data:`rnnmem_helpers.metrics.EVAL_CHUNK_STEPS`
+    The stream is drawn exactly as :func:`rnnmem_helpers.core.metrics.evaluate`
+    draws it (chunks of :data:`rnnmem_helpers.core.metrics.EVAL_CHUNK_STEPS`
     steps from ``rng``) and simulated from the zero state; only the outputs
     are kept, so memory grows with ``n_time · n_bits``, not with N. They are
     scored by :func:`timing_from_outputs`.

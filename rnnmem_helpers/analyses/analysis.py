@@ -86,7 +86,7 @@ def run_test(
         new generator (the same int gives the same run), a Generator is drawn
         from and advanced.
     pulse_at_start : bool
-        Passed to :func:`rnnmem_helpers.task.make_stream`.
+        Passed to :func:`rnnmem_helpers.core.task.make_stream`.
 
     Returns
     -------
@@ -489,7 +489,7 @@ def spectrum_summary(
         act as memory rather than as a clock.
     margin : float
         For ``n_unstable``; >= 0. The default is the fixed-point analysis's
-        :data:`rnnmem_helpers.fixed_points.DEFAULT_MARGIN` (0.01): a mode with
+        :data:`rnnmem_helpers.analyses.fixed_points.DEFAULT_MARGIN` (0.01): a mode with
         |λ| = 1.01 needs ~100 steps to grow e-fold.
 
     Returns

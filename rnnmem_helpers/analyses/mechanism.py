@@ -11,7 +11,7 @@ between the rotation planes of W and the readout or the attractors
 ("orthogonal to the separatrices"), against random planes.
 
 Tables are returned as dicts of equal-length 1-D arrays, one per named
-column, as the sweep tables of :mod:`rnnmem_helpers.sweep_report` are;
+column, as the sweep tables of :mod:`rnnmem_helpers.experiments.sweep_report` are;
 per-switch measures with a summary are frozen dataclasses.
 """
 
@@ -73,7 +73,7 @@ def pulse_responses(run: TestRun, weights: RNNWeights, pca: PCA, *, window: int 
     Parameters
     ----------
     run : TestRun
-        From :func:`rnnmem_helpers.analysis.run_test`; its ``task.delay`` is Δt.
+        From :func:`rnnmem_helpers.analyses.analysis.run_test`; its ``task.delay`` is Δt.
     weights : RNNWeights
         The network that produced ``run`` (only ``W_out`` is used).
     pca : PCA
@@ -170,7 +170,7 @@ def attractor_table(fixed_points: FixedPointResult, weights: RNNWeights, *, bulk
     has the bulk radius of W scaled by the root mean square of the gains,
     ``jac_bulk = bulk_radius · sqrt(mean((1 − x²)²))`` (the circular law for
     a matrix with scaled rows); outliers of J are counted beyond 1.25 times
-    that radius, as :func:`rnnmem_helpers.analysis.spectrum_summary` does for W.
+    that radius, as :func:`rnnmem_helpers.analyses.analysis.spectrum_summary` does for W.
 
     Parameters
     ----------
@@ -180,7 +180,7 @@ def attractor_table(fixed_points: FixedPointResult, weights: RNNWeights, *, bulk
         The network (``W_out`` gives each attractor's output signs).
     bulk_radius : float, optional
         Bulk radius of W, > 0; defaults to
-        :func:`rnnmem_helpers.analysis.init_bulk_radius` of N, the paper's
+        :func:`rnnmem_helpers.analyses.analysis.init_bulk_radius` of N, the paper's
         initial W.
 
     Returns
@@ -188,7 +188,8 @@ def attractor_table(fixed_points: FixedPointResult, weights: RNNWeights, *, bulk
     dict of str to ndarray of shape (n_attractors,)
         ``signs``, the output signs as a string such as ``"+−+"``; ``n_raw``,
         complex pairs with |λ| > 0.5 and an angle in
-        [``MIN_ANGLE``, π − ``MIN_ANGLE``] (:data:`rnnmem_helpers.analysis.MIN_ANGLE`); ``n_rot`` and ``n_real``,
+        [``MIN_ANGLE``, π − ``MIN_ANGLE``] (:data:`rnnmem_helpers.analyses.analysis.MIN_ANGLE`);
+        ``n_rot`` and ``n_real``,
         rotation pairs and near-real outliers beyond 1.25 · ``jac_bulk``;
         ``lead``, the eigenvalue of largest modulus (complex); ``jac_bulk``.
         Rows in the order of ``fixed_points``.
@@ -315,7 +316,7 @@ def ignore_delay_accuracy(task: TaskConfig, *, n_time: int = DEFAULT_TEST_STEPS,
         chapter's, long enough for an error of about 1e-3.
     rng : np.random.Generator or int
         Required, keyword-only; draws the stream as
-        :func:`rnnmem_helpers.task.make_stream` does.
+        :func:`rnnmem_helpers.core.task.make_stream` does.
 
     Returns
     -------
@@ -440,7 +441,7 @@ def loop_overshoot(run: TestRun, *, window: int = 30, settle: int = 5) -> Switch
     Parameters
     ----------
     run : TestRun
-        From :func:`rnnmem_helpers.analysis.run_test`; its ``task.delay`` is Δt.
+        From :func:`rnnmem_helpers.analyses.analysis.run_test`; its ``task.delay`` is Δt.
     window : int
         >= 1. A pulse at t on channel c is kept if the channel held the other
         sign, no other pulse (any channel) falls in ``[t − window, t + Δt + window)``,
@@ -631,7 +632,7 @@ def rotation_plane_angles(matrix, reference, *, n_null: int = 1000, rng) -> Plan
     """How orthogonal the rotation planes of W are to a reference subspace, compared with random planes.
 
     Each outlying complex pair of W (as
-    :func:`rnnmem_helpers.analysis.spectrum_summary` defines them) rotates
+    :func:`rnnmem_helpers.analyses.analysis.spectrum_summary` defines them) rotates
     the real plane spanned by the real and imaginary parts of its right
     eigenvector (:func:`eig_span`). The principal angles between that plane
     and the reference are computed, and the smallest, 0 if the plane meets

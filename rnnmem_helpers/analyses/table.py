@@ -5,7 +5,7 @@ Tables need nothing beyond numpy. :func:`select` filters rows,
 :func:`format_table` prints a table and :func:`show_table` displays one as an
 HTML table. The building blocks of such summaries (:func:`groups`,
 :func:`collect`) are public so that other modules (e.g.
-:mod:`rnnmem_helpers.sweep_report`) build theirs the same way.
+:mod:`rnnmem_helpers.experiments.sweep_report`) build theirs the same way.
 
 Every function is pure: same input, same output. Summaries of a table with no
 rows have no rows, so a notebook can run on data that are not there yet.

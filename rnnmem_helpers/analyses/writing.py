@@ -2,7 +2,7 @@
 
 The book's claim 14 reads the outlying complex pairs of W as the clock that
 holds an output switch back for Δt steps, and tests it by ablating them
-(:func:`rnnmem_helpers.ablation.ablate`). The old reading of that ablation
+(:func:`rnnmem_helpers.analyses.ablation.ablate`). The old reading of that ablation
 counted a flip as latency 0 whenever the output already showed the new sign
 at the pulse: on the rotation-edited Δt = 8 network almost all of those are
 *failed writes* (the previous pulse never switched the output), not early
@@ -164,7 +164,7 @@ def find_attractors(weights: RNNWeights, *, rng) -> np.ndarray:
     ----------
     weights : RNNWeights
     rng : np.random.Generator or int
-        The ``rng`` of :func:`rnnmem_helpers.fixed_points.find_fixed_points`,
+        The ``rng`` of :func:`rnnmem_helpers.analyses.fixed_points.find_fixed_points`,
         run with its default search (seeds from a simulated trajectory).
 
     Returns
@@ -291,7 +291,7 @@ def attractor_census(
 ) -> AttractorCensus:
     """Storage: which reference attractors survive in ``weights``, and their noise tolerance.
 
-    The fixed points are found by :func:`rnnmem_helpers.fixed_points.find_fixed_points`
+    The fixed points are found by :func:`rnnmem_helpers.analyses.fixed_points.find_fixed_points`
     with ``initial_states`` given and one round (no midpoint seeds: only
     points near the references matter). The seeds are, for every reference
     point: the point itself; ``n_jitter`` copies plus N(0, ``seed_noise``²)
@@ -607,7 +607,7 @@ def delay_projection(weights: RNNWeights, inputs, projector=None, *, window: int
     inputs : array_like of shape (time, n_bits)
     projector : array_like of shape (N, N), optional
         Q; None (or an empty span, ``start >= window``) runs the plain
-        network, as :func:`rnnmem_helpers.model.simulate`.
+        network, as :func:`rnnmem_helpers.core.model.simulate`.
     window : int
         Steps after each pulse, the pulse's own step counted as 0, up to
         which the projection acts (exclusive), >= 0. :func:`clock_tests` uses Δt.
@@ -669,7 +669,7 @@ def stream_latency(
     The stream is ``make_stream(TaskConfig(n_bits, delay), n_time, rng=rng)``
     (one Poisson process of pulses with mean interval 50 over all channels),
     run from the zero state by :func:`delay_projection` (which is
-    :func:`rnnmem_helpers.model.simulate` when ``projector`` is None).
+    :func:`rnnmem_helpers.core.model.simulate` when ``projector`` is None).
 
     Parameters
     ----------
@@ -1034,7 +1034,7 @@ def jacobian_rotation_edit(
         Relative half-width of the period band, >= 0.
     min_modulus : float
         Smallest |λ| of a pair to choose, >= 0. The default
-        :data:`rnnmem_helpers.mechanism.RAW_ROTATION_RADIUS` (0.5) is the
+        :data:`rnnmem_helpers.analyses.mechanism.RAW_ROTATION_RADIUS` (0.5) is the
         chapters' raw count of rotations at an attractor.
     modulus_factor : float
         |λ'| / |λ|, >= 0; 0 removes the pair.

@@ -69,7 +69,7 @@ fractions (:func:`proportion_interval`), the exact sign test's power
 (:func:`sign_test_power`), paired signs that honour censoring
 (:func:`paired_signs`) and the success fraction per delay in place of "the
 longest delay any seed learned" (:func:`delay_reach`). They belong in
-:mod:`rnnmem_helpers.stats` and live here until they move.
+:mod:`rnnmem_helpers.analyses.stats` and live here until they move.
 
 Consistency
 -----------
@@ -2071,7 +2071,7 @@ def table_verdicts(text: str) -> dict:
     """Verdicts of a rendered claims table, by claim number.
 
     Rows are markdown, ``| N | … | **verdict** |``, or the HTML of
-    :func:`rnnmem_helpers.evidence.verdict_table_html`, whose third cell holds the verdict's badge.
+    :func:`rnnmem_helpers.chapters.evidence.verdict_table_html`, whose third cell holds the verdict's badge.
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")

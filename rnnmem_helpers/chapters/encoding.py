@@ -1,6 +1,6 @@
 """One visual language for every figure of the book, static and interactive.
 
-matplotlib figures (:mod:`rnnmem_helpers.plotting`) and the in-page explorers
+matplotlib figures (:mod:`rnnmem_helpers.chapters.plotting`) and the in-page explorers
 (``book/_static/rnnmem/explorers.js``) read their colours, markers and labels
 from here; the book's Sphinx extension writes :func:`to_browser` into the
 built site, so the two cannot drift apart.

@@ -1,20 +1,20 @@
 """The claims table's evidence: every input of every claim's rule, measured once, stored, judged anywhere.
 
-:func:`measure_claims` measures the inputs that :mod:`rnnmem_helpers.claims`
-names for each claim (:func:`~rnnmem_helpers.claims.measured_keys`), from the
+:func:`measure_claims` measures the inputs that :mod:`rnnmem_helpers.chapters.claims`
+names for each claim (:func:`~rnnmem_helpers.chapters.claims.measured_keys`), from the
 shipped networks and the shipped sweeps, each in the generation the book reads, with the stored
 weights of the causal networks where a reading needs more than their
 results record. :func:`save_evidence` writes it as versioned JSON,
 :func:`load_evidence` reads it back, and :func:`assess_all` judges every
 claim on it. The claims chapter measures afresh and checks that the stored
 file says the same; the landing page reads the file, so the two cannot
-disagree. ``python -m rnnmem_helpers.evidence`` writes the file.
+disagree. ``python -m rnnmem_helpers.chapters.evidence`` writes the file.
 
 What is measured where
 ----------------------
 Seeds are the unit: a count is networks (or runs, or pairs), a median is over
 networks, with its order-statistic interval
-(:func:`~rnnmem_helpers.stats.median_interval`) and its real coverage.
+(:func:`~rnnmem_helpers.analyses.stats.median_interval`) and its real coverage.
 
 - Claims 1–3: the shipped seed-0 networks (error: one minus the canonical accuracy, census of
   fixed points) and the ``seeds`` sweep (convergence, censuses).
@@ -26,7 +26,7 @@ networks, with its order-statistic interval
 - Claims 7–8: the delay sweep at N = 100 against the hand-built networks,
   the curriculum and the four-fold budget.
 - Claim 9: the TBPTT sweep, per rate reading.
-- Claim 10: the rotation-initialisation pairs (:func:`~rnnmem_helpers.claims.paired_signs`).
+- Claim 10: the rotation-initialisation pairs (:func:`~rnnmem_helpers.chapters.claims.paired_signs`).
 - Claims 11–14: the causal networks (converged ones), from their results and,
   for the repeat overshoot, the tanh visibility, the share in span(W_out),
   the left eigenvectors and the separatrix normals, from their weights.
@@ -73,10 +73,10 @@ class ClaimEvidence:
     Attributes
     ----------
     generation : str or None
-        The sweep generation measured (:data:`rnnmem_helpers.sweep.GENERATIONS`);
+        The sweep generation measured (:data:`rnnmem_helpers.experiments.sweep.GENERATIONS`);
         None: each sweep in the one the book reads.
     measured : mapping of int to mapping of str to value
-        Claim number to its rule inputs, as :func:`rnnmem_helpers.claims.assess` takes them.
+        Claim number to its rule inputs, as :func:`rnnmem_helpers.chapters.claims.assess` takes them.
     sources : mapping of str to (int, int, str)
         Sweep name to (results read, runs in its grid, generation read).
     schema : int
@@ -236,7 +236,7 @@ def delay_excursion(run, weights) -> tuple[float, float]:
     """How visible the delay's excursion is in the output: the tanh output's move and the share in span(W_out).
 
     Both are medians over the isolated switches of the run, as
-    :func:`~rnnmem_helpers.mechanism.pulse_visibility` selects them (one
+    :func:`~rnnmem_helpers.analyses.mechanism.pulse_visibility` selects them (one
     selection serves both).
 
     Returns
@@ -521,13 +521,13 @@ def measure_claims(*, generation: str | None = None) -> ClaimEvidence:
     ----------
     generation : {"legacy", "current"}, optional
         Default: each sweep in the generation the book reads
-        (:func:`rnnmem_helpers.sweep.book_generation`).
+        (:func:`rnnmem_helpers.experiments.sweep.book_generation`).
 
     Returns
     -------
     ClaimEvidence
         Inputs a generation cannot provide (stored weights, records it lacks)
-        are left out; :func:`rnnmem_helpers.claims.assess` then judges that
+        are left out; :func:`rnnmem_helpers.chapters.claims.assess` then judges that
         reading "inconclusive: not measured".
     """
     if generation is not None and generation not in GENERATIONS:
@@ -545,7 +545,7 @@ def measure_claims(*, generation: str | None = None) -> ClaimEvidence:
 
 
 def assess_all(evidence: ClaimEvidence, *, record: bool = True) -> dict:
-    """:func:`rnnmem_helpers.claims.assess` of every claim on ``evidence``, by claim number."""
+    """:func:`rnnmem_helpers.chapters.claims.assess` of every claim on ``evidence``, by claim number."""
     if not isinstance(evidence, ClaimEvidence):
         raise TypeError(f"evidence must be a ClaimEvidence, got {type(evidence).__name__}")
     return {c.number: C.assess(c.number, evidence.measured.get(c.number, {}), record=record) for c in C.CLAIMS}
@@ -674,14 +674,14 @@ def load_shipped_evidence() -> ClaimEvidence:
     ------
     ValueError
         If it is stale: measured on a forced generation, or a sweep has
-        changed generation since (rerun ``python -m rnnmem_helpers.evidence``).
+        changed generation since (rerun ``python -m rnnmem_helpers.chapters.evidence``).
     """
     evidence = load_evidence(shipped_evidence_path())
     stale = [name for name, (_, _, gen) in evidence.sources.items() if gen != book_generation(name)]
     if evidence.generation is not None or stale:
         raise ValueError(
             f"the shipped evidence is stale (sweeps now read in another generation: {stale}): "
-            "run python -m rnnmem_helpers.evidence"
+            "run python -m rnnmem_helpers.chapters.evidence"
         )
     return evidence
 
@@ -738,11 +738,11 @@ def verdict_counts(assessments: Mapping) -> dict:
 
 
 def main(argv=None) -> int:
-    """``python -m rnnmem_helpers.evidence [--generation G] [--out FILE]``: measure and store the evidence."""
+    """``python -m rnnmem_helpers.chapters.evidence [--generation G] [--out FILE]``: measure and store the evidence."""
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m rnnmem_helpers.evidence", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m rnnmem_helpers.chapters.evidence", description=main.__doc__)
     parser.add_argument("--generation", default=None, help=f"one of {list(GENERATIONS)}; default: the book's")
     parser.add_argument("--out", type=Path, default=None, help="default: the shipped file")
     args = parser.parse_args(argv)

@@ -24,8 +24,8 @@ rounded to :data:`PLOT_DIGITS` significant digits; every other number to
   convention: S(t) = tanh(W S(t-1) + W_in X(t)), Y(t) = tanh(W_out S(t))
 - ``pca``: ``mean`` (N), ``components`` (3, N) with orthonormal rows,
   ``explained_variance``, ``explained_variance_ratio`` (3 each), from
-  :func:`~rnnmem_helpers.analysis.fit_pca` on the states of a
-  :func:`~rnnmem_helpers.analysis.run_test` run of ``n_time`` steps; a state
+  :func:`~rnnmem_helpers.analyses.analysis.fit_pca` on the states of a
+  :func:`~rnnmem_helpers.analyses.analysis.run_test` run of ``n_time`` steps; a state
   ``s`` projects to ``components @ (s - mean)``
 - ``trajectory``: ``start`` (index in the run of the first state kept), ``pc``
   (T, 3), the last T states projected on the PCA, and ``signs``, per state the
@@ -36,11 +36,11 @@ rounded to :data:`PLOT_DIGITS` significant digits; every other number to
   ``n_unstable_naive``, ``q``, ``readout`` (tanh(W_out x*)), ``signs`` and
   ``state`` (x*, N numbers, for an attractor, ``n_unstable == 0``; None for
   the others, which the page never runs from), in the order of
-  :func:`~rnnmem_helpers.fixed_points.find_fixed_points` at zero input
+  :func:`~rnnmem_helpers.analyses.fixed_points.find_fixed_points` at zero input
 - ``spectrum``: ``unit_radius`` (1), ``bulk_radius``, ``outlier_radius``,
   ``bulk_radius_empirical``, ``n_unstable``, ``n_unstable_naive``, ``margin``,
   and ``eigenvalues``, columns of equal length sorted as
-  :func:`~rnnmem_helpers.analysis.spectrum_summary` sorts them: ``re``, ``im``,
+  :func:`~rnnmem_helpers.analyses.analysis.spectrum_summary` sorts them: ``re``, ``im``,
   ``modulus``, ``angle`` (arg λ in (-π, π]), ``period`` (2π/|angle| steps, None
   for a positive real eigenvalue) and ``kind`` (``"rotation"`` for both
   members of a rotation pair, ``"real_outlier"`` or ``"bulk"``)
@@ -172,7 +172,7 @@ def export_network(ckpt: Checkpoint, *, n_time: int = 20_000, rng, n_shown: int 
     ------
     TypeError, ValueError
         If the metadata would not pass the check of
-        :func:`~rnnmem_helpers.checkpoints.load_checkpoint` (the message
+        :func:`~rnnmem_helpers.core.checkpoints.load_checkpoint` (the message
         names the field: a missing ``task``, a ``test`` accuracy that is not a
         number in [0, 1]), the weights are not float32 values, or ``n_time``
         is shorter than ``delay + 2``.
@@ -397,7 +397,7 @@ def explorer_networks(max_delay: int = MAX_EXPLORER_DELAY) -> list[NetworkChoice
     """One network for every Δt in ``[0, max_delay]`` that some stored network learned, by :data:`CHOICE_RULE`.
 
     The sweeps are read in their ``"current"`` generation, the one that stores
-    weights (whichever generation the chapters read, :func:`~rnnmem_helpers.sweep.book_generation`), so
+    weights (whichever generation the chapters read, :func:`~rnnmem_helpers.experiments.sweep.book_generation`), so
     curriculum rungs and sweep runs join as the recompute writes them. "Learned"
     is the run's own verdict: ``converged``, the criterion met in training and
     confirmed on fresh data.
@@ -445,7 +445,7 @@ def export_choice(choice: NetworkChoice, *, n_time: int = 20_000, rng) -> dict:
     """:func:`export_network` of a chosen network, with its origin (``source``) and its accuracies.
 
     The page quotes the accuracy every chapter quotes,
-    :func:`~rnnmem_helpers.evidence.canonical_accuracy` (``accuracy``); the one
+    :func:`~rnnmem_helpers.chapters.evidence.canonical_accuracy` (``accuracy``); the one
     stream recorded with the network stays as ``test_accuracy``.
 
     Parameters

@@ -3,7 +3,7 @@
 Each plotting function takes matplotlib axes, draws, and returns them; none
 creates a figure, calls ``plt.show()`` or computes more than a sign or a slice,
 so the numbers shown are exactly those handed in. Colours, markers and channel
-numbers follow :mod:`rnnmem_helpers.encoding`, which the browser explorers share.
+numbers follow :mod:`rnnmem_helpers.chapters.encoding`, which the browser explorers share.
 
 :func:`book_style` sets the one style of the book's figures; the chapters call
 it in their setup cell.
@@ -235,7 +235,7 @@ def plot_cube(ax3d, states_pc, outputs_or_targets, fixed_points_pc=None, n_unsta
         Fixed points projected on the same PCs.
     n_unstable : array_like of shape (n,), optional
         Unstable dimensions of each fixed point; required with ``fixed_points_pc``.
-        Each count has the marker and colour of :func:`rnnmem_helpers.encoding.point_style`;
+        Each count has the marker and colour of :func:`rnnmem_helpers.chapters.encoding.point_style`;
         points with ``MANY_UNSTABLE`` or more share one and have their count written.
     path : bool
         Also join the states by a thin grey line.
@@ -411,8 +411,8 @@ def plot_training_history(ax_or_axes, history, *, label=None, target_accuracy=No
     history : dict or History
         ``TrainResult.history`` (lists ``step``, ``loss`` and ``eval_accuracy``
         of one length >= 1) or a sweep result's
-        :class:`rnnmem_helpers.experiment.History` (the ``history`` column of
-        :func:`rnnmem_helpers.sweep_report.run_table`).
+        :class:`rnnmem_helpers.experiments.experiment.History` (the ``history`` column of
+        :func:`rnnmem_helpers.experiments.sweep_report.run_table`).
     label : str, optional
         Legend entry for this run.
     target_accuracy : float, optional
@@ -587,7 +587,7 @@ def plot_unit_states(ax, states_txn, units, *, t0: int = 0):
     ----------
     ax : Axes
     states_txn : array_like of shape (time, N)
-        E.g. the states of :func:`rnnmem_helpers.model.simulate`.
+        E.g. the states of :func:`rnnmem_helpers.core.model.simulate`.
     units : array_like of int, shape (m,)
         The units to draw, row 0 (top) first; row ``r`` shows unit ``units[r]``.
     t0 : int
@@ -625,7 +625,7 @@ def plot_paired(ax, values, labels, *, low=None, high=None, color=None):
         Tick labels of the conditions, placed at x = 0, 1, ...
     low, high : array_like of shape (n_conditions,), optional
         Ends of an interval of each median (e.g. from
-        :func:`rnnmem_helpers.stats.median_interval`), given together; a bar is
+        :func:`rnnmem_helpers.analyses.stats.median_interval`), given together; a bar is
         drawn where both are finite.
     color : matplotlib colour, optional
         Of the medians and their bars; black if omitted. The per-network

@@ -4,7 +4,7 @@ Each explorer returns an ``ipywidgets`` container; in a live kernel (Jupyter,
 Binder, Colab) moving a control recomputes and redraws. The rendered HTML
 book does not show these cells: its explorers run in the reader's browser
 (``book/_static/rnnmem/explorers.js``, on data from
-:mod:`rnnmem_helpers.explorer_data`).
+:mod:`rnnmem_helpers.chapters.explorer_data`).
 
 Arguments are checked when an explorer is called, before ipywidgets is
 imported or anything is drawn: a bad one inside the redraw callback would
@@ -70,8 +70,8 @@ def network_explorer(n_time: int = 20_000, *, rng):
 
     It offers the networks of the HTML book's explorers, one for every Δt that
     a stored network learned, chosen by
-    :func:`~rnnmem_helpers.explorer_data.explorer_networks`
-    (:data:`~rnnmem_helpers.explorer_data.CHOICE_RULE`).
+    :func:`~rnnmem_helpers.chapters.explorer_data.explorer_networks`
+    (:data:`~rnnmem_helpers.chapters.explorer_data.CHOICE_RULE`).
 
     Parameters
     ----------

@@ -2,7 +2,7 @@
 
 Arrays ``W`` (N, N), ``W_in`` (N, n_bits), ``W_out`` (n_bits, N) are stored as
 float32 (the training precision) in the column-vector convention of
-:mod:`rnnmem_helpers.model`; ``metadata`` is a JSON string holding the task,
+:mod:`rnnmem_helpers.core.model`; ``metadata`` is a JSON string holding the task,
 model and training configs, the seed, the held-out accuracy, the package
 version and the command that produced the file.
 
@@ -10,10 +10,10 @@ Metadata versions (``format_version``):
 
 1. Every file is a trained network. Required: ``task``, ``model``, ``seed``.
 2. Adds ``kind``, ``"trained"`` or ``"constructed"`` (built by hand by
-   :mod:`rnnmem_helpers.construct`, not trained). A constructed network must
+   :mod:`rnnmem_helpers.core.construct`, not trained). A constructed network must
    also hold ``construction`` (an object with its ``gain`` > 0, see
-   :meth:`rnnmem_helpers.construct.DelayDesign.parameters`) and ``test`` (its
-   :class:`~rnnmem_helpers.metrics.EvalResult` fields, ``accuracy`` in [0, 1]);
+   :meth:`rnnmem_helpers.core.construct.DelayDesign.parameters`) and ``test`` (its
+   :class:`~rnnmem_helpers.core.metrics.EvalResult` fields, ``accuracy`` in [0, 1]);
    its ``seed`` is that of the ``initial_weights`` that drew its W_in.
 
 In every version, ``test`` is optional for a trained network, and where it is
@@ -162,7 +162,7 @@ def expected_checkpoint_bytes(n_hidden: int, n_bits: int) -> int:
     Parameters
     ----------
     n_hidden, n_bits : int
-        Within :class:`~rnnmem_helpers.model.ModelConfig`'s limits.
+        Within :class:`~rnnmem_helpers.core.model.ModelConfig`'s limits.
 
     Returns
     -------
@@ -521,7 +521,7 @@ def available_constructed() -> list[int]:
 
 
 def load_constructed(delay: int) -> Checkpoint:
-    """Load a shipped network built by hand (:mod:`rnnmem_helpers.construct`) for output delay ``delay``.
+    """Load a shipped network built by hand (:mod:`rnnmem_helpers.core.construct`) for output delay ``delay``.
 
     Raises
     ------

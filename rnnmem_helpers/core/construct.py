@@ -34,7 +34,7 @@ pulse |W_in x| <= r by far, so the sign passes through unchanged.
 Lags, counted exactly. The flip-flop sees a pulse one step late (through the
 input units), so f_c(t) holds held_c(t-1), the sign of the last pulse at or
 before t-1, and chain unit j holds held_c(t-1-j). The target at t is
-held_c(t - Δt) (:mod:`rnnmem_helpers.task`), so the output reads chain unit
+held_c(t - Δt) (:mod:`rnnmem_helpers.core.task`), so the output reads chain unit
 Δt - 1 with weight a: one flip-flop and Δt - 1 copy units per channel. For
 Δt = 0 the output needs the pulse of the current step, which only the input
 units have: Y_c = tanh(a (f_c + γ D_c h)) with γ = (1 + m) / (1 + ε), so a
@@ -75,7 +75,7 @@ SATURATION = 0.99
 DEFAULT_GAIN = 8.0
 # The decoder is fitted on all 3**n_bits pulse patterns: 6561 at this cap.
 MAX_BITS = 8
-#: Seed of :func:`rnnmem_helpers.init.initial_weights` whose W_in the construction uses by default.
+#: Seed of :func:`rnnmem_helpers.core.init.initial_weights` whose W_in the construction uses by default.
 W_IN_SEED = 0
 
 
@@ -124,7 +124,7 @@ class DelayDesign:
     def parameters(self) -> dict:
         """The construction's parameters and margins as a JSON-ready dict (for checkpoint metadata)."""
         return {
-            "design": "input units, one flip-flop and delay - 1 copy units per channel (rnnmem_helpers.construct)",
+            "design": "input units, one flip-flop and delay - 1 copy units per channel (rnnmem_helpers.core.construct)",
             "gain": self.gain,
             "drive_gain": self.drive_gain,
             "crosstalk": self.crosstalk,

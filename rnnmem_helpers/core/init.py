@@ -7,7 +7,7 @@ planar rotations, each in a plane orthogonal to the input weights and to the
 readout, so the rotations neither receive pulses directly nor show in the
 output. Whether it helps is measured, not assumed.
 
-Randomness of a training run. :func:`rnnmem_helpers.train.train` splits its
+Randomness of a training run. :func:`rnnmem_helpers.core.train.train` splits its
 ``rng`` into four independent seed sequences: initial weights, training data,
 held-out stream, confirmation streams (:func:`run_seed_sequences`). An integer
 ``s`` gives the children of ``np.random.SeedSequence(s)``; a Generator gives
@@ -45,7 +45,7 @@ def run_seed_sequences(*, rng, advance: bool) -> list[np.random.SeedSequence]:
         ``np.random.default_rng(s)`` these are the children of ``s``.
     advance : bool
         Count the children as spawned, so that a later call gets new ones, as
-        :func:`rnnmem_helpers.train.train` does; or leave ``rng`` as it was, as
+        :func:`rnnmem_helpers.core.train.train` does; or leave ``rng`` as it was, as
         :func:`initial_weights` does to show the start that a ``train`` call
         with the same Generator will use.
 
@@ -73,7 +73,7 @@ def run_seed_sequences(*, rng, advance: bool) -> list[np.random.SeedSequence]:
 
 
 class _Seed(RNG):
-    """Like :class:`~rnnmem_helpers._validate.RNG`, but an int seed is returned as an ``int``, not a Generator."""
+    """Like :class:`~rnnmem_helpers.core._validate.RNG`, but an int seed is returned as an ``int``, not a Generator."""
 
     def _check(self, name, value, allowed):
         checked = super()._check(name, value, allowed)
@@ -109,7 +109,7 @@ def initial_weights(model: ModelConfig, *, rng) -> RNNWeights:
     ----------
     model : ModelConfig
     rng : int or np.random.Generator
-        As for :func:`rnnmem_helpers.train.train`: an int >= 0, or a Generator,
+        As for :func:`rnnmem_helpers.core.train.train`: an int >= 0, or a Generator,
         which is left unchanged, so that a ``train`` call with it afterwards
         starts from these very weights.
     """
@@ -174,7 +174,7 @@ def start_weights(init: str, model: ModelConfig, *, rng) -> RNNWeights | None:
     init : {"paper", "transverse"}
     model : ModelConfig
     rng : int or np.random.Generator
-        The run's ``rng``, as passed to :func:`rnnmem_helpers.train.train`.
+        The run's ``rng``, as passed to :func:`rnnmem_helpers.core.train.train`.
         For an int ``s`` the planes come from ``np.random.default_rng([s, 7])``;
         for a Generator, from the Generator's own stream. Neither is a stream
         that ``train`` draws from, and a Generator's seed sequence is left

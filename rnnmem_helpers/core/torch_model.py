@@ -1,8 +1,8 @@
 """The network as a torch module, for training.
 
-Kept apart from :mod:`rnnmem_helpers.model` so that importing the package, and
+Kept apart from :mod:`rnnmem_helpers.core.model` so that importing the package, and
 every command that only checks its input, does not pay the second that
-``import torch`` takes; :mod:`rnnmem_helpers.train` imports it when training starts.
+``import torch`` takes; :mod:`rnnmem_helpers.core.train` imports it when training starts.
 """
 
 from __future__ import annotations

@@ -193,7 +193,7 @@ def train(
     rng : int or np.random.Generator
         Seeds everything: initial weights, training data, held-out and
         confirmation streams, each from its own child seed sequence
-        (:func:`rnnmem_helpers.init.run_seed_sequences`). An int ``s`` >= 0
+        (:func:`rnnmem_helpers.core.init.run_seed_sequences`). An int ``s`` >= 0
         uses the children of ``np.random.SeedSequence(s)``: same ``s``, same
         machine, bitwise the same weights. A Generator spawns four new
         children of its seed sequence, so each call with it is a fresh,
@@ -201,7 +201,7 @@ def train(
         run of ``s``.
     init : RNNWeights, optional
         Start from these weights instead of the paper's initialisation
-        (:func:`rnnmem_helpers.init.initial_weights`, which shows the draw
+        (:func:`rnnmem_helpers.core.init.initial_weights`, which shows the draw
         without spawning).
     progress : bool
         Show a tqdm progress bar (works in notebooks and terminals).

@@ -2,7 +2,7 @@
 
 The sweep engine, the store and ``reanalyse`` know kinds only through
 :data:`KINDS`; a new kind is one module that calls
-:func:`~rnnmem_helpers.experiment.register_kind`, imported here.
+:func:`~rnnmem_helpers.experiments.experiment.register_kind`, imported here.
 """
 
 from . import causal, curriculum  # noqa: F401 -- registers the kinds

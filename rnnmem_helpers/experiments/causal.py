@@ -3,18 +3,18 @@
 A :class:`CausalConfig` names a sweep run (:attr:`CausalConfig.run`,
 whose :func:`run_key` is recorded as ``network_key``); :func:`run_causal`
 trains and tests it exactly as
-:func:`~rnnmem_helpers.experiment.run_experiment` does, stores its weights
+:func:`~rnnmem_helpers.experiments.experiment.run_experiment` does, stores its weights
 in the same file a run would (named by its
-:func:`~rnnmem_helpers.experiment.training_key`), and
+:func:`~rnnmem_helpers.experiments.experiment.training_key`), and
 :func:`causal_measures` measures the trained weights:
 
-- :func:`~rnnmem_helpers.ablation.timing_measures` of the intact network and
-  of :func:`~rnnmem_helpers.ablation.ablate` with ``"rotations"``, ``"bulk"``
+- :func:`~rnnmem_helpers.analyses.ablation.timing_measures` of the intact network and
+  of :func:`~rnnmem_helpers.analyses.ablation.ablate` with ``"rotations"``, ``"bulk"``
   and ``"real_outliers"``, all on one stream (paired);
-- :func:`~rnnmem_helpers.mechanism.loop_overshoot` and
-  :func:`~rnnmem_helpers.mechanism.pulse_visibility` on a
-  :func:`~rnnmem_helpers.analysis.run_test` stream;
-- :func:`~rnnmem_helpers.mechanism.rotation_plane_angles` of W against the
+- :func:`~rnnmem_helpers.analyses.mechanism.loop_overshoot` and
+  :func:`~rnnmem_helpers.analyses.mechanism.pulse_visibility` on a
+  :func:`~rnnmem_helpers.analyses.analysis.run_test` stream;
+- :func:`~rnnmem_helpers.analyses.mechanism.rotation_plane_angles` of W against the
   readout (``W_out.T``) and against the attractors minus their mean.
 
 Draws, all from the integer ``seed`` (the ``rng`` of :func:`causal_measures`):
@@ -112,8 +112,8 @@ class CausalConfig(HoldsRun):
     """Everything one causal experiment depends on: the run of its network and the lengths of the measures.
 
     A sweep config and a result file give its settings flat
-    (:meth:`~rnnmem_helpers.experiment.HoldsRun.from_settings`): every
-    setting of :class:`~rnnmem_helpers.experiment.RunConfig` but
+    (:meth:`~rnnmem_helpers.experiments.experiment.HoldsRun.from_settings`): every
+    setting of :class:`~rnnmem_helpers.experiments.experiment.RunConfig` but
     ``analyse``, and ``n_time`` and ``n_null``.
 
     Parameters
@@ -121,13 +121,13 @@ class CausalConfig(HoldsRun):
     run : RunConfig
         The sweep run whose network this experiment measures, analysed
         (``analyse=True``), as the shipped sweeps run it. Its default is
-        :class:`~rnnmem_helpers.experiment.RunConfig`'s with ``max_steps``
-        :data:`~rnnmem_helpers.experiment.SWEEP_BUDGET`.
+        :class:`~rnnmem_helpers.experiments.experiment.RunConfig`'s with ``max_steps``
+        :data:`~rnnmem_helpers.experiments.experiment.SWEEP_BUDGET`.
     n_time : int
         Length of the streams of the measures, in ``[delay + 2, 2e8 // n_hidden]``
         (``run_test`` keeps every state).
     n_null : int
-        Random planes per null draw of :func:`~rnnmem_helpers.mechanism.rotation_plane_angles`, >= 1.
+        Random planes per null draw of :func:`~rnnmem_helpers.analyses.mechanism.rotation_plane_angles`, >= 1.
     """
 
     RUN_DELAY = "delay"
@@ -150,7 +150,7 @@ class CausalConfig(HoldsRun):
 
 @validate_params({"config": InstanceOf(CausalConfig)})
 def causal_key(config: CausalConfig) -> str:
-    """Key of a causal experiment: :func:`~rnnmem_helpers.experiment.kind_key` of its config and its run."""
+    """Key of a causal experiment: :func:`~rnnmem_helpers.experiments.experiment.kind_key` of its config and its run."""
     return kind_key(KIND, CAUSAL_SCHEMA_VERSION, config, [config.run])
 
 
@@ -182,7 +182,7 @@ def _none_if_nan(x) -> float | None:
     }
 )
 class TimingRecord:
-    """:func:`~rnnmem_helpers.ablation.timing_measures` of one network, as stored.
+    """:func:`~rnnmem_helpers.analyses.ablation.timing_measures` of one network, as stored.
 
     Attributes
     ----------
@@ -228,7 +228,7 @@ class TimingRecord:
     }
 )
 class SwitchRecord:
-    """A :class:`~rnnmem_helpers.mechanism.SwitchMeasure` summarised; the statistics are None when ``n`` is 0."""
+    """A :class:`~rnnmem_helpers.analyses.mechanism.SwitchMeasure` summarised; statistics are None when ``n`` is 0."""
 
     n: int
     n_unswitched: int
@@ -256,7 +256,7 @@ class SwitchRecord:
     }
 )
 class PlaneRecord:
-    """A :class:`~rnnmem_helpers.mechanism.PlaneAngles` summarised (``null_quantile`` is its ``quantile``)."""
+    """A :class:`~rnnmem_helpers.analyses.mechanism.PlaneAngles` summarised (``null_quantile`` is its ``quantile``)."""
 
     n_planes: int
     reference_rank: int
@@ -292,7 +292,7 @@ _TIMINGS = ("intact", *ABLATION_KINDS)
     }
 )
 class ClockRecord:
-    """Storage, writing and timing of one variant of the network (:func:`rnnmem_helpers.writing.clock_tests`).
+    """Storage, writing and timing of one variant of the network (:func:`rnnmem_helpers.analyses.writing.clock_tests`).
 
     Claim 14 redone: the rotations' role is measured apart for storage (the
     intact network's attractors that survive, seeded from them), writing (an
@@ -324,7 +324,7 @@ class ClockRecord:
         Flips timed, flips with no switch before the channel's next pulse,
         and flips whose output already showed the new sign (not counted as 0).
     verdict : str
-        :func:`rnnmem_helpers.writing.clock_verdict` against the intact network.
+        :func:`rnnmem_helpers.analyses.writing.clock_verdict` against the intact network.
     """
 
     variant: str
@@ -347,7 +347,7 @@ class ClockRecord:
 
 
 def _clock_records(weights: RNNWeights, delay: int, n_time: int, seed: int) -> tuple:
-    """:class:`ClockRecord` of every variant :func:`~rnnmem_helpers.writing.clock_tests` could build."""
+    """:class:`ClockRecord` of every variant :func:`~rnnmem_helpers.analyses.writing.clock_tests` could build."""
     try:
         tests = clock_tests(weights, delay, rng=np.random.default_rng([seed, _CLOCK]), n_time=n_time)
     except ValueError:
@@ -403,13 +403,13 @@ class CausalMeasures:
     Attributes
     ----------
     n_rotations, n_real_outliers : int
-        Rotation pairs and real outliers of W (:func:`~rnnmem_helpers.analysis.spectrum_summary`).
+        Rotation pairs and real outliers of W (:func:`~rnnmem_helpers.analyses.analysis.spectrum_summary`).
     n_attractors : int
         Fixed points with no unstable mode.
     intact : TimingRecord
     rotations, bulk, real_outliers : TimingRecord or None
         The network with that class of eigenvalues removed; None where
-        :func:`~rnnmem_helpers.ablation.ablate` refuses (W too close to
+        :func:`~rnnmem_helpers.analyses.ablation.ablate` refuses (W too close to
         defective, or too few bulk pairs to match the rotations).
     overshoot : SwitchRecord
     visibility : SwitchRecord or None
@@ -578,10 +578,10 @@ class CausalResult:
         :data:`CAUSAL_SCHEMA_VERSION`.
     config : CausalConfig
     network_key : str
-        :func:`~rnnmem_helpers.experiment.run_key` of ``config.run``:
+        :func:`~rnnmem_helpers.experiments.experiment.run_key` of ``config.run``:
         the sweep run whose network was measured.
     converged, steps, seconds, accuracy, wrong_flips, history
-        As in :class:`~rnnmem_helpers.experiment.RunResult`, for that network.
+        As in :class:`~rnnmem_helpers.experiments.experiment.RunResult`, for that network.
     measures : CausalMeasures
         Taken whether or not training converged.
     weights : WeightsRecord or None
@@ -631,7 +631,7 @@ def run_causal(config: CausalConfig) -> CausalResult:
 def compute_causal(config: CausalConfig, *, trained: bytes | None = None) -> tuple[CausalResult, dict[str, bytes]]:
     """:func:`run_causal`'s result and the weights file of its network.
 
-    ``trained`` is as in :func:`~rnnmem_helpers.experiment.compute_run`: the
+    ``trained`` is as in :func:`~rnnmem_helpers.experiments.experiment.compute_run`: the
     stored checkpoint of the run's network, measured instead of training again.
     """
     started, clock = utc_now(), time.perf_counter()

@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, default=12345, help="seed of the test stream, >= 0 (default 12345)")
     ev.add_argument("--no-progress", action="store_true", help="hide the progress bar of long evaluations")
     sw = sub.add_parser("sweep", help="run a grid of training runs on Dask (resumable)")
-    sw.add_argument("config", type=Path, help="sweep config (.json), see rnnmem_helpers.sweep")
+    sw.add_argument("config", type=Path, help="sweep config (.json), see rnnmem_helpers.experiments.sweep")
     sw.add_argument(
         "--out",
         type=Path,
@@ -234,7 +234,7 @@ def check_out_path(
     path : Path
         Must end in ``.npz``, fit the filesystem's name limits and not be a
         directory; its folder must exist, accept a new file and have room for
-        a checkpoint of this size (:func:`~rnnmem_helpers.checkpoints.expected_checkpoint_bytes`).
+        a checkpoint of this size (:func:`~rnnmem_helpers.core.checkpoints.expected_checkpoint_bytes`).
     n_hidden, n_bits : int
         Size of the network to be saved (default: the default network's).
 
@@ -294,10 +294,10 @@ def available_memory() -> int | None:
 
 
 def evaluation_memory_bytes(n_hidden: int) -> int:
-    """Upper estimate of the memory :func:`~rnnmem_helpers.metrics.evaluate` uses on a network of ``n_hidden`` units.
+    """Upper estimate of the memory :func:`~rnnmem_helpers.core.metrics.evaluate` uses on ``n_hidden`` units.
 
     The simulated states and pre-activations of one chunk (16 N bytes a
-    step), at most :data:`~rnnmem_helpers.metrics.SIMULATION_BYTES`, and the
+    step), at most :data:`~rnnmem_helpers.core.metrics.SIMULATION_BYTES`, and the
     chunk's stream, targets and outputs.
     """
     return min(SIMULATION_BYTES, 16 * n_hidden * EVAL_CHUNK_STEPS) + _EVAL_STREAM_BYTES
@@ -318,7 +318,7 @@ def train_memory_bytes(model: ModelConfig, config: TrainConfig) -> int:
     """Upper estimate of the memory ``train`` uses.
 
     Each update holds about five float32 arrays of batch × window × N (the
-    states, drive and gradients of :func:`~rnnmem_helpers.train.loss_and_grads`;
+    states, drive and gradients of :func:`~rnnmem_helpers.core.train.loss_and_grads`;
     the window is ``seq_len`` for bptt, ``tbptt_len`` for tbptt) and the
     inputs, targets and mask of the batch's sequences (``seq_len``, or
     ``stream_len`` for tbptt); then W, Adam's moments and their copies (under

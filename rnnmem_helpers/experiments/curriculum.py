@@ -2,9 +2,9 @@
 
 A :class:`CurriculumConfig` describes a ladder of delays ``start_delay,
 start_delay + delay_step, ...`` up to ``max_delay``. Rung 0 is exactly the
-sweep run (:class:`~rnnmem_helpers.experiment.RunConfig`, ``init="paper"``)
+sweep run (:class:`~rnnmem_helpers.experiments.experiment.RunConfig`, ``init="paper"``)
 with the same settings, trained by
-:func:`~rnnmem_helpers.experiment.run_network`; on one machine its network is
+:func:`~rnnmem_helpers.experiments.experiment.run_network`; on one machine its network is
 that run's network. Every later rung trains the previous rung's converged
 weights at the next delay with the same budget. The ladder stops at the first
 rung that does not converge, or after ``max_delay``.
@@ -85,17 +85,17 @@ class CurriculumConfig(HoldsRun):
     """Everything one curriculum depends on: the run of rung 0 and the ladder of delays above it.
 
     A sweep config and a result file give its settings flat
-    (:meth:`~rnnmem_helpers.experiment.HoldsRun.from_settings`):
+    (:meth:`~rnnmem_helpers.experiments.experiment.HoldsRun.from_settings`):
     ``start_delay`` (the run's delay), ``delay_step``, ``max_delay`` and every
-    setting of :class:`~rnnmem_helpers.experiment.RunConfig` but ``analyse``.
+    setting of :class:`~rnnmem_helpers.experiments.experiment.RunConfig` but ``analyse``.
 
     Parameters
     ----------
     run : RunConfig
         Rung 0, unanalysed (``analyse=False``); every later rung is this run
         at its delay, trained on from the rung below. Its default is
-        :class:`~rnnmem_helpers.experiment.RunConfig`'s with
-        ``max_steps`` :data:`~rnnmem_helpers.experiment.SWEEP_BUDGET` (the
+        :class:`~rnnmem_helpers.experiments.experiment.RunConfig`'s with
+        ``max_steps`` :data:`~rnnmem_helpers.experiments.experiment.SWEEP_BUDGET` (the
         budget of each rung) and delay 8.
     delay_step : int
         Added to the delay at each rung, >= 1.
@@ -129,7 +129,7 @@ class CurriculumConfig(HoldsRun):
 
 @validate_params({"config": InstanceOf(CurriculumConfig)})
 def curriculum_key(config: CurriculumConfig) -> str:
-    """Key of a curriculum: :func:`~rnnmem_helpers.experiment.kind_key` of its config and the run of every rung."""
+    """Key of a curriculum: :func:`~rnnmem_helpers.experiments.experiment.kind_key` of its config and rungs' runs."""
     runs = [config.run_config(d) for d in config.delays]
     # Each rung records counts of spectrum_summary, though its run is unanalysed: its settings are hashed too.
     return kind_key(KIND, CURRICULUM_SCHEMA_VERSION, config, runs, extra={"rung_spectrum": spectrum_settings()})
@@ -174,7 +174,7 @@ class Rung:
         Output flips to the wrong sign on that stream.
     n_rotations, n_real_outliers : int
         Rotation pairs and real outliers of W after the rung
-        (:func:`rnnmem_helpers.analysis.spectrum_summary`).
+        (:func:`rnnmem_helpers.analyses.analysis.spectrum_summary`).
     history : History
         Held-out evaluations during this rung's training.
     weights : WeightsRecord or None
@@ -274,7 +274,7 @@ def compute_curriculum(
 ) -> tuple[CurriculumResult, dict[str, bytes]]:
     """Train a curriculum; return its result and the weights files of its rungs.
 
-    ``trained`` is as in :func:`~rnnmem_helpers.experiment.compute_run`, for
+    ``trained`` is as in :func:`~rnnmem_helpers.experiments.experiment.compute_run`, for
     rung 0: the stored checkpoint of the sweep run it equals.
     """
     started, clock = utc_now(), time.perf_counter()

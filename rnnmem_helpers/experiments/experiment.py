@@ -8,11 +8,11 @@ frozen and validate themselves on construction.
 
 Keys are honest: :func:`run_key` hashes :func:`resolved_config`, every task,
 model, training, test and analysis setting with its defaults resolved, the
-schema version and :data:`~rnnmem_helpers.train.TRAINER_VERSION`; the weights
+schema version and :data:`~rnnmem_helpers.core.train.TRAINER_VERSION`; the weights
 file is named by :func:`training_key`, the hash of the training part alone.
 
 Result files are JSON (:func:`save_result`, :func:`load_result`), versioned by
-:data:`SCHEMA_VERSION`; each carries its :class:`~rnnmem_helpers.provenance.Provenance`
+:data:`SCHEMA_VERSION`; each carries its :class:`~rnnmem_helpers.core.provenance.Provenance`
 and the :class:`WeightsRecord` of its network. Results of
 :data:`LEGACY_SCHEMA_VERSION` (written before weights and provenance were
 kept, under :func:`legacy_key`, which hashed ten settings only) are read,
@@ -230,7 +230,7 @@ class RunConfig:
     mode : {"bptt", "tbptt"}
     init : {"paper", "transverse"}
         Start from the paper's weights, or from them plus rotations
-        (:func:`rnnmem_helpers.init.start_weights`; needs
+        (:func:`rnnmem_helpers.core.init.start_weights`; needs
         ``n_hidden >= 2 * DEFAULT_PLANES + 2 * n_bits``).
     max_steps : int
         Budget of Adam updates.
@@ -435,7 +435,7 @@ def _keyword_defaults(fn) -> dict:
 
 
 def spectrum_settings() -> dict:
-    """Every default of :func:`~rnnmem_helpers.analysis.spectrum_summary` that can change a spectrum record."""
+    """Every default of :func:`~rnnmem_helpers.analyses.analysis.spectrum_summary` that can change a spectrum record."""
     return _keyword_defaults(spectrum_summary)
 
 
@@ -1071,7 +1071,7 @@ def compute_run(config: RunConfig, *, trained: bytes | None = None) -> tuple[Run
     """Train, test and analyse one run; return its result and the files to store beside it.
 
     Everything is drawn from ``config.seed``: training (``train(..., rng=seed)``,
-    from :func:`rnnmem_helpers.init.start_weights` for ``init``), the test
+    from :func:`rnnmem_helpers.core.init.start_weights` for ``init``), the test
     stream (``seed + 1_000_003``, apart from every training stream) and the
     fixed-point search (``analyse(..., rng=seed)``).
 
@@ -1089,7 +1089,7 @@ def compute_run(config: RunConfig, *, trained: bytes | None = None) -> tuple[Run
         With its :class:`Provenance` and the :class:`WeightsRecord` of the file below.
     files : dict of str to bytes
         ``{result.weights.file: checkpoint bytes}``: the final network, for
-        the caller to write next to the result file (see :mod:`rnnmem_helpers.sweep`).
+        the caller to write next to the result file (see :mod:`rnnmem_helpers.experiments.sweep`).
     """
     started, clock = utc_now(), time.perf_counter()
     res, name, data = run_network(config, trained)

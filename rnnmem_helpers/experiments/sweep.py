@@ -7,12 +7,13 @@ A sweep config is a JSON file::
      "fixed": {"max_steps": 8000, "mean_interval": 50.0, "analyse": true}}
 
 Every combination of the ``grid`` lists, merged with ``fixed`` and the
-defaults of :class:`rnnmem_helpers.experiment.RunConfig`, is one run. The
+defaults of :class:`rnnmem_helpers.experiments.experiment.RunConfig`, is one run. The
 whole config is checked (:func:`validate_sweep_config`) before any work
 starts. ``results`` (optional) names the folder of result files, relative to
 the config file; sweeps that share a folder share identical runs.
 
-A run's result is a JSON file named by its :func:`~rnnmem_helpers.experiment.run_key` (:func:`experiment_key`),
+A run's result is a JSON file named by its
+:func:`~rnnmem_helpers.experiments.experiment.run_key` (:func:`experiment_key`),
 beside the checkpoint of every network it trained under ``weights/`` (named
 in the result with its SHA-256). Workers compute and return both; the client
 writes them, atomically, weights first (:func:`store_result`), so results
@@ -23,7 +24,7 @@ whose weights are missing or altered, is reported and its run done again.
 
 A config may name its ``"kind"`` of experiment, one of the registered
 :data:`KINDS` (default ``"run"``; see
-:func:`~rnnmem_helpers.experiment.register_kind` for how a kind registers
+:func:`~rnnmem_helpers.experiments.experiment.register_kind` for how a kind registers
 itself). The grid and fixed settings are then those of that kind's config;
 this module knows kinds only through the registry, and recognises a config's
 kind by its type (:func:`kind_of`).
@@ -84,7 +85,7 @@ def validate_sweep_config(config) -> dict:
         values; ``fixed`` (optional) an object of run settings not in
         ``grid``; ``name``, ``description`` and ``results`` (optional)
         strings. Settings and their allowed values are those of
-        :class:`~rnnmem_helpers.experiment.RunConfig`.
+        :class:`~rnnmem_helpers.experiments.experiment.RunConfig`.
 
     Returns
     -------
@@ -187,7 +188,7 @@ def expand_grid(config) -> list:
     """All runs of a sweep config, in a fixed order (grid keys sorted, the last varying fastest).
 
     Each run is a config of the sweep's kind (:data:`KINDS`): a
-    :class:`~rnnmem_helpers.experiment.RunConfig` for the default kind ``"run"``.
+    :class:`~rnnmem_helpers.experiments.experiment.RunConfig` for the default kind ``"run"``.
 
     Raises
     ------
@@ -218,7 +219,7 @@ def check_scheduler_address(address) -> str:
 
 
 def weight_records(result) -> list:
-    """The :class:`~rnnmem_helpers.experiment.WeightsRecord` of every network a result of any kind names."""
+    """The :class:`~rnnmem_helpers.experiments.experiment.WeightsRecord` of every network a result of any kind names."""
     rungs = getattr(result, "rungs", None)
     if rungs is not None:
         return [r.weights for r in rungs if r.weights is not None]

@@ -1,16 +1,16 @@
 """Sweep results as tables: one row per run, and the sweep-specific summaries per group of runs.
 
-The results are those of :func:`rnnmem_helpers.sweep.load_sweep`, typed and
-validated :class:`rnnmem_helpers.experiment.RunResult` (or, for the causal kind,
-:class:`rnnmem_helpers.causal.CausalResult`, which :func:`causal_table` decodes).
+The results are those of :func:`rnnmem_helpers.experiments.sweep.load_sweep`, typed and
+validated :class:`rnnmem_helpers.experiments.experiment.RunResult` (or, for the causal kind,
+:class:`rnnmem_helpers.experiments.causal.CausalResult`, which :func:`causal_table` decodes).
 :func:`run_table` decodes them into a table of
-:mod:`rnnmem_helpers.table` (a dict of equal-length 1-D numpy arrays), whose
+:mod:`rnnmem_helpers.analyses.table` (a dict of equal-length 1-D numpy arrays), whose
 generic tools (``select``, ``group_proportion``, ``format_table``, ...) work on it.
 
 Censoring. A run that has not converged when its budget of updates runs out
 reports ``steps`` equal to the budget; all we know is that it would have
 needed at least that many. The chapters therefore give medians of updates with
-:func:`~rnnmem_helpers.stats.median_interval`, which marks such runs as
+:func:`~rnnmem_helpers.analyses.stats.median_interval`, which marks such runs as
 censored.
 
 Every function is pure: same input, same output. Summaries of a table with no
@@ -133,14 +133,14 @@ def run_table(results) -> dict:
     Parameters
     ----------
     results : sequence of RunResult
-        As returned by :func:`rnnmem_helpers.sweep.load_sweep` or
-        :func:`rnnmem_helpers.sweep.run_sweep`.
+        As returned by :func:`rnnmem_helpers.experiments.sweep.load_sweep` or
+        :func:`rnnmem_helpers.experiments.sweep.run_sweep`.
 
     Returns
     -------
     dict of str to ndarray of shape (n_runs,)
         The config columns, one per field of
-        :class:`rnnmem_helpers.experiment.RunConfig` (``delay``, ``seed``,
+        :class:`rnnmem_helpers.experiments.experiment.RunConfig` (``delay``, ``seed``,
         ``n_hidden``, ``max_steps`` as int; ``mode``, ``init``,
         ``rate_scope`` as str; ``mean_interval``, ``target_accuracy`` as
         float; ``analyse`` as bool), ``converged`` (bool), ``steps`` (int),
@@ -159,14 +159,14 @@ def run_table(results) -> dict:
           ``max_unstable``: the largest number of unstable modes of any;
           ``n_slow``: slow points (local minima of q that are not fixed points).
         - ``origin_unstable``: eigenvalues of W with |λ| > 1 + margin
-          (:data:`rnnmem_helpers.fixed_points.DEFAULT_MARGIN`), i.e. unstable
+          (:data:`rnnmem_helpers.analyses.fixed_points.DEFAULT_MARGIN`), i.e. unstable
           modes of the origin, whose Jacobian is W.
         - ``n_rot_pairs``, ``n_real_outliers``: outlying rotation pairs and
           near-real outliers of W (:func:`rnnmem_helpers.spectrum_summary`).
         - ``lead_angle``: rotation angle θ (rad) of the outlying pair of largest
           modulus, ``lead_period`` = 2π/θ; NaN without a rotation pair.
         - ``rot_modulus``: largest |λ| among the eigenvalues of W with an angle
-          in [θ₀, π − θ₀], θ₀ = :data:`rnnmem_helpers.analysis.MIN_ANGLE`: the modulus of the
+          in [θ₀, π − θ₀], θ₀ = :data:`rnnmem_helpers.analyses.analysis.MIN_ANGLE`: the modulus of the
           leading rotation pair if there is an outlying one, else that of the
           largest complex eigenvalue of the bulk.
         - ``attractor_angle``: median over the attractors of the dominant
@@ -181,7 +181,7 @@ def run_table(results) -> dict:
           shape (n,); ``attractor_moduli`` is None for legacy runs migrated
           from results that never recorded it.
         - ``history``: the held-out evaluations during training
-          (:class:`rnnmem_helpers.experiment.History`).
+          (:class:`rnnmem_helpers.experiments.experiment.History`).
         - The columns of :func:`provenance_columns`: ``machine``, ``cpu_model``, ``wall_seconds``.
     """
     table = {**_config_columns(results, RunConfig), **_training_columns(results), **provenance_columns(results)}
@@ -202,7 +202,8 @@ def run_table(results) -> dict:
 def _config_columns(results, cls) -> dict:
     """One column per setting of the config class ``cls`` of ``results``, typed as its default.
 
-    The settings of a kind that holds a run are its flat ones (:meth:`~rnnmem_helpers.experiment.HoldsRun.settings`).
+    The settings of a kind that holds a run are its flat ones
+    (:meth:`~rnnmem_helpers.experiments.experiment.HoldsRun.settings`).
     """
     default = cls()
     names = cls.setting_constraints() if isinstance(default, HoldsRun) else [f.name for f in dataclasses.fields(cls)]
@@ -232,7 +233,7 @@ def provenance_columns(results) -> dict:
     Returns
     -------
     dict of str to ndarray of shape (n_results,)
-        ``machine`` (str): :attr:`~rnnmem_helpers.provenance.Provenance.machine`,
+        ``machine`` (str): :attr:`~rnnmem_helpers.core.provenance.Provenance.machine`,
         the kernel-relevant machine, or :data:`UNRECORDED` for a legacy
         result; ``cpu_model`` (str, :data:`UNRECORDED` likewise);
         ``wall_seconds`` (float): wall time of the whole computation
@@ -252,7 +253,7 @@ def compute_statement(sweeps) -> dict:
     Parameters
     ----------
     sweeps : dict of str to sequence
-        Sweep name to its results (of any kind), e.g. from :func:`rnnmem_helpers.sweep.load_sweep`.
+        Sweep name to its results (of any kind), e.g. from :func:`rnnmem_helpers.experiments.sweep.load_sweep`.
 
     Returns
     -------
@@ -266,7 +267,7 @@ def compute_statement(sweeps) -> dict:
         which include the training only where it happened in them; a result
         re-analysed from a stored network records the analysis alone);
         ``recorded`` (int: results with provenance); ``machines`` (int:
-        distinct :attr:`~rnnmem_helpers.provenance.Provenance.machine`
+        distinct :attr:`~rnnmem_helpers.core.provenance.Provenance.machine`
         values among them) and ``cpu_models`` (str, ``"; "``-joined).
     """
     rows = [(name, list(results)) for name, results in sweeps.items()]
@@ -368,11 +369,11 @@ def completeness(results, runs, by=("n_hidden", "delay")) -> dict:
     Parameters
     ----------
     results : list of RunResult
-        Finished runs, e.g. from :func:`rnnmem_helpers.sweep.load_sweep`.
+        Finished runs, e.g. from :func:`rnnmem_helpers.experiments.sweep.load_sweep`.
     runs : list of RunConfig
-        Every run of the grid, e.g. from :func:`rnnmem_helpers.sweep.expand_grid`.
+        Every run of the grid, e.g. from :func:`rnnmem_helpers.experiments.sweep.expand_grid`.
     by : str or sequence of str
-        Fields of :class:`rnnmem_helpers.experiment.RunConfig` defining the groups.
+        Fields of :class:`rnnmem_helpers.experiments.experiment.RunConfig` defining the groups.
 
     Returns
     -------
@@ -478,14 +479,14 @@ def causal_table(results) -> dict:
     Parameters
     ----------
     results : sequence of CausalResult
-        As returned by :func:`rnnmem_helpers.sweep.load_sweep` for a sweep of
+        As returned by :func:`rnnmem_helpers.experiments.sweep.load_sweep` for a sweep of
         kind ``"causal"`` (e.g. ``"causal"`` and ``"causal_delays"``, concatenated).
 
     Returns
     -------
     dict of str to ndarray of shape (n_results,)
         - The config columns, one per setting of
-          :class:`rnnmem_helpers.causal.CausalConfig` (``n_time``, ``n_null``
+          :class:`rnnmem_helpers.experiments.causal.CausalConfig` (``n_time``, ``n_null``
           and the run's: ``delay``, ``seed``, ``n_hidden``, ``max_steps`` as
           int; ``mode``, ``rate_scope`` as str; ``mean_interval``, ``lr``, ...
           as float), typed as their defaults.
@@ -501,8 +502,8 @@ def causal_table(results) -> dict:
           (fraction of the flips with no switch of the output).
         - ``overshoot_*`` and ``visibility_*``: ``n``, ``n_unswitched``,
           ``median``, ``mean``, ``max``, ``p10``, ``p90`` of
-          :func:`~rnnmem_helpers.mechanism.loop_overshoot` and
-          :func:`~rnnmem_helpers.mechanism.pulse_visibility`.
+          :func:`~rnnmem_helpers.analyses.mechanism.loop_overshoot` and
+          :func:`~rnnmem_helpers.analyses.mechanism.pulse_visibility`.
         - ``readout_*`` and ``attractor_*``: ``n_planes``, ``reference_rank``,
           ``statistic`` (mean smallest angle, rad), ``null_quantile``,
           ``p_less`` and ``p_more`` (p-values of planes less / more orthogonal
@@ -533,20 +534,20 @@ def curriculum_table(results) -> dict:
     Parameters
     ----------
     results : sequence of CurriculumResult
-        As returned by :func:`rnnmem_helpers.sweep.load_sweep` for a sweep of kind ``"curriculum"``.
+        As returned by :func:`rnnmem_helpers.experiments.sweep.load_sweep` for a sweep of kind ``"curriculum"``.
 
     Returns
     -------
     dict of str to ndarray of shape (n_results,)
         - The config columns, one per setting of
-          :class:`rnnmem_helpers.curriculum.CurriculumConfig` (its own and its run's).
+          :class:`rnnmem_helpers.experiments.curriculum.CurriculumConfig` (its own and its run's).
         - ``longest_delay`` (float): the last delay whose rung converged, NaN
           if rung 0 did not; ``failed_delay`` (float): the delay of the rung
           that did not converge, NaN if the ladder reached ``max_delay``.
         - ``n_rungs`` (int); ``steps_total`` (int): updates over all rungs,
           the failed one included; ``steps_converged_max`` (float): the most
           updates any converged rung needed (NaN if none).
-        - ``rungs`` (object): the :class:`~rnnmem_helpers.curriculum.Rung`
+        - ``rungs`` (object): the :class:`~rnnmem_helpers.experiments.curriculum.Rung`
           records, for anything else.
         - The columns of :func:`provenance_columns`.
     """
@@ -581,7 +582,7 @@ def rung_topology(results, folder, *, min_delay: int = 0) -> dict:
 
     Each rung's network (its weights file, under ``folder``) is run on a fresh
     stream of :data:`RUNG_STREAM_STEPS` steps, whose states seed
-    :func:`~rnnmem_helpers.fixed_points.find_fixed_points`; the stream and the
+    :func:`~rnnmem_helpers.analyses.fixed_points.find_fixed_points`; the stream and the
     search are seeded by the curriculum's seed and the rung's delay, so the
     table is the same on every call.
 

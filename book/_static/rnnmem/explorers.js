@@ -11,10 +11,10 @@
  *                                  the state on the rotation planes of W, step by step.
  *
  * It needs plotly.js (window.Plotly), forward.js (window.rnnmem), the book's visual encoding
- * (window.rnnmem_encoding, rnnmem_helpers.encoding.to_browser(), which the matplotlib figures follow too) and the
+ * (window.rnnmem_encoding, rnnmem_helpers.chapters.encoding.to_browser(), which the matplotlib figures follow too) and the
  * explorer data written at build time by book/_ext/rnnmem_sphinx.py: data/index.js sets window.rnnmem_networks
  * (for each Δt that a stored network learned, which network the explorers show: see
- * rnnmem_helpers.explorer_data.explorer_networks) and window.rnnmem_choice_rule, and data/network_delay{Δt}.js adds
+ * rnnmem_helpers.chapters.explorer_data.explorer_networks) and window.rnnmem_choice_rule, and data/network_delay{Δt}.js adds
  * window.rnnmem_data[Δt], that network's export. A network's script is injected when an explorer first needs it,
  * and the networks next to a shown one once the page is idle, so a page loads only what it shows: a script tag
  * loads from file://, where fetch() is refused. The data folder is found next to this script (or at
@@ -48,7 +48,7 @@
   // alike in size.
   var SYMBOL_SIZE = { circle: 6, "circle-open": 6, diamond: 4, "diamond-open": 4, square: 4, "square-open": 4,
     cross: 6 };
-  // The eigenvalue panel's kinds, coloured as rnnmem_helpers.encoding.EIGENVALUE_COLORS says.
+  // The eigenvalue panel's kinds, coloured as rnnmem_helpers.chapters.encoding.EIGENVALUE_COLORS says.
   var EIGENVALUE_KINDS = [["bulk", "bulk eigenvalues"], ["real_outlier", "real outliers"],
     ["rotation", "rotation pairs"]];
   // plotly renders WebGL at twice the screen's resolution by default; at the screen's own (1 or 2), a screen shows
@@ -160,7 +160,7 @@
       source.n_hidden + ")";
   }
 
-  // The accuracy the chapters quote (rnnmem_helpers.evidence.canonical_accuracy): the median over independent
+  // The accuracy the chapters quote (rnnmem_helpers.chapters.evidence.canonical_accuracy): the median over independent
   // streams with its order-statistic interval; one stream alone can miss it by a few tenths.
   function accuracyText(net) {
     var a = net.accuracy;

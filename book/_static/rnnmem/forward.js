@@ -4,12 +4,12 @@
  * Loaded as a classic script, it sets window.rnnmem (merged into an existing object) with:
  *
  *   simulate(net, inputs, s0)         S(t) = tanh(W S(t-1) + W_in X(t)), Y(t) = tanh(W_out S(t)) in float64,
- *                                     as rnnmem_helpers.model.simulate; net is a network exported by
- *                                     rnnmem_helpers.explorer_data (its weights are exact float32 values).
- *   taskTargets(inputs, delay)        the delayed targets and their mask, as rnnmem_helpers.task.targets_from_inputs.
- *   accuracy(outputs, targets, mask)  the accuracy of rnnmem_helpers.metrics.score.
+ *                                     as rnnmem_helpers.core.model.simulate; net is a network exported by
+ *                                     rnnmem_helpers.chapters.explorer_data (its weights are exact float32 values).
+ *   taskTargets(inputs, delay)        the delayed targets and their mask, as rnnmem_helpers.core.task.targets_from_inputs.
+ *   accuracy(outputs, targets, mask)  the accuracy of rnnmem_helpers.core.metrics.score.
  *   makeStream(task, nTime, seed, pulseAtStart)
- *                                     a seeded pulse stream with the same rule as rnnmem_helpers.task.sample_pulses.
+ *                                     a seeded pulse stream with the same rule as rnnmem_helpers.core.task.sample_pulses.
  *                                     Its random numbers are not numpy's: the same seed gives another stream than
  *                                     in Python, but always the same one here.
  *   project(matrix, state, mean)      matrix @ (state - mean): a state on the PCA axes or on a rotation plane.
@@ -22,7 +22,7 @@
   "use strict";
 
   var RATE_SCOPES = ["all", "per_channel"];
-  // The layout of rnnmem_helpers.explorer_data that this script reads (its FORMAT_VERSION).
+  // The layout of rnnmem_helpers.chapters.explorer_data that this script reads (its FORMAT_VERSION).
   var FORMAT_VERSION = 2;
 
   function describe(value) {
@@ -89,7 +89,7 @@
 
   function prepare(net) {
     if (net === null || typeof net !== "object" || net.weights === null || typeof net.weights !== "object") {
-      throw new TypeError("net must be a network exported by rnnmem_helpers.explorer_data " +
+      throw new TypeError("net must be a network exported by rnnmem_helpers.chapters.explorer_data " +
         "(an object with weights W, W_in, W_out), got " + describe(net));
     }
     var cached = prepared.get(net);
