@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from rnnmem_helpers import claims as C
-from rnnmem_helpers import evidence as E
-from rnnmem_helpers import findings as F
+from rnnmem_helpers.chapters import claims as C
+from rnnmem_helpers.chapters import evidence as E
+from rnnmem_helpers.chapters import findings as F
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +31,19 @@ def test_headlines_state_every_verdict_as_the_table_does(shipped):
     }
     assert len(C.contradictions(text, flipped)) == len(stated)
 
+
+
+def test_the_size_finding_follows_the_delay_limit_and_names_no_claim(shipped):
+    evidence, assessments = shipped
+    size = "more units help at lr = 0.00025; they hurt at lr = 0.001 (**depends on lr**, on the whole grid)"
+    text = F.headline_findings(evidence, assessments, size=size)
+    bullets = text.split("\n- ")
+    assert len(bullets) == 6 and bullets[2].startswith("**Network size**") and "More units help" in bullets[2]
+    assert "delay limit" in bullets[1]
+    assert {s.number for s in C.verdict_statements(text)} == {c.number for c in C.CLAIMS}
+    assert C.contradictions(text, _verdicts(assessments)) == []
+    with pytest.raises(TypeError, match="^size must be a non-empty str or None"):
+        F.headline_findings(evidence, assessments, size=" ")
 
 def test_headlines_survive_an_unmeasured_generation():
     evidence = E.ClaimEvidence(generation="legacy", measured={}, sources={})

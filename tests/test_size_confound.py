@@ -1,4 +1,4 @@
-"""Tests of rnnmem_helpers.size_confound against systems with known answers."""
+"""Tests of rnnmem_helpers.chapters.size_confound against systems with known answers."""
 
 import math
 
@@ -11,8 +11,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from scipy import optimize, special, stats  # noqa: E402
 
-from rnnmem_helpers import size_confound as sc  # noqa: E402
-from rnnmem_helpers.stats import wilson_ci  # noqa: E402
+from rnnmem_helpers.analyses.stats import wilson_ci  # noqa: E402
+from rnnmem_helpers.chapters import size_confound as sc  # noqa: E402
 
 LRS = (2.5e-4, 5e-4, 1e-3)
 SIZES = (50, 100, 200)
@@ -271,6 +271,59 @@ def test_size_verdict_end_to_end_on_a_true_size_effect():
     verdict = sc.size_verdict(sc.fit_convergence(table), sc.size_by_lr(table))
     assert verdict.effect == "helps"
 
+
+
+def test_read_grid_models_only_complete_delays_and_says_when_it_is_interim():
+    table = simulate(8, rng=np.random.default_rng(21), coef={**TRUE, "log2_n": 1.0})
+    total = table["lr"].size
+    # Drop one run at Δt = 16: the other three delays are complete, and the reading is interim.
+    keep = ~((table["delay"] == 16) & (table["seed"] == 0) & (table["lr"] == 1e-3) & (table["n_hidden"] == 200))
+    part = {k: v[keep] for k, v in table.items()}
+    reading = sc.read_grid(part, delays=DELAYS, total=total)
+    assert reading.complete == (8, 10, 12) and not reading.whole and reading.done == total - 1
+    assert np.all(np.isin(reading.runs["delay"], (8, 10, 12))) and reading.runs["delay"].size == total * 3 // 4
+    assert reading.verdict.effect == sc.size_verdict(
+        sc.fit_convergence(reading.runs), sc.size_by_lr(reading.runs)
+    ).effect
+    assert "interim" in reading.scope and "Δt = 8, 10, 12" in reading.scope
+    whole = sc.read_grid(table, delays=DELAYS, total=total)
+    assert whole.whole and whole.scope == "the whole grid" and whole.verdict.effect == "helps"
+    finding = sc.size_finding(whole)
+    assert finding.startswith("more units help, whatever the learning rate (**helps**, on the whole grid")
+
+
+def test_read_grid_waits_for_two_complete_delays():
+    table = simulate(2, rng=np.random.default_rng(3))
+    total = table["lr"].size
+    assert sc.read_grid(None, delays=DELAYS, total=total).done == 0
+    one = {k: v[(table["delay"] == 8) | ((table["delay"] == 10) & (table["seed"] == 0))] for k, v in table.items()}
+    reading = sc.read_grid(one, delays=DELAYS, total=total)
+    assert reading.complete == (8,) and reading.verdict is None and reading.runs["delay"].size == total // 4
+    assert sc.size_finding(reading).startswith("whether more units reach longer delays is open")
+
+
+def test_size_finding_names_the_lrs_at_which_size_helps_and_hurts():
+    by_lr = _by_lr(0.01, [(1.0, 0.5, 1.5), (0.8, 0.1, 1.5), (-1.0, -1.5, -0.5)])
+    verdict = sc.size_verdict(_fit(0, -1, 1), by_lr)
+    reading = sc.GridReading(10, 10, (8, 10), {}, _fit(0, -1, 1), by_lr, verdict)
+    text = sc.size_finding(reading)
+    assert text.startswith("more units help at lr = 0.00025 and 0.0005; they hurt at lr = 0.001 (**depends on lr**")
+    assert [reading.effect_at(lr) for lr in LRS] == ["helps", "helps", "hurts"]
+    with pytest.raises(ValueError, match=r"^lr must be one of the grid's \['0.00025', '0.0005', '0.001'\], got 0.002"):
+        reading.effect_at(2e-3)
+    assert sc.GridReading(0, 10, (), None, None, None, None).effect_at(1e-3) is None
+
+
+def test_read_grid_refuses_bad_input():
+    table = simulate(1, rng=np.random.default_rng(3))
+    with pytest.raises(ValueError, match="^total must be a multiple of the 4 delays"):
+        sc.read_grid(table, delays=DELAYS, total=37)
+    with pytest.raises(ValueError, match="^table holds 36 runs, more than the grid's total 8"):
+        sc.read_grid(table, delays=DELAYS, total=8)
+    with pytest.raises(ValueError, match="^delays must name at least one delay"):
+        sc.read_grid(table, delays=[], total=36)
+    with pytest.raises(TypeError, match="^reading must be a GridReading"):
+        sc.size_finding(None)
 
 def test_size_verdict_refuses_mismatched_inputs():
     with pytest.raises(TypeError, match="^additive must be a ConvergenceFit"):

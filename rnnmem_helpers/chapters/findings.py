@@ -3,10 +3,10 @@
 The landing page states the headline findings (:func:`headline_findings`)
 and every chapter opens with a box of the verdicts it supplies evidence for
 (:func:`findings_box`). Both are written from the same
-:class:`~rnnmem_helpers.evidence.ClaimEvidence` and assessments as the claims
+:class:`~rnnmem_helpers.chapters.evidence.ClaimEvidence` and assessments as the claims
 table, so no page can state a verdict the table does not: each sentence that
 names a claim gives its verdict in bold, by the book's convention
-(:func:`rnnmem_helpers.claims.verdict_statements`).
+(:func:`rnnmem_helpers.chapters.claims.verdict_statements`).
 """
 
 from __future__ import annotations
@@ -53,22 +53,29 @@ def _delays(counts: Mapping, keep) -> str:
     return ", ".join(f"Δt = {d}: {_frac(c)}" for d, c in sorted(counts.items()) if keep(d))
 
 
-def headline_findings(evidence: ClaimEvidence, assessments: Mapping) -> str:
+def headline_findings(evidence: ClaimEvidence, assessments: Mapping, *, size: str | None = None) -> str:
     """The landing page's headline findings, as MyST markdown bullets.
 
     Parameters
     ----------
     evidence : ClaimEvidence
     assessments : mapping of int to Assessment
-        Every claim's, from :func:`rnnmem_helpers.evidence.assess_all` on ``evidence``.
+        Every claim's, from :func:`rnnmem_helpers.chapters.evidence.assess_all` on ``evidence``.
+    size : str, optional
+        The finding on network size, a sentence without its final stop
+        (:func:`rnnmem_helpers.chapters.size_confound.size_finding`); it
+        follows the delay limit, as a bullet of its own.
 
     Returns
     -------
     str
-        Five bullets: what reproduces, the delay limit and its cause, the
-        mechanism, the recipe and the conjecture, and the rotations as a clock.
+        Five bullets (six with ``size``): what reproduces, the delay limit and
+        its cause, network size, the mechanism, the recipe and the conjecture,
+        and the rotations as a clock.
     """
     _check(evidence, assessments)
+    if size is not None and (not isinstance(size, str) or not size.strip()):
+        raise TypeError(f"size must be a non-empty str or None, got {size!r}")
     m = {c.number: evidence.measured.get(c.number, {}) for c in C.CLAIMS}
     a = assessments
     out = []
@@ -95,6 +102,11 @@ def headline_findings(evidence: ClaimEvidence, assessments: Mapping) -> str:
         f"{_ref(8)} is {_v(a, 8)}; hand-built 100-unit networks hold Δt = "
         f"{', '.join(map(str, built)) or 'none'} with no error{ladder}."
     )
+    if size is not None:
+        out.append(
+            "- **Network size** (beyond the paper, in a grid of learning rate × size × delay): "
+            f"{size[0].upper()}{size[1:]}. The paper's question of capacity cannot be asked at one learning rate."
+        )
     out.append(
         f"- **The mechanism.** The Fourier-like triggered average ({_ref(4)}: {_v(a, 4)}), the loops that vanish "
         f"with delay ({_ref(11)}: {_v(a, 11)}), the pulse hidden from the output during the delay ({_ref(12)}: "
@@ -175,7 +187,7 @@ def sensitivity_table(number: int, measured: Mapping) -> str:
     """A claim's verdict under each reading and overall, with each threshold halved and doubled, as markdown.
 
     Rows are threshold settings (as stated first), columns the readings and
-    the overall verdict; from :func:`rnnmem_helpers.claims.sensitivity`.
+    the overall verdict; from :func:`rnnmem_helpers.chapters.claims.sensitivity`.
     """
     table = C.sensitivity(number, measured)
     readings = [r.name for r in C.claim(number).readings] + ["overall"]

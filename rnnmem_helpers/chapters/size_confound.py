@@ -3,7 +3,7 @@
 Adam's steps are per entry, so the same learning rate moves W further in
 operator norm the larger N is: a comparison of sizes at one learning rate
 confounds the two. The ``lr_size`` sweep crosses lr with N and Δt; this module
-reads its :func:`rnnmem_helpers.sweep_report.run_table` (one row per run,
+reads its :func:`rnnmem_helpers.experiments.sweep_report.run_table` (one row per run,
 seeds are the unit) in two ways.
 
 Convergence (did the run reach the criterion within its budget?) is a
@@ -65,7 +65,7 @@ from ..analyses.table import by_columns, check_columns, collect, group_proportio
 from ..core._validate import as_generator, check_float, check_int
 from .claims import LEVEL
 
-#: Columns of :func:`rnnmem_helpers.sweep_report.run_table` that this module reads.
+#: Columns of :func:`rnnmem_helpers.experiments.sweep_report.run_table` that this module reads.
 REQUIRED_COLUMNS = ("delay", "n_hidden", "lr", "converged", "steps")
 #: Names of the logistic models' coefficients, in order (the last only in the interaction model).
 TERMS = ("intercept", "delay", "log2_n", "log2_lr", "log2_n:log2_lr")
@@ -373,7 +373,7 @@ def fit_convergence(table, *, interaction: bool = False, level: float = LEVEL) -
     Parameters
     ----------
     table : dict of ndarray, each of shape (n_runs,)
-        From :func:`rnnmem_helpers.sweep_report.run_table`: at least the
+        From :func:`rnnmem_helpers.experiments.sweep_report.run_table`: at least the
         columns :data:`REQUIRED_COLUMNS`, one row per run (seeds are the
         unit), with at least two distinct values of each of ``delay``,
         ``n_hidden`` and ``lr``.
@@ -641,6 +641,148 @@ def size_verdict(additive: ConvergenceFit, by_lr: SizeByLr) -> SizeVerdict:
         f"with {_pct(level)} profile-likelihood intervals: {per_lr}. Verdict: {effect}."
     )
     return SizeVerdict(effect, "interaction model, per lr", text, float(p), level)
+
+
+# ============================================================================= the shipped grid
+
+
+@dataclass(frozen=True)
+class GridReading:
+    """What a learning-rate × size grid says at the moment it is read, complete or not.
+
+    Attributes
+    ----------
+    done, total : int
+        Runs finished and runs in the grid.
+    complete : tuple of int
+        The delays at which every (lr, N, seed) run has finished, ascending.
+    runs : dict of ndarray or None
+        The run table restricted to the complete delays; None if none is.
+    additive : ConvergenceFit or None
+    by_lr : SizeByLr or None
+    verdict : SizeVerdict or None
+        The logistic models and :func:`size_verdict` on ``runs``; None until
+        two delays are complete (one delay cannot separate Δt from the rest).
+    """
+
+    done: int
+    total: int
+    complete: tuple
+    runs: dict | None
+    additive: ConvergenceFit | None
+    by_lr: SizeByLr | None
+    verdict: SizeVerdict | None
+
+    @property
+    def whole(self) -> bool:
+        """Whether every run of the grid has finished."""
+        return self.done == self.total
+
+    def effect_at(self, lr: float) -> str | None:
+        """N's effect at one tested ``lr`` from the interaction model: helps, hurts or inconclusive; None unfitted.
+
+        Raises
+        ------
+        ValueError
+            If the grid did not test ``lr``.
+        """
+        lr = check_float("lr", lr, minimum=0.0, strict_min=True)
+        if self.by_lr is None:
+            return None
+        hit = np.flatnonzero(np.isclose(self.by_lr.lr, lr, rtol=1e-9, atol=0.0))
+        if hit.size == 0:
+            raise ValueError(f"lr must be one of the grid's {[f'{v:g}' for v in self.by_lr.lr]}, got {lr:g}")
+        return _side(self.by_lr.low[hit[0]], self.by_lr.high[hit[0]])
+
+    @property
+    def scope(self) -> str:
+        """What the verdict rests on, in words: the whole grid, or the complete delays as an interim result."""
+        if self.whole:
+            return "the whole grid"
+        return "the complete delays only (Δt = " + ", ".join(map(str, self.complete)) + "), an interim result"
+
+
+def read_grid(table, *, delays, total: int, level: float = LEVEL) -> GridReading:
+    """Read a learning-rate × size grid as far as it has run.
+
+    Parameters
+    ----------
+    table : dict of ndarray, each of shape (n_runs,), or None
+        The finished runs (:func:`~rnnmem_helpers.experiments.sweep_report.run_table`); None if none has.
+    delays : sequence of int
+        The grid's delays; each holds ``total // len(delays)`` runs.
+    total : int
+        Runs in the grid.
+    level : float
+        Nominal level of the models' intervals, in (0, 1).
+
+    Returns
+    -------
+    GridReading
+    """
+    delays = sorted({check_int("delays", d, minimum=0) for d in delays})
+    if not delays:
+        raise ValueError("delays must name at least one delay")
+    total = check_int("total", total, minimum=len(delays))
+    if total % len(delays):
+        raise ValueError(f"total must be a multiple of the {len(delays)} delays, got {total}")
+    level = _check_level(level)
+    if table is None:
+        return GridReading(0, total, (), None, None, None, None)
+    runs = _check_runs(table)
+    done = int(runs.steps.size)
+    if done > total:
+        raise ValueError(f"table holds {done} runs, more than the grid's total {total}")
+    complete = tuple(d for d in delays if int(np.sum(runs.delay == d)) == total // len(delays))
+    if not complete:
+        return GridReading(done, total, (), None, None, None, None)
+    kept = select(table, np.isin(np.asarray(table["delay"]), complete))
+    if len(complete) < 2:
+        return GridReading(done, total, complete, kept, None, None, None)
+    additive = fit_convergence(kept, level=level)
+    by_lr = size_by_lr(kept, level=level)
+    return GridReading(done, total, complete, kept, additive, by_lr, size_verdict(additive, by_lr))
+
+
+def lr_size_reading(name: str = "lr_size", *, level: float = LEVEL) -> GridReading:
+    """:func:`read_grid` of the shipped sweep ``name``, on its results recomputed with weights and provenance."""
+    from ..experiments.sweep import load_sweep, shipped_config
+    from ..experiments.sweep_report import run_table
+
+    config = shipped_config(name)[0]
+    results, total = load_sweep(name, generation="current")
+    table = run_table(results) if results else None
+    return read_grid(table, delays=config["grid"]["delay"], total=total, level=level)
+
+
+def size_finding(reading: GridReading) -> str:
+    """The finding on network size in one markdown sentence, from a :class:`GridReading`.
+
+    It names the verdict of :func:`size_verdict` (per lr when the effect
+    depends on it) and says whether it rests on the whole grid; until two
+    delays are complete it says that the question is open.
+    """
+    _check_instance("reading", reading, GridReading)
+    if reading.verdict is None:
+        return (
+            f"whether more units reach longer delays is open: the learning-rate × size grid has "
+            f"{reading.done} of {reading.total} runs, too few complete delays to model"
+        )
+    v = reading.verdict
+    if v.effect == "depends on lr":
+        sides = {}
+        for lr in reading.by_lr.lr:
+            sides.setdefault(reading.effect_at(lr), []).append(f"{lr:g}")
+        words = {"helps": "help", "hurts": "hurt", "inconclusive": "have no established effect"}
+        parts = [f"{words[side]} at lr = {' and '.join(lrs)}" for side, lrs in sides.items()]
+        effect = "more units " + "; they ".join(parts)
+    else:
+        effect = {
+            "helps": "more units help, whatever the learning rate",
+            "hurts": "more units hurt, whatever the learning rate",
+            "inconclusive": "more units have no established effect",
+        }[v.effect]
+    return f"{effect} (**{v.effect}**, on {reading.scope}, {reading.done} of {reading.total} runs)"
 
 
 # ============================================================================= survival
@@ -1151,15 +1293,19 @@ __all__ = [
     "LogRankTest",
     "SizeByLr",
     "SizeVerdict",
+    "GridReading",
     "fit_convergence",
     "kaplan_meier",
+    "lr_size_reading",
     "km_median_coverage",
     "km_table",
     "median_text",
     "plot_convergence",
     "plot_km",
     "predict_convergence",
+    "read_grid",
     "size_by_lr",
+    "size_finding",
     "size_verdict",
     "stratified_logrank",
 ]
