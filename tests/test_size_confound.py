@@ -272,7 +272,6 @@ def test_size_verdict_end_to_end_on_a_true_size_effect():
     assert verdict.effect == "helps"
 
 
-
 def test_read_grid_models_only_complete_delays_and_says_when_it_is_interim():
     table = simulate(8, rng=np.random.default_rng(21), coef={**TRUE, "log2_n": 1.0})
     total = table["lr"].size
@@ -282,14 +281,16 @@ def test_read_grid_models_only_complete_delays_and_says_when_it_is_interim():
     reading = sc.read_grid(part, delays=DELAYS, total=total)
     assert reading.complete == (8, 10, 12) and not reading.whole and reading.done == total - 1
     assert np.all(np.isin(reading.runs["delay"], (8, 10, 12))) and reading.runs["delay"].size == total * 3 // 4
-    assert reading.verdict.effect == sc.size_verdict(
-        sc.fit_convergence(reading.runs), sc.size_by_lr(reading.runs)
-    ).effect
+    assert (
+        reading.verdict.effect == sc.size_verdict(sc.fit_convergence(reading.runs), sc.size_by_lr(reading.runs)).effect
+    )
     assert "interim" in reading.scope and "Δt = 8, 10, 12" in reading.scope
     whole = sc.read_grid(table, delays=DELAYS, total=total)
     assert whole.whole and whole.scope == "the whole grid" and whole.verdict.effect == "helps"
     finding = sc.size_finding(whole)
     assert finding.startswith("more units help, whatever the learning rate (**helps**, on the whole grid")
+    longest = int(table["delay"][table["converged"]].max())
+    assert f"; at Δt = {longest}, the longest delay any run learnt" in finding
 
 
 def test_read_grid_waits_for_two_complete_delays():
@@ -305,8 +306,22 @@ def test_read_grid_waits_for_two_complete_delays():
 def test_size_finding_names_the_lrs_at_which_size_helps_and_hurts():
     by_lr = _by_lr(0.01, [(1.0, 0.5, 1.5), (0.8, 0.1, 1.5), (-1.0, -1.5, -0.5)])
     verdict = sc.size_verdict(_fit(0, -1, 1), by_lr)
-    reading = sc.GridReading(10, 10, (8, 10), {}, _fit(0, -1, 1), by_lr, verdict)
+    runs = grid(2, delays=(8, 10))
+    # At Δt = 10 only N = 200 at lr = 5e-4 converges (both seeds) and N = 100 at lr = 1e-3 (one seed).
+    runs["converged"] = (runs["delay"] == 8) | (
+        (runs["delay"] == 10)
+        & (
+            ((runs["n_hidden"] == 200) & (runs["lr"] == 5e-4))
+            | ((runs["n_hidden"] == 100) & (runs["lr"] == 1e-3) & (runs["seed"] == 0))
+        )
+    )
+    runs["steps"] = np.where(runs["converged"], 1000, 8000)
+    reading = sc.GridReading(36, 36, (8, 10), runs, _fit(0, -1, 1), by_lr, verdict)
     text = sc.size_finding(reading)
+    assert text.endswith(
+        "; at Δt = 10, the longest delay any run learnt, each size at its best learning rate converges in "
+        "0 of 2 (N = 50), 1 of 2 (N = 100) and 2 of 2 (N = 200)"
+    )
     assert text.startswith("more units help at lr = 0.00025 and 0.0005; they hurt at lr = 0.001 (**depends on lr**")
     assert [reading.effect_at(lr) for lr in LRS] == ["helps", "helps", "hurts"]
     with pytest.raises(ValueError, match=r"^lr must be one of the grid's \['0.00025', '0.0005', '0.001'\], got 0.002"):
@@ -324,6 +339,7 @@ def test_read_grid_refuses_bad_input():
         sc.read_grid(table, delays=[], total=36)
     with pytest.raises(TypeError, match="^reading must be a GridReading"):
         sc.size_finding(None)
+
 
 def test_size_verdict_refuses_mismatched_inputs():
     with pytest.raises(TypeError, match="^additive must be a ConvergenceFit"):
@@ -391,7 +407,6 @@ def test_censoring_raises_survival_compared_with_treating_the_budget_as_converge
     assert honoured.median >= np.median(steps[converged])
 
 
-
 def test_km_median_interval_covers_near_its_level_in_a_large_uncensored_cell():
     # Continuous times, no censoring, many runs: the asymptotic interval should cover about 95 %.
     coverage = sc.km_median_coverage(400, median=3000.0, sigma=0.5, budget=1e9, n_sims=1000, rng=1)
@@ -406,6 +421,7 @@ def test_km_median_coverage_honours_ties_and_censoring_and_its_rng():
     assert first > 0.95
     # A median near the budget: most cells never reach it, and an unbounded interval still covers.
     assert sc.km_median_coverage(8, **{**kwargs, "median": 7900.0}, rng=2) > 0.9
+
 
 def test_km_table_per_cell():
     table = simulate(8, rng=np.random.default_rng(9))

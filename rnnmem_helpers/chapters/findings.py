@@ -105,7 +105,8 @@ def headline_findings(evidence: ClaimEvidence, assessments: Mapping, *, size: st
     if size is not None:
         out.append(
             "- **Network size** (beyond the paper, in a grid of learning rate × size × delay): "
-            f"{size[0].upper()}{size[1:]}. The paper's question of capacity cannot be asked at one learning rate."
+            f"{size[0].upper()}{size[1:]}. Sizes compared at one learning rate, as in the other sweeps, "
+            "say nothing about capacity."
         )
     out.append(
         f"- **The mechanism.** The Fourier-like triggered average ({_ref(4)}: {_v(a, 4)}), the loops that vanish "

@@ -759,8 +759,11 @@ def size_finding(reading: GridReading) -> str:
     """The finding on network size in one markdown sentence, from a :class:`GridReading`.
 
     It names the verdict of :func:`size_verdict` (per lr when the effect
-    depends on it) and says whether it rests on the whole grid; until two
-    delays are complete it says that the question is open.
+    depends on it) and says whether it rests on the whole grid, then how far
+    each size gets: at the longest delay any run learnt, the convergence count
+    of each size at its best learning rate (the best of the tested ones, so an
+    optimistic count for every size alike). Until two delays are complete it
+    says that the question is open.
     """
     _check_instance("reading", reading, GridReading)
     if reading.verdict is None:
@@ -782,7 +785,33 @@ def size_finding(reading: GridReading) -> str:
             "hurts": "more units hurt, whatever the learning rate",
             "inconclusive": "more units have no established effect",
         }[v.effect]
-    return f"{effect} (**{v.effect}**, on {reading.scope}, {reading.done} of {reading.total} runs)"
+    counts = f"{reading.done} of {reading.total} runs"
+    return f"{effect} (**{v.effect}**, on {reading.scope}, {counts}){_reach(reading.runs)}"
+
+
+def _reach(runs) -> str:
+    """How far each size gets at its best learning rate: the convergence counts at the longest delay any run learnt."""
+    learnt = np.unique(np.asarray(runs["delay"])[np.asarray(runs["converged"], dtype=bool)])
+    if learnt.size == 0:
+        return "; no run converged at any tested delay"
+    longest = int(learnt.max())
+    at = select(runs, delay=longest)
+    cells = group_proportion(at, "converged", by=("n_hidden", "lr"))
+    counts = []
+    for n in np.unique(cells["n_hidden"]):
+        row = cells["n_hidden"] == n
+        best = int(np.argmax(cells["k"][row]))
+        counts.append(f"{cells['k'][row][best]} of {cells['n'][row][best]} (N = {n:g})")
+    longer = sorted(int(d) for d in np.unique(runs["delay"]) if d > longest)
+    beyond = f"; no run learnt Δt = {', '.join(map(str, longer))}" if longer else ""
+    return (
+        f"; at Δt = {longest}, the longest delay any run learnt, each size at its best learning rate "
+        f"converges in {_and(counts)}{beyond}"
+    )
+
+
+def _and(items: list) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 # ============================================================================= survival
