@@ -329,6 +329,35 @@ def test_size_finding_names_the_lrs_at_which_size_helps_and_hurts():
     assert sc.GridReading(0, 10, (), None, None, None, None).effect_at(1e-3) is None
 
 
+
+def test_size_sensitivity_reruns_the_rule_under_each_variant():
+    table = simulate(8, rng=np.random.default_rng(21), coef={**TRUE, "log2_n": 1.0})
+    # Nothing converges at Δt = 16: the variant that drops it appears.
+    table["converged"] = table["converged"] & (table["delay"] != 16)
+    table["steps"] = np.where(table["converged"], table["steps"], 8000)
+    out = sc.size_sensitivity(table)
+    assert list(out["variant"]) == [
+        "as fixed",
+        "level 0.9",
+        "level 0.99",
+        "without Δt where no run converged (16)",
+        "Δt = 8 and 10 only",
+        "without N = 50",
+        "without N = 100",
+        "without N = 200",
+    ]
+    total = table["lr"].size
+    assert list(out["runs"]) == [total, total, total, total * 3 // 4, total // 2] + [total * 2 // 3] * 3
+    fixed = sc.size_verdict(sc.fit_convergence(table), sc.size_by_lr(table))
+    assert out["verdict"][0] == fixed.effect and out["interaction_p"][0] == fixed.interaction_p
+    assert set(out) >= {"lr=0.00025", "lr=0.0005", "lr=0.001"}
+    assert all(v in sc.SIZE_EFFECTS for v in out["verdict"])
+    # Two sizes only: no size can be left out.
+    two = {k: v[table["n_hidden"] != 50] for k, v in table.items()}
+    assert not any(v.startswith("without N") for v in sc.size_sensitivity(two)["variant"])
+    with pytest.raises(ValueError, match="^level must be"):
+        sc.size_sensitivity(table, level=1.5)
+
 def test_read_grid_refuses_bad_input():
     table = simulate(1, rng=np.random.default_rng(3))
     with pytest.raises(ValueError, match="^total must be a multiple of the 4 delays"):

@@ -744,6 +744,70 @@ def read_grid(table, *, delays, total: int, level: float = LEVEL) -> GridReading
     return GridReading(done, total, complete, kept, additive, by_lr, size_verdict(additive, by_lr))
 
 
+def size_sensitivity(table, *, level: float = LEVEL) -> dict:
+    """The size verdict under other reasonable choices: levels, delays and sizes left out.
+
+    Each variant reruns :func:`fit_convergence`, :func:`size_by_lr` and
+    :func:`size_verdict` on a changed table or level. Variants: the rule as
+    fixed; the level at 0.90 and 0.99; without the delays at which no run
+    converged (they carry no information on N or lr, only on Δt); the two
+    shortest delays alone; and without each size in turn (when three or more
+    were tested). A variant whose table cannot be modelled (fewer than two
+    values of a covariate) is left out.
+
+    Parameters
+    ----------
+    table : dict of ndarray, each of shape (n_runs,)
+        As for :func:`fit_convergence`: the complete delays of a grid.
+    level : float
+        The level of the rule as fixed, in (0, 1).
+
+    Returns
+    -------
+    dict of ndarray, one row per variant
+        ``variant`` (str), ``runs`` (int), ``interaction_p``, ``verdict``
+        (str) and, per tested lr, ``lr=<lr>``: N's effect at that lr (helps,
+        hurts or inconclusive).
+    """
+    runs = _check_runs(table)
+    level = _check_level(level)
+    delays = np.unique(runs.delay)
+    sizes = np.unique(runs.n_hidden)
+    dead = [d for d in delays if not runs.converged[runs.delay == d].any()]
+    keep = {"as fixed": np.ones(runs.steps.size, dtype=bool)}
+    if dead and len(delays) - len(dead) >= 2:
+        keep["without Δt where no run converged (" + ", ".join(f"{d:g}" for d in dead) + ")"] = ~np.isin(
+            runs.delay, dead
+        )
+    if len(delays) > 2:
+        keep[f"Δt = {delays[0]:g} and {delays[1]:g} only"] = np.isin(runs.delay, delays[:2])
+    if len(sizes) >= 3:
+        for n in sizes:
+            keep[f"without N = {n:g}"] = runs.n_hidden != n
+    variants = [(name, mask, level) for name, mask in keep.items()]
+    variants[1:1] = [(f"level {other:g}", keep["as fixed"], other) for other in (0.90, 0.99) if other != level]
+    lrs = np.unique(runs.lr)
+    rows = {"variant": [], "runs": [], "interaction_p": [], "verdict": [], **{f"lr={lr:g}": [] for lr in lrs}}
+    for name, mask, lev in variants:
+        part = {k: v[mask] for k, v in runs.table().items()}
+        part["converged"] = part["converged"].astype(bool)
+        try:
+            additive = fit_convergence(part, level=lev)
+            by_lr = size_by_lr(part, level=lev)
+        except ValueError:
+            continue
+        verdict = size_verdict(additive, by_lr)
+        rows["variant"].append(name)
+        rows["runs"].append(int(mask.sum()))
+        rows["interaction_p"].append(verdict.interaction_p)
+        rows["verdict"].append(verdict.effect)
+        for lr in lrs:
+            hit = np.flatnonzero(by_lr.lr == lr)
+            rows[f"lr={lr:g}"].append(_side(by_lr.low[hit[0]], by_lr.high[hit[0]]) if hit.size else "—")
+    return {k: np.array(v, dtype=object if k in ("variant", "verdict") or k.startswith("lr=") else None)
+            for k, v in rows.items()}
+
+
 def lr_size_reading(name: str = "lr_size", *, level: float = LEVEL) -> GridReading:
     """:func:`read_grid` of the shipped sweep ``name``, on its results recomputed with weights and provenance."""
     from ..experiments.sweep import load_sweep, shipped_config
@@ -1335,6 +1399,7 @@ __all__ = [
     "read_grid",
     "size_by_lr",
     "size_finding",
+    "size_sensitivity",
     "size_verdict",
     "stratified_logrank",
 ]
