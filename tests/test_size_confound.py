@@ -340,7 +340,7 @@ def test_size_sensitivity_reruns_the_rule_under_each_variant():
         "as fixed",
         "level 0.9",
         "level 0.99",
-        "without Δt where no run converged (16)",
+        "without Δt = 16 (none converged)",
         "Δt = 8 and 10 only",
         "without N = 50",
         "without N = 100",
@@ -357,6 +357,31 @@ def test_size_sensitivity_reruns_the_rule_under_each_variant():
     assert not any(v.startswith("without N") for v in sc.size_sensitivity(two)["variant"])
     with pytest.raises(ValueError, match="^level must be"):
         sc.size_sensitivity(table, level=1.5)
+
+
+def test_sensitivity_text_counts_agreeing_variants_and_finds_the_size_behind_a_harm():
+    by_lr = _by_lr(0.01, [(1.0, 0.5, 1.5), (0.8, 0.1, 1.5), (-1.0, -1.5, -0.5)])
+    verdict = sc.size_verdict(_fit(0, -1, 1), by_lr)
+    reading = sc.GridReading(36, 36, (8, 10), {}, _fit(0, -1, 1), by_lr, verdict)
+    col = lambda *v: np.array(v, dtype=object)  # noqa: E731
+    sens = {
+        "variant": col("as fixed", "without N = 100", "without N = 200"),
+        "verdict": col("depends on lr", "depends on lr", "helps"),
+        "lr=0.00025": col("helps", "helps", "helps"),
+        "lr=0.0005": col("helps", "inconclusive", "helps"),
+        "lr=0.001": col("hurts", "hurts", "helps"),
+    }
+    assert sc.sensitivity_text(sens, reading) == (
+        "The verdict, depends on lr, holds in 2 of 3 variants; it changes without N = 200 (verdict: helps). "
+        "At lr = 0.001 more units hurt only through N = 200: without N = 200, they help there too."
+    )
+    sens["verdict"] = col("depends on lr", "depends on lr", "depends on lr")
+    sens["lr=0.001"] = col("hurts", "hurts", "hurts")
+    assert sc.sensitivity_text(sens, reading) == "The verdict, depends on lr, holds in 3 of 3 variants."
+    with pytest.raises(ValueError, match="^reading must hold a verdict"):
+        sc.sensitivity_text(sens, sc.GridReading(0, 36, (), None, None, None, None))
+    with pytest.raises(TypeError, match="^sensitivity must be the dict of size_sensitivity"):
+        sc.sensitivity_text([], reading)
 
 def test_read_grid_refuses_bad_input():
     table = simulate(1, rng=np.random.default_rng(3))

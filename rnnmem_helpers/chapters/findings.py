@@ -104,7 +104,7 @@ def headline_findings(evidence: ClaimEvidence, assessments: Mapping, *, size: st
     )
     if size is not None:
         out.append(
-            "- **Network size** (beyond the paper, in a grid of learning rate × size × delay): "
+            "- **Network size** (beyond the paper, in a {ref}`grid of learning rate × size × delay <lr-size>`): "
             f"{size[0].upper()}{size[1:]}. Sizes compared at one learning rate, as in the other sweeps, "
             "say nothing about capacity."
         )

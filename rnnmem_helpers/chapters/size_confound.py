@@ -776,9 +776,7 @@ def size_sensitivity(table, *, level: float = LEVEL) -> dict:
     dead = [d for d in delays if not runs.converged[runs.delay == d].any()]
     keep = {"as fixed": np.ones(runs.steps.size, dtype=bool)}
     if dead and len(delays) - len(dead) >= 2:
-        keep["without Δt where no run converged (" + ", ".join(f"{d:g}" for d in dead) + ")"] = ~np.isin(
-            runs.delay, dead
-        )
+        keep["without Δt = " + ", ".join(f"{d:g}" for d in dead) + " (none converged)"] = ~np.isin(runs.delay, dead)
     if len(delays) > 2:
         keep[f"Δt = {delays[0]:g} and {delays[1]:g} only"] = np.isin(runs.delay, delays[:2])
     if len(sizes) >= 3:
@@ -806,6 +804,47 @@ def size_sensitivity(table, *, level: float = LEVEL) -> dict:
             rows[f"lr={lr:g}"].append(_side(by_lr.low[hit[0]], by_lr.high[hit[0]]) if hit.size else "—")
     return {k: np.array(v, dtype=object if k in ("variant", "verdict") or k.startswith("lr=") else None)
             for k, v in rows.items()}
+
+
+def sensitivity_text(sensitivity: dict, reading: GridReading) -> str:
+    """The sensitivity of the size verdict in words: how many variants keep it, and where a size drives a harm.
+
+    Parameters
+    ----------
+    sensitivity : dict of ndarray
+        From :func:`size_sensitivity` on ``reading.runs``.
+    reading : GridReading
+        Whose verdict the variants are compared with.
+
+    Returns
+    -------
+    str
+        E.g. "The verdict, depends on lr, holds in 7 of 8 variants; it changes
+        without N = 200 (verdict: helps). At lr = 0.001 more units hurt only
+        through N = 200: without N = 200, they help there too."
+    """
+    _check_instance("reading", reading, GridReading)
+    if reading.verdict is None:
+        raise ValueError("reading must hold a verdict (two complete delays) to compare the variants with")
+    if not isinstance(sensitivity, dict) or not {"variant", "verdict"} <= set(sensitivity):
+        raise TypeError("sensitivity must be the dict of size_sensitivity")
+    variants, verdicts = list(sensitivity["variant"]), list(sensitivity["verdict"])
+    agree = [v == reading.verdict.effect for v in verdicts]
+    others = [f"{name} (verdict: {v})" for name, v, ok in zip(variants, verdicts, agree, strict=True) if not ok]
+    text = f"The verdict, {reading.verdict.effect}, holds in {sum(agree)} of {len(agree)} variants" + (
+        f"; it changes {'; '.join(others)}." if others else "."
+    )
+    # A size whose removal turns a harm at one lr into a help is where that harm comes from.
+    for lr in reading.by_lr.lr:
+        if reading.effect_at(lr) != "hurts":
+            continue
+        for name, effect in zip(variants, sensitivity[f"lr={lr:g}"], strict=True):
+            if name.startswith("without N") and effect == "helps":
+                text += (
+                    f" At lr = {lr:g} more units hurt only through {name[len('without '):]}: "
+                    f"{name}, they help there too."
+                )
+    return text
 
 
 def lr_size_reading(name: str = "lr_size", *, level: float = LEVEL) -> GridReading:
@@ -1399,6 +1438,7 @@ __all__ = [
     "read_grid",
     "size_by_lr",
     "size_finding",
+    "sensitivity_text",
     "size_sensitivity",
     "size_verdict",
     "stratified_logrank",
