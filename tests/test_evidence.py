@@ -1,4 +1,5 @@
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -6,6 +7,8 @@ import pytest
 from rnnmem_helpers.analyses.stats import order_statistic_coverage
 from rnnmem_helpers.chapters import claims as C
 from rnnmem_helpers.chapters import evidence as E
+from rnnmem_helpers.experiments._kinds import kind_of
+from rnnmem_helpers.experiments.sweep import load_sweep, shipped_config
 
 
 def test_sign_changes_counts_crossings_and_skips_touches():
@@ -41,11 +44,11 @@ VALUES = {
 
 
 def test_storage_round_trips_every_type(tmp_path):
-    ev = E.ClaimEvidence(generation="current", measured=VALUES, sources={"seeds": (3, 4, "current")})
+    ev = E.ClaimEvidence(measured=VALUES, sources={"seeds": (3, 4, "ab" * 32)})
     path = tmp_path / "ev.json"
     E.save_evidence(path, ev)
     back = E.load_evidence(path)
-    assert back.sources == {"seeds": (3, 4, "current")}
+    assert back.sources == {"seeds": (3, 4, "ab" * 32)}
     assert back.measured[1] == VALUES[1]
     assert back.measured[5] == VALUES[5]
     assert back.measured[10] == VALUES[10]
@@ -61,12 +64,13 @@ def test_storage_round_trips_every_type(tmp_path):
 @pytest.mark.parametrize(
     "obj, match",
     [
-        ({"schema": 99, "generation": "current", "measured": {}}, "schema"),
-        ({"schema": E.EVIDENCE_SCHEMA, "generation": "old", "measured": {}}, "generation"),
-        ({"schema": E.EVIDENCE_SCHEMA, "generation": None, "measured": {"15": {}}}, "number"),
-        ({"schema": E.EVIDENCE_SCHEMA, "generation": "current", "measured": {"1": {"nope": 1}}}, "unknown inputs"),
+        ({"schema": 99, "measured": {}}, "schema"),
+        # Schema 1 named a generation of results, which no longer exists.
+        ({"schema": 1, "generation": "current", "measured": {}}, "schema"),
+        ({"schema": E.EVIDENCE_SCHEMA, "measured": {"15": {}}}, "number"),
+        ({"schema": E.EVIDENCE_SCHEMA, "measured": {"1": {"nope": 1}}}, "unknown inputs"),
         (
-            {"schema": E.EVIDENCE_SCHEMA, "generation": "current", "measured": {"1": {"converged": {"__x__": 1}}}},
+            {"schema": E.EVIDENCE_SCHEMA, "measured": {"1": {"converged": {"__x__": 1}}}},
             "unknown evidence entry",
         ),
     ],
@@ -78,7 +82,7 @@ def test_bad_evidence_is_refused(obj, match):
 
 def test_unstorable_values_are_refused():
     with pytest.raises(TypeError, match="cannot store"):
-        E.evidence_to_dict(E.ClaimEvidence("current", {1: {"converged": object()}}, {}))
+        E.evidence_to_dict(E.ClaimEvidence({1: {"converged": object()}}, {}))
 
 
 def _assessments():
@@ -108,8 +112,6 @@ def test_counts_follow_the_vocabulary():
 
 
 def test_cli_refuses_bad_input_before_any_work(tmp_path, capsys):
-    assert E.main(["--generation", "old"]) == 2
-    assert "--generation" in capsys.readouterr().err
     assert E.main(["--out", str(tmp_path / "missing" / "ev.json")]) == 2
     err = capsys.readouterr().err
     assert "--out" in err and err.count("\n") == 1
@@ -126,7 +128,6 @@ def _flatten(obj, key=""):
 
 def test_shipped_evidence_is_what_the_code_measures():
     shipped = E.load_shipped_evidence()
-    assert shipped.generation is None
     fresh = E.measure_claims()
     a, b = E.evidence_to_dict(shipped), E.evidence_to_dict(fresh)
     assert a["sources"] == b["sources"]
@@ -141,6 +142,32 @@ def test_shipped_evidence_is_what_the_code_measures():
     got, want = E.assess_all(fresh, record=False), E.assess_all(shipped, record=False)
     assert {n: x.overall.label for n, x in got.items()} == {n: x.overall.label for n, x in want.items()}
     assert set(got) == {c.number for c in C.CLAIMS}
+
+
+def test_digest_names_the_files_read_and_their_bytes(tmp_path, monkeypatch):
+    results = load_sweep("tbptt_sweep")[0]
+    digest = E.sweep_digest("tbptt_sweep", results)
+    assert E.sweep_digest("tbptt_sweep", results[::-1]) == digest
+    assert E.sweep_digest("tbptt_sweep", results[1:]) != digest
+    # The same file names with other bytes (a result recomputed elsewhere) give another digest.
+    folder = shipped_config("tbptt_sweep")[1]
+    names = [f"{kind_of(r.config).key(r.config)}.json" for r in results]
+    for name in names:
+        shutil.copy(folder / name, tmp_path / name)
+    monkeypatch.setattr(E, "shipped_config", lambda name: ({}, tmp_path))
+    assert E.sweep_digest("tbptt_sweep", results) == digest
+    first = tmp_path / names[0]
+    first.write_bytes(first.read_bytes() + b" ")
+    assert E.sweep_digest("tbptt_sweep", results) != digest
+
+
+def test_stale_shipped_evidence_is_refused(monkeypatch):
+    stored = E.load_evidence(E.shipped_evidence_path())
+    n, total, digest = stored.sources["seeds"]
+    stale = E.ClaimEvidence(stored.measured, {**stored.sources, "seeds": (n, total, "0" * 64)})
+    monkeypatch.setattr(E, "load_evidence", lambda path: stale)
+    with pytest.raises(ValueError, match=r"stale .*\['seeds'\]"):
+        E.load_shipped_evidence()
 
 
 def test_canonical_accuracy_is_the_median_of_independent_streams():

@@ -286,7 +286,7 @@ def _learned(sweep: str) -> dict[int, list[int]]:
     from rnnmem_helpers.experiments.sweep import load_sweep
 
     learned = {}
-    for result in load_sweep(sweep, generation="current")[0]:
+    for result in load_sweep(sweep)[0]:
         if result.config.n_hidden != 100:
             continue
         rungs = getattr(result, "rungs", None)
@@ -352,7 +352,7 @@ def test_explorer_networks_take_the_lowest_learning_seed_and_new_curriculum_rung
         "curriculum": [_curriculum(3, [4, 6, 12, 20, 24, 26]), _curriculum(1, [4, 12, 20, 22]),
                        _curriculum(0, [4, 24, 26], 200)],
     }
-    monkeypatch.setattr(sweep, "load_sweep", lambda name, generation=None: (stored[name], len(stored[name])))
+    monkeypatch.setattr(sweep, "load_sweep", lambda name: (stored[name], len(stored[name])))
     monkeypatch.setattr(sweep, "shipped_config", lambda name: ({}, tmp_path / name))
     monkeypatch.setattr(explorer_data, "available_pretrained", lambda: [])
 

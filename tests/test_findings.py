@@ -45,8 +45,8 @@ def test_the_size_finding_follows_the_delay_limit_and_names_no_claim(shipped):
     with pytest.raises(TypeError, match="^size must be a non-empty str or None"):
         F.headline_findings(evidence, assessments, size=" ")
 
-def test_headlines_survive_an_unmeasured_generation():
-    evidence = E.ClaimEvidence(generation="legacy", measured={}, sources={})
+def test_headlines_survive_unmeasured_claims():
+    evidence = E.ClaimEvidence(measured={}, sources={})
     assessments = E.assess_all(evidence, record=False)
     text = F.headline_findings(evidence, assessments)
     assert "not measured" in text and C.contradictions(text, _verdicts(assessments)) == []

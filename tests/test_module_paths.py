@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_python_m_runs_a_module_by_its_path():
     # The stale-evidence message tells the reader to run ``python -m rnnmem_helpers.chapters.evidence``.
     out = subprocess.run(
-        [sys.executable, "-m", "rnnmem_helpers.chapters.evidence", "--generation", "nonesuch"],
+        [sys.executable, "-m", "rnnmem_helpers.chapters.evidence", "--out", "/nonexistent/evidence.json"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -27,7 +27,7 @@ def test_python_m_runs_a_module_by_its_path():
         check=False,
     )
     assert out.returncode == 2, out.stderr
-    assert "--generation must be one of" in out.stderr
+    assert "--out must be in an existing folder" in out.stderr
 
 
 def _texts():

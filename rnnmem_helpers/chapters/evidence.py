@@ -2,9 +2,8 @@
 
 :func:`measure_claims` measures the inputs that :mod:`rnnmem_helpers.chapters.claims`
 names for each claim (:func:`~rnnmem_helpers.chapters.claims.measured_keys`), from the
-shipped networks and the shipped sweeps, each in the generation the book reads, with the stored
-weights of the causal networks where a reading needs more than their
-results record. :func:`save_evidence` writes it as versioned JSON,
+shipped networks and the shipped sweeps, with the stored weights where a
+reading needs more than the results record. :func:`save_evidence` writes it as versioned JSON,
 :func:`load_evidence` reads it back, and :func:`assess_all` judges every
 claim on it. The claims chapter measures afresh and checks that the stored
 file says the same; the landing page reads the file, so the two cannot
@@ -34,6 +33,7 @@ networks, with its order-statistic interval
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import math
@@ -51,11 +51,13 @@ from ..analyses.table import select
 from ..core._io import atomic_write, read_json_file
 from ..core.checkpoints import available_constructed, load_checkpoint, load_constructed, load_pretrained
 from ..core.metrics import evaluate
-from ..experiments.sweep import GENERATIONS, book_generation, book_sweep, load_sweep, shipped_config
+from ..experiments._kinds import kind_of
+from ..experiments.sweep import load_sweep, shipped_config
 from ..experiments.sweep_report import causal_table, curriculum_table, run_table
 from . import claims as C
 
-EVIDENCE_SCHEMA = 1
+# Schema 2: no generation; a sweep's source names the result files it read by their digest.
+EVIDENCE_SCHEMA = 2
 # The outlier excess of claims 5 and 6 (edge factor 1 + excess), halved and doubled for the sensitivity table.
 EXCESSES = (0.125, 0.25, 0.5)
 # Steps of the fresh streams measured on each causal network; every isolated switch of 20 000 steps at the
@@ -72,17 +74,14 @@ class ClaimEvidence:
 
     Attributes
     ----------
-    generation : str or None
-        The sweep generation measured (:data:`rnnmem_helpers.experiments.sweep.GENERATIONS`);
-        None: each sweep in the one the book reads.
     measured : mapping of int to mapping of str to value
         Claim number to its rule inputs, as :func:`rnnmem_helpers.chapters.claims.assess` takes them.
     sources : mapping of str to (int, int, str)
-        Sweep name to (results read, runs in its grid, generation read).
+        Sweep name to (results read, runs in its grid, SHA-256 of the result
+        files read, see :func:`sweep_digest`).
     schema : int
     """
 
-    generation: str | None
     measured: Mapping
     sources: Mapping
     schema: int = EVIDENCE_SCHEMA
@@ -298,20 +297,30 @@ def _counts_by(table, flag_column: str, delays) -> dict:
     return {int(d): _count(select(table, delay=int(d))[flag_column]) for d in delays}
 
 
-def _load(name: str, generation: str | None, sources: dict) -> list:
-    """A sweep's results in ``generation`` (None: the book's), noting (results, runs, generation) in ``sources``."""
-    if generation is None:
-        results, n_runs, generation = book_sweep(name)
-    else:
-        results, n_runs = load_sweep(name, generation=generation)
-    sources[name] = (len(results), n_runs, generation)
+def sweep_digest(name: str, results) -> str:
+    """SHA-256 over the names and bytes of the result files of a shipped sweep that ``results`` were read from.
+
+    A result recomputed elsewhere keeps its key (the key hashes what the
+    run is, not where it ran) but not its bytes, so the digest changes
+    whenever evidence measured on the old files would be stale.
+    """
+    folder = shipped_config(name)[1]
+    digest = hashlib.sha256()
+    for name_ in sorted(f"{kind_of(r.config).key(r.config)}.json" for r in results):
+        digest.update(name_.encode())
+        digest.update(hashlib.sha256((folder / name_).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _load(name: str, sources: dict) -> list:
+    """A shipped sweep's results, noting (results, runs, digest) in ``sources``."""
+    results, n_runs = load_sweep(name)
+    sources[name] = (len(results), n_runs, sweep_digest(name, results))
     return results
 
 
 def _weights_of(result, folder: Path):
-    """The stored network of a result in the results ``folder``; None for a legacy result, which has none."""
-    if result.weights is None:
-        return None
+    """The stored network of a result in the results ``folder``."""
     return load_checkpoint(folder / result.weights.file).weights
 
 
@@ -343,8 +352,8 @@ def _shipped(measured: dict) -> None:
     measured[5]["seed0_min_modulus"] = float(moduli.min()) if moduli.size else 0.0
 
 
-def _seeds(measured: dict, generation: str | None, sources: dict) -> None:
-    results = _load("seeds", generation, sources)
+def _seeds(measured: dict, sources: dict) -> None:
+    results = _load("seeds", sources)
     table = run_table(results)
     measured[1]["converged"] = _counts_by(table, "converged", (0, C.PAPER_DELAY))
     at0, at8 = select(table, delay=0), select(table, delay=C.PAPER_DELAY)
@@ -356,26 +365,20 @@ def _seeds(measured: dict, generation: str | None, sources: dict) -> None:
     for result in results:
         d = result.config.delay
         if d in spectra:
-            w = _weights_of(result, folder)
-            spectra[d].append(None if w is None else w.W)
-    if any(w is None for ws in spectra.values() for w in ws):
-        # Results without weights (the legacy generation) record the spectrum at the default excess only.
-        pattern = {0.25: _count((at0["n_real_outliers"] == 3) & (at0["n_rot_pairs"] == 0))}
-        rotations, three = {0.25: _count(at8["n_rot_pairs"] > 0)}, {0.25: _count(at8["n_real_outliers"] == 3)}
-    else:
-        pattern, rotations, three = {}, {}, {}
-        for e in EXCESSES:
-            s0 = [spectrum_summary(w, edge_factor=1 + e) for w in spectra[0]]
-            s8 = [spectrum_summary(w, edge_factor=1 + e) for w in spectra[C.PAPER_DELAY]]
-            pattern[e] = _count([s.real_outliers.size == 3 and s.rotation_eigvals.size == 0 for s in s0])
-            rotations[e] = _count([s.rotation_eigvals.size > 0 for s in s8])
-            three[e] = _count([s.real_outliers.size == 3 for s in s8])
+            spectra[d].append(_weights_of(result, folder).W)
+    pattern, rotations, three = {}, {}, {}
+    for e in EXCESSES:
+        s0 = [spectrum_summary(w, edge_factor=1 + e) for w in spectra[0]]
+        s8 = [spectrum_summary(w, edge_factor=1 + e) for w in spectra[C.PAPER_DELAY]]
+        pattern[e] = _count([s.real_outliers.size == 3 and s.rotation_eigvals.size == 0 for s in s0])
+        rotations[e] = _count([s.rotation_eigvals.size > 0 for s in s8])
+        three[e] = _count([s.real_outliers.size == 3 for s in s8])
     measured[5]["pattern"] = pattern
     measured[6]["rotations"], measured[6]["three_real"] = rotations, three
 
 
-def _limits(measured: dict, generation: str | None, sources: dict) -> None:
-    results = _load("delay_sweep", generation, sources)
+def _limits(measured: dict, sources: dict) -> None:
+    results = _load("delay_sweep", sources)
     table = run_table(results)
     scratch = _counts_by(table, "converged", np.unique(table["delay"]))
     measured[7]["converged"] = scratch
@@ -386,22 +389,22 @@ def _limits(measured: dict, generation: str | None, sources: dict) -> None:
         built[int(d)] = 1 - canonical_accuracy(c.weights, c.task, rng=CANONICAL_SEED).median.estimate
     measured[8]["built_error"] = built
     recipes = {}
-    ladders = _load("curriculum", generation, sources)
+    ladders = _load("curriculum", sources)
     if ladders:
         lt = select(curriculum_table(ladders), n_hidden=100)
         reach = lt["longest_delay"].astype(np.float64)
         recipes["curriculum"] = {
             int(d): _count(np.nan_to_num(reach, nan=-1) >= d) for d in scratch if d > C.PAPER_DELAY and reach.size
         }
-    budget = _load("budget_sweep", generation, sources)
+    budget = _load("budget_sweep", sources)
     if budget:
         bt = select(run_table(budget), n_hidden=100)
         recipes["4x budget"] = _counts_by(bt, "converged", np.unique(bt["delay"]))
     measured[8]["recipes"] = {k: v for k, v in recipes.items() if v}
 
 
-def _tbptt(measured: dict, generation: str | None, sources: dict) -> None:
-    results = _load("tbptt_sweep", generation, sources)
+def _tbptt(measured: dict, sources: dict) -> None:
+    results = _load("tbptt_sweep", sources)
     table = run_table(results)
     for scope, key in (("all", "tbptt_all"), ("per_channel", "tbptt_per_channel")):
         part = select(table, rate_scope=scope)
@@ -409,8 +412,8 @@ def _tbptt(measured: dict, generation: str | None, sources: dict) -> None:
         measured[9][key] = _counts_by(part, "converged", delays) if len(delays) == 2 else None
 
 
-def _rotation_init(measured: dict, generation: str | None, sources: dict) -> None:
-    results = _load("rotation_init", generation, sources)
+def _rotation_init(measured: dict, sources: dict) -> None:
+    results = _load("rotation_init", sources)
     if not results:
         return
     table = run_table(results)
@@ -429,11 +432,11 @@ def _rotation_init(measured: dict, generation: str | None, sources: dict) -> Non
     measured[10]["steps_pairs"], measured[10]["convergence_pairs"] = steps, convergence
 
 
-def _causal(measured: dict, generation: str | None, sources: dict) -> None:
+def _causal(measured: dict, sources: dict) -> None:
     results = []
     for name in ("causal", "causal_delays"):
         folder = shipped_config(name)[1]
-        results += [(folder, r) for r in _load(name, generation, sources)]
+        results += [(folder, r) for r in _load(name, sources)]
     table = causal_table([r for _, r in results])
     conv = table["converged"]
     delays = table["delay"]
@@ -445,7 +448,7 @@ def _causal(measured: dict, generation: str | None, sources: dict) -> None:
     planed = at[C.PAPER_DELAY] & ~np.isnan(table["attractor_p_more"])
     measured[13]["right_p_more"] = table["attractor_p_more"][planed].tolist()
     measured[13]["right_p_less"] = table["attractor_p_less"][planed].tolist()
-    # What the results do not record is measured on the stored networks (none in the legacy generation).
+    # What the results do not record is measured on the stored networks.
     repeat = {0: [], C.PAPER_DELAY: []}
     tanh_vis, shares, nulls, left, normals = [], [], [], {"more": [], "less": []}, {"more": [], "less": []}
     clock = []
@@ -456,8 +459,6 @@ def _causal(measured: dict, generation: str | None, sources: dict) -> None:
         weights = _weights_of(result, folder)
         if d == C.PAPER_DELAY and result.measures.clock:
             clock.append((result, {rec.variant: rec for rec in result.measures.clock}))
-        if weights is None:
-            continue
         run = run_test(weights, result.config.run.task_config, CAUSAL_STEPS, rng=result.config.seed)
         if d in repeat:
             resp = pulse_responses(run, weights, fit_pca(run.states_txn, 3))
@@ -514,34 +515,26 @@ def _nan(value, default: float = math.nan) -> float:
     return default if value is None else float(value)
 
 
-def measure_claims(*, generation: str | None = None) -> ClaimEvidence:
-    """Measure every claim's rule inputs from the shipped networks and the sweeps of ``generation``.
-
-    Parameters
-    ----------
-    generation : {"legacy", "current"}, optional
-        Default: each sweep in the generation the book reads
-        (:func:`rnnmem_helpers.experiments.sweep.book_generation`).
+def measure_claims() -> ClaimEvidence:
+    """Measure every claim's rule inputs from the shipped networks and the shipped sweeps.
 
     Returns
     -------
     ClaimEvidence
-        Inputs a generation cannot provide (stored weights, records it lacks)
-        are left out; :func:`rnnmem_helpers.chapters.claims.assess` then judges that
-        reading "inconclusive: not measured".
+        Inputs the shipped sweeps cannot provide yet (a sweep without
+        results) are left out; :func:`rnnmem_helpers.chapters.claims.assess`
+        then judges that reading "inconclusive: not measured".
     """
-    if generation is not None and generation not in GENERATIONS:
-        raise ValueError(f"generation must be one of {list(GENERATIONS)}, got {generation!r}")
     measured = {c.number: {} for c in C.CLAIMS}
     sources: dict = {}
     _shipped(measured)
-    _seeds(measured, generation, sources)
-    _limits(measured, generation, sources)
-    _tbptt(measured, generation, sources)
-    _rotation_init(measured, generation, sources)
-    _causal(measured, generation, sources)
+    _seeds(measured, sources)
+    _limits(measured, sources)
+    _tbptt(measured, sources)
+    _rotation_init(measured, sources)
+    _causal(measured, sources)
     measured = {n: {k: v for k, v in m.items() if v is not None} for n, m in measured.items()}
-    return ClaimEvidence(generation=generation, measured=measured, sources=sources)
+    return ClaimEvidence(measured=measured, sources=sources)
 
 
 def assess_all(evidence: ClaimEvidence, *, record: bool = True) -> dict:
@@ -615,7 +608,6 @@ def evidence_to_dict(evidence: ClaimEvidence) -> dict:
     """JSON-ready form of ``evidence`` (tagged, so that counts, intervals and numeric keys come back as they were)."""
     return {
         "schema": evidence.schema,
-        "generation": evidence.generation,
         "sources": {k: list(v) for k, v in evidence.sources.items()},
         "measured": {str(n): {k: _encode(v) for k, v in m.items()} for n, m in evidence.measured.items()},
     }
@@ -631,8 +623,6 @@ def evidence_from_dict(obj) -> ClaimEvidence:
     """
     if not isinstance(obj, Mapping) or obj.get("schema") != EVIDENCE_SCHEMA:
         raise ValueError(f"evidence must be a mapping with schema {EVIDENCE_SCHEMA}")
-    if obj.get("generation") is not None and obj.get("generation") not in GENERATIONS:
-        raise ValueError(f"evidence generation must be one of {list(GENERATIONS)}, got {obj.get('generation')!r}")
     measured = {}
     for number, inputs in obj.get("measured", {}).items():
         n = int(number)
@@ -642,7 +632,7 @@ def evidence_from_dict(obj) -> ClaimEvidence:
             raise ValueError(f"evidence for claim {n} has unknown inputs {unknown}")
         measured[n] = {k: _decode(v) for k, v in inputs.items()}
     sources = {k: tuple(v) for k, v in obj.get("sources", {}).items()}
-    return ClaimEvidence(generation=obj["generation"], measured=measured, sources=sources)
+    return ClaimEvidence(measured=measured, sources=sources)
 
 
 def save_evidence(path, evidence: ClaimEvidence) -> None:
@@ -668,19 +658,23 @@ def shipped_evidence_path() -> Path:
 
 
 def load_shipped_evidence() -> ClaimEvidence:
-    """The shipped evidence, which must have read every sweep in the generation the book reads now.
+    """The shipped evidence, which must have read exactly the result files each sweep has now.
 
     Raises
     ------
     ValueError
-        If it is stale: measured on a forced generation, or a sweep has
-        changed generation since (rerun ``python -m rnnmem_helpers.chapters.evidence``).
+        If it is stale: a sweep's results were added, removed or rewritten
+        since it was measured (rerun ``python -m rnnmem_helpers.chapters.evidence``).
     """
     evidence = load_evidence(shipped_evidence_path())
-    stale = [name for name, (_, _, gen) in evidence.sources.items() if gen != book_generation(name)]
-    if evidence.generation is not None or stale:
+    stale = [
+        name
+        for name, (_, _, digest) in evidence.sources.items()
+        if digest != sweep_digest(name, load_sweep(name)[0])
+    ]
+    if stale:
         raise ValueError(
-            f"the shipped evidence is stale (sweeps now read in another generation: {stale}): "
+            f"the shipped evidence is stale (sweeps whose result files changed since: {stale}): "
             "run python -m rnnmem_helpers.chapters.evidence"
         )
     return evidence
@@ -738,22 +732,18 @@ def verdict_counts(assessments: Mapping) -> dict:
 
 
 def main(argv=None) -> int:
-    """``python -m rnnmem_helpers.chapters.evidence [--generation G] [--out FILE]``: measure and store the evidence."""
+    """``python -m rnnmem_helpers.chapters.evidence [--out FILE]``: measure and store the evidence."""
     import argparse
     import sys
 
     parser = argparse.ArgumentParser(prog="python -m rnnmem_helpers.chapters.evidence", description=main.__doc__)
-    parser.add_argument("--generation", default=None, help=f"one of {list(GENERATIONS)}; default: the book's")
     parser.add_argument("--out", type=Path, default=None, help="default: the shipped file")
     args = parser.parse_args(argv)
-    if args.generation is not None and args.generation not in GENERATIONS:
-        print(f"error: --generation must be one of {list(GENERATIONS)}, got {args.generation!r}", file=sys.stderr)
-        return 2
     out = shipped_evidence_path() if args.out is None else args.out
     if not out.parent.is_dir():
         print(f"error: --out must be in an existing folder, got {str(out)!r}", file=sys.stderr)
         return 2
-    evidence = measure_claims(generation=args.generation)
+    evidence = measure_claims()
     save_evidence(out, evidence)
     for number, a in assess_all(evidence, record=False).items():
         print(f"claim {number}: {a.overall.label}")

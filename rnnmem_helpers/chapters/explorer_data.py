@@ -396,9 +396,8 @@ class NetworkChoice:
 def explorer_networks(max_delay: int = MAX_EXPLORER_DELAY) -> list[NetworkChoice]:
     """One network for every Δt in ``[0, max_delay]`` that some stored network learned, by :data:`CHOICE_RULE`.
 
-    The sweeps are read in their ``"current"`` generation, the one that stores
-    weights (whichever generation the chapters read, :func:`~rnnmem_helpers.experiments.sweep.book_generation`), so
-    curriculum rungs and sweep runs join as the recompute writes them. "Learned"
+    Every sweep result stores its weights, so curriculum rungs and sweep runs
+    join as a sweep writes them. "Learned"
     is the run's own verdict: ``converged``, the criterion met in training and
     confirmed on fresh data.
 
@@ -420,7 +419,7 @@ def explorer_networks(max_delay: int = MAX_EXPLORER_DELAY) -> list[NetworkChoice
         accuracy = test.get("accuracy") if isinstance(test, dict) else None
         chosen[delay] = NetworkChoice(delay, 0, "shipped", pretrained_path(delay, 0), accuracy)
     for sweep in EXPLORER_SWEEPS:
-        results, _ = load_sweep(sweep, generation="current")
+        results, _ = load_sweep(sweep)
         folder = shipped_config(sweep)[1]
         candidates = []
         for result in results:

@@ -848,12 +848,12 @@ def sensitivity_text(sensitivity: dict, reading: GridReading) -> str:
 
 
 def lr_size_reading(name: str = "lr_size", *, level: float = LEVEL) -> GridReading:
-    """:func:`read_grid` of the shipped sweep ``name``, on its results recomputed with weights and provenance."""
+    """:func:`read_grid` of the shipped sweep ``name``."""
     from ..experiments.sweep import load_sweep, shipped_config
     from ..experiments.sweep_report import run_table
 
     config = shipped_config(name)[0]
-    results, total = load_sweep(name, generation="current")
+    results, total = load_sweep(name)
     table = run_table(results) if results else None
     return read_grid(table, delays=config["grid"]["delay"], total=total, level=level)
 
