@@ -3,6 +3,7 @@
 import hashlib
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -16,7 +17,6 @@ from rnnmem_helpers.experiments import experiment
 from rnnmem_helpers.experiments.causal import (
     CAUSAL_SCHEMA_VERSION,
     LATENCY_PERCENTILES,
-    LEGACY_CAUSAL_SCHEMA_VERSION,
     CausalConfig,
     TimingRecord,
     causal_from_dict,
@@ -24,7 +24,6 @@ from rnnmem_helpers.experiments.causal import (
     causal_measures,
     causal_to_dict,
     compute_causal,
-    legacy_causal_key,
     load_causal,
     run_causal,
     save_causal,
@@ -33,7 +32,6 @@ from rnnmem_helpers.experiments.experiment import (
     ResultError,
     RunConfig,
     compute_run,
-    legacy_key,
     result_to_dict,
     run_key,
     score_run,
@@ -122,10 +120,10 @@ def test_round_trip_maps_nan_to_none_and_refuses_altered_files(tiny, tmp_path):
         (lambda o: o["measures"].pop("bulk"), "measures.bulk"),
         (lambda o: o["measures"].update(overshoot=None), "measures.overshoot"),
         (lambda o: o.update(schema_version=CAUSAL_SCHEMA_VERSION + 1), "schema_version"),
-        (lambda o: o.update(schema_version=LEGACY_CAUSAL_SCHEMA_VERSION), "provenance"),
+        (lambda o: o.update(schema_version=1), "schema_version"),
         (lambda o: o.pop("provenance"), "provenance"),
         (lambda o: o["weights"].update(n_bytes=0), "weights.n_bytes"),
-        (lambda o: o.update(key=legacy_causal_key(TINY)), "key"),
+        (lambda o: o.update(key="0" * 16), "key"),
     ]:
         bad = json.loads(text)
         change(bad)
@@ -133,6 +131,24 @@ def test_round_trip_maps_nan_to_none_and_refuses_altered_files(tiny, tmp_path):
             causal_from_dict(bad)
         assert info.value.field == field, (info.value.field, str(info.value))
     assert causal_from_dict(causal_to_dict(tiny)) == tiny
+
+
+def test_a_file_of_the_first_format_is_refused(tiny, tmp_path):
+    # Schema 1 kept no weights, no provenance and no clock tests; its results were recomputed.
+    obj = causal_to_dict(tiny)
+    del obj["weights"], obj["provenance"], obj["measures"]["clock"]
+    obj["schema_version"] = 1
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(obj))
+    with pytest.raises(ResultError, match=f"^{re.escape(str(path))}: weights is missing$") as info:
+        load_causal(path)
+    assert info.value.field == "weights"
+    obj["weights"], obj["provenance"] = causal_to_dict(tiny)["weights"], causal_to_dict(tiny)["provenance"]
+    with pytest.raises(ResultError, match=f"^schema_version must be {CAUSAL_SCHEMA_VERSION}, got 1$"):
+        causal_from_dict(obj)
+    obj["schema_version"] = CAUSAL_SCHEMA_VERSION
+    with pytest.raises(ResultError, match="^measures.clock is missing$"):
+        causal_from_dict(obj)
 
 
 def test_undefined_latencies_are_null_not_nan():
@@ -234,12 +250,11 @@ def _no_training(*args, **kwargs):
     raise AssertionError("trained again")
 
 
-def test_keys_follow_the_resolved_run_and_the_legacy_key_the_config_only(monkeypatch):
-    key, legacy = causal_key(TINY), legacy_causal_key(TINY)
-    assert key != legacy and len(legacy) == 16
+def test_keys_follow_the_resolved_run(monkeypatch):
+    key, network = causal_key(TINY), run_key(TINY.run)
+    assert len(key) == 16 and key != network
     monkeypatch.setattr(experiment, "TRAINER_VERSION", experiment.TRAINER_VERSION + 1)
-    assert causal_key(TINY) != key and legacy_causal_key(TINY) == legacy
-    assert run_key(TINY.run) != legacy_key(TINY.run)
+    assert causal_key(TINY) != key and run_key(TINY.run) != network
 
 
 def test_claim_14_is_measured_apart_for_storage_writing_and_timing():

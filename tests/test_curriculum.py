@@ -4,6 +4,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -14,14 +15,12 @@ from rnnmem_helpers.core.train import TRAINER_VERSION
 from rnnmem_helpers.experiments import experiment
 from rnnmem_helpers.experiments.curriculum import (
     CURRICULUM_SCHEMA_VERSION,
-    LEGACY_CURRICULUM_SCHEMA_VERSION,
     CurriculumConfig,
     CurriculumResult,
     compute_curriculum,
     curriculum_from_dict,
     curriculum_key,
     curriculum_to_dict,
-    legacy_curriculum_key,
     load_curriculum,
     reanalyse_curriculum,
     run_curriculum,
@@ -124,11 +123,10 @@ def test_round_trip_and_refusal_of_altered_files(climbed, tmp_path):
         (lambda o: o["config"].update(seed=1), "key"),
         (lambda o: o.update(kind="run"), "kind"),
         (lambda o: o.update(schema_version=CURRICULUM_SCHEMA_VERSION + 1), "schema_version"),
-        # A current file relabelled as legacy has what a legacy file cannot have.
-        (lambda o: o.update(schema_version=LEGACY_CURRICULUM_SCHEMA_VERSION), "provenance"),
+        (lambda o: o.update(schema_version=1), "schema_version"),
         (lambda o: o.pop("provenance"), "provenance"),
         (lambda o: o["provenance"].update(host=None), "provenance.host"),
-        (lambda o: o["rungs"][1].pop("weights"), "rungs.1"),
+        (lambda o: o["rungs"][1].pop("weights"), "rungs.1.weights"),
         (lambda o: o["rungs"][1]["weights"].update(sha256="x"), "rungs.1.weights.sha256"),
         (lambda o: o["rungs"][1].update(delay=4), "rungs"),
         (lambda o: o["rungs"].pop(), "rungs"),
@@ -145,6 +143,27 @@ def test_round_trip_and_refusal_of_altered_files(climbed, tmp_path):
     assert curriculum_from_dict(curriculum_to_dict(result)) == result
 
 
+def test_a_file_of_the_first_format_is_refused(climbed, tmp_path):
+    # Schema 1 kept no provenance and no rung's weights; its results were recomputed.
+    result, _, _ = climbed
+    obj = curriculum_to_dict(result)
+    del obj["provenance"]
+    for rung in obj["rungs"]:
+        del rung["weights"]
+    obj["schema_version"] = 1
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(obj))
+    with pytest.raises(ResultError, match=f"^{re.escape(str(path))}: provenance is missing$") as info:
+        load_curriculum(path)
+    assert info.value.field == "provenance"
+    obj["provenance"] = curriculum_to_dict(result)["provenance"]
+    with pytest.raises(ResultError, match=f"^schema_version must be {CURRICULUM_SCHEMA_VERSION}, got 1$"):
+        curriculum_from_dict(obj)
+    obj["schema_version"] = CURRICULUM_SCHEMA_VERSION
+    with pytest.raises(ResultError, match="^rungs.0.weights is missing$"):
+        curriculum_from_dict(obj)
+
+
 def test_save_refuses_a_result_changed_behind_the_dataclass(climbed, tmp_path):
     result, _, _ = climbed
     broken = dataclasses.replace(result)
@@ -158,10 +177,12 @@ def test_a_result_must_not_stop_while_rungs_converge(climbed):
     result, _, _ = climbed
     with pytest.raises(ValueError, match="^rungs must go on to max_delay"):
         CurriculumResult(CURRICULUM_SCHEMA_VERSION, result.config, result.rungs[:2], 3, result.provenance)
-    with pytest.raises(ValueError, match="^provenance and every rung's weights must be present"):
+    with pytest.raises(TypeError, match="^provenance must be"):
         CurriculumResult(CURRICULUM_SCHEMA_VERSION, result.config, result.rungs, 5, None)
-    with pytest.raises(ValueError, match="^provenance and every rung's weights must be present"):
-        CurriculumResult(LEGACY_CURRICULUM_SCHEMA_VERSION, result.config, result.rungs, 5, None)
+    with pytest.raises(ValueError, match="^schema_version must be"):
+        CurriculumResult(1, result.config, result.rungs, 5, result.provenance)
+    with pytest.raises(TypeError, match="^weights must be"):
+        dataclasses.replace(result.rungs[0], weights=None)
 
 
 def test_every_rung_stores_its_network_and_rung_0_shares_the_run_s_file(climbed, tmp_path):
@@ -195,8 +216,7 @@ def test_a_stored_rung_0_is_reused_instead_of_trained_again(climbed, monkeypatch
         compute_curriculum(CLIMB)
     monkeypatch.undo()
     again, again_files = compute_curriculum(CLIMB, trained=rung0)
-    (a0, b0) = (dataclasses.replace(r, weights=None) for r in (again.rungs[0], result.rungs[0]))
-    assert a0 == b0
+    assert again.rungs[0] == result.rungs[0]
     # The later rungs train again from the stored rung 0, to the same networks.
     for a, b in zip(again.rungs[1:], result.rungs[1:], strict=True):
         assert (a.steps, a.accuracy, a.wrong_flips, a.history, a.n_rotations) == (
@@ -223,11 +243,11 @@ def _no_training(*args, **kwargs):
     raise AssertionError("trained again")
 
 
-def test_the_key_hashes_every_rung_s_resolved_run_and_the_legacy_key_only_the_config(monkeypatch):
+def test_the_key_hashes_every_rung_s_resolved_run(monkeypatch):
     config = CurriculumConfig.from_settings(max_delay=12)
-    key, legacy = curriculum_key(config), legacy_curriculum_key(config)
-    assert key != legacy and len(legacy) == 16
+    key = curriculum_key(config)
+    assert len(key) == 16
     monkeypatch.setattr(experiment, "TRAINER_VERSION", TRAINER_VERSION + 1)
-    assert curriculum_key(config) != key and legacy_curriculum_key(config) == legacy
+    assert curriculum_key(config) != key
     # One more rung is one more run in the key.
     assert curriculum_key(config.replace(max_delay=14)) != curriculum_key(config)

@@ -24,10 +24,9 @@ from rnnmem_helpers.core.init import start_weights
 from rnnmem_helpers.core.provenance import collect
 from rnnmem_helpers.core.train import TRAINER_VERSION, TRAINING_SETTINGS
 from rnnmem_helpers.experiments import curriculum, experiment
-from rnnmem_helpers.experiments.causal import CausalConfig, causal_key, legacy_causal_key
-from rnnmem_helpers.experiments.curriculum import CurriculumConfig, curriculum_key, legacy_curriculum_key
+from rnnmem_helpers.experiments.causal import CausalConfig, causal_key
+from rnnmem_helpers.experiments.curriculum import CurriculumConfig, curriculum_key
 from rnnmem_helpers.experiments.experiment import (
-    LEGACY_SCHEMA_VERSION,
     RUN_FIELDS,
     SCHEMA_VERSION,
     Analysis,
@@ -43,7 +42,6 @@ from rnnmem_helpers.experiments.experiment import (
     analysis_settings,
     build_config,
     compute_run,
-    legacy_key,
     load_result,
     resolved_config,
     result_from_dict,
@@ -195,8 +193,7 @@ def test_a_kind_config_holds_its_run_and_keeps_the_keys_stored_before():
     assert ladder.run == RunConfig(delay=4, seed=3, n_hidden=200, max_steps=8000, analyse=False)
     assert causal.run == RunConfig(delay=8, seed=2, max_steps=8000, analyse=True)
     # The keys these settings had when the kinds restated the run's fields (commit 7e1a22e): stored results keep them.
-    keys = curriculum_key(ladder), legacy_curriculum_key(ladder), causal_key(causal), legacy_causal_key(causal)
-    assert keys == ("2699f56a01c15cb0", "a5b1f647b2e78e2e", "dad56c3acc80d987", "3fc89a1e34a6aa06")
+    assert (curriculum_key(ladder), causal_key(causal)) == ("2699f56a01c15cb0", "dad56c3acc80d987")
     # Each flat setting reads as an attribute, the run's through the run.
     assert (ladder.start_delay, ladder.seed, causal.delay, causal.n_time) == (4, 3, 8, 5000)
 
@@ -342,11 +339,6 @@ def _result(**kw):
     return RunResult(**{**args, **kw})
 
 
-def _legacy(**kw):
-    """A result of the format before weights and provenance were kept (read, never written)."""
-    return _result(**{"schema_version": LEGACY_SCHEMA_VERSION, "weights": None, "provenance": None, **kw})
-
-
 def test_a_valid_result_round_trips_through_json():
     result = _result()
     obj = result_to_dict(result)
@@ -360,15 +352,24 @@ def test_a_valid_result_round_trips_through_json():
     assert result_from_dict(result_to_dict(bare)) == bare
 
 
-def test_a_legacy_result_keeps_its_legacy_form_and_key():
-    legacy = _legacy(analysis=Analysis(_spectrum(), _fixed_points(attractor_moduli=None)))
-    obj = result_to_dict(legacy)
-    assert obj["schema_version"] == LEGACY_SCHEMA_VERSION and "weights" not in obj and "provenance" not in obj
-    # The config of ten settings that schema 2 had, under the key that hashed only those.
-    assert list(obj["config"]) == list(RUN_FIELDS[: RUN_FIELDS.index("analyse") + 1])
-    assert obj["key"] == legacy_key(legacy.config) != run_key(legacy.config)
-    assert result_from_dict(obj) == legacy and result_to_dict(result_from_dict(obj)) == obj
-    assert result_from_dict(obj).analysis.fixed_points.attractor_moduli is None
+def test_a_file_of_the_format_before_weights_and_provenance_is_refused(tmp_path):
+    # Schema 2 kept neither; every shipped result was recomputed, and such a file is no result any more.
+    obj = result_to_dict(_result())
+    del obj["weights"], obj["provenance"]
+    with pytest.raises(ResultError, match="^weights is missing$") as info:
+        result_from_dict(obj)
+    assert info.value.field == "weights"
+    obj["schema_version"] = 2
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(obj))
+    with pytest.raises(ResultError, match=re.escape(f"{path}: schema_version must be {SCHEMA_VERSION}, got 2")) as info:
+        load_result(path)
+    assert info.value.field == "schema_version"
+    # Nor is an analysis without the moduli of its attractors, which schema 2 did not always record.
+    obj = result_to_dict(_result())
+    obj["analysis"]["fixed_points"]["attractor_moduli"] = None
+    with pytest.raises(ResultError, match="^analysis.fixed_points.attractor_moduli must be"):
+        result_from_dict(obj)
 
 
 @pytest.mark.parametrize(
@@ -379,9 +380,7 @@ def test_a_legacy_result_keeps_its_legacy_form_and_key():
         (lambda: _result(schema_version=1), "schema_version"),
         (lambda: _result(weights=None), "weights"),
         (lambda: _result(provenance=None), "provenance"),
-        (lambda: _legacy(weights=WEIGHTS), "weights"),
-        (lambda: _legacy(config=RunConfig(max_steps=1000, lr=0.01)), "config"),
-        (lambda: _result(analysis=Analysis(_spectrum(), _fixed_points(attractor_moduli=None))), "analysis"),
+        (lambda: _fixed_points(attractor_moduli=None), "attractor_moduli"),
         (lambda: WeightsRecord(file="w.npz", sha256="ab" * 32, n_bytes=1), "file"),
         (lambda: WeightsRecord(file="weights/../x.npz", sha256="ab" * 32, n_bytes=1), "file"),
         (lambda: WeightsRecord(file="weights/x.npz", sha256="AB" * 32, n_bytes=1), "sha256"),
@@ -399,7 +398,7 @@ def test_a_legacy_result_keeps_its_legacy_form_and_key():
         (lambda: _fixed_points(n=4), "summary"),
         (lambda: _fixed_points(max_unstable=1), "max_unstable"),
         (lambda: _fixed_points(attractor_moduli=(0.9,)), "attractor_moduli"),
-        (lambda: _fixed_points(attractor_angles=(0.5, 0.6, 0.7), attractor_moduli=None), "attractor_angles"),
+        (lambda: _fixed_points(attractor_angles=(0.5, 0.6, 0.7), attractor_moduli=(0.9, 0.8, 0.7)), "attractor_angles"),
         (lambda: _fixed_points(summary={"x": 3}), "summary"),
     ],
 )
@@ -425,7 +424,6 @@ def _file_obj():
         (lambda o: o["history"].pop("loss"), "history.loss"),
         (lambda o: o.update(converged="yes"), "converged"),
         (lambda o: o.update(key="0" * 16), "key"),
-        (lambda o: o.update(key=legacy_key(RunConfig(max_steps=1000))), "key"),
         (lambda o: o.update(extra=1), "extra"),
         (lambda o: o.pop("accuracy"), "accuracy"),
         (lambda o: o.pop("weights"), "weights"),
@@ -438,8 +436,7 @@ def _file_obj():
         (lambda o: o.update(schema_version=4), "schema_version"),
         (lambda o: o.update(schema_version=True), "schema_version"),
         (lambda o: o.pop("schema_version"), "schema_version"),
-        # A current file relabelled as legacy has fields a legacy file cannot have.
-        (lambda o: o.update(schema_version=LEGACY_SCHEMA_VERSION), "provenance"),
+        (lambda o: o.update(schema_version=2), "schema_version"),
     ],
 )
 def test_result_from_dict_names_the_field(edit, field):
@@ -477,9 +474,6 @@ def test_save_and_load(tmp_path):
         path.write_bytes(data)
         with pytest.raises(ResultError, match=re.escape(str(path)) + ".* is not (JSON|UTF-8)"):
             load_result(path)
-    # A legacy result loads (it is never written by this code, but save_result keeps its form).
-    save_result(path, _legacy())
-    assert load_result(path) == _legacy()
 
 
 # ----------------------------------------------------------------------------- running and analysing

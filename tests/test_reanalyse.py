@@ -1,20 +1,12 @@
 """reanalyse: every stored result recomputed from its stored weights, and the values that differ reported."""
 
-import dataclasses
 import json
 import shutil
 
 import pytest
 
 from rnnmem_helpers.experiments.cli import main
-from rnnmem_helpers.experiments.experiment import (
-    LEGACY_SCHEMA_VERSION,
-    RunConfig,
-    legacy_key,
-    result_to_dict,
-    run_experiment,
-    write_json,
-)
+from rnnmem_helpers.experiments.experiment import SCHEMA_VERSION, write_json
 from rnnmem_helpers.experiments.reanalyse import ATOL, COUNT_SLACK, RTOL, compare, reanalyse_folder
 from rnnmem_helpers.experiments.sweep import KINDS, execute_run, expand_grid, pending_runs, shipped_config, store_result
 
@@ -133,19 +125,18 @@ def test_a_change_within_the_tolerances_is_no_disagreement(copy):
     assert reanalyse_folder(folder)[1] == []
 
 
-def test_legacy_results_and_files_that_are_not_results_are_skipped(copy, capsys):
-    folder, _ = copy
-    run = RunConfig(n_hidden=5, max_steps=3, analyse=False)
-    legacy = dataclasses.replace(
-        run_experiment(run), schema_version=LEGACY_SCHEMA_VERSION, weights=None, provenance=None
-    )
-    write_json(folder / f"{legacy_key(run)}.json", result_to_dict(legacy))
+def test_files_that_are_not_valid_results_are_skipped(copy, capsys):
+    folder, keys = copy
+    # A result in the format before weights and provenance were kept is no result any more.
+    old = json.loads((folder / f"{keys['run'][0]}.json").read_text())
+    del old["weights"], old["provenance"]
+    write_json(folder / "old.json", {**old, "schema_version": 2})
     (folder / "notes.json").write_text('{"hello": 1}')
     (folder / "broken.json").write_text("{")
     n_checked, disagreements, skipped = reanalyse_folder(folder)
     assert (n_checked, disagreements) == (4, [])
     assert len(skipped) == 3
-    assert any(s.startswith(f"{legacy_key(run)}.json: a legacy result") for s in skipped)
+    assert f"old.json: schema_version must be {SCHEMA_VERSION}, got 2" in skipped
     assert any(s.startswith("notes.json: ") for s in skipped) and any(s.startswith("broken.json: ") for s in skipped)
     assert main(["reanalyse", str(folder), "--quiet"]) == 0
     assert "3 files skipped" in capsys.readouterr().out

@@ -29,12 +29,10 @@ from rnnmem_helpers.experiments.causal import CausalConfig, CausalResult, causal
 from rnnmem_helpers.experiments.cli import main
 from rnnmem_helpers.experiments.curriculum import CurriculumConfig, CurriculumResult, curriculum_key
 from rnnmem_helpers.experiments.experiment import (
-    LEGACY_SCHEMA_VERSION,
+    SCHEMA_VERSION,
     ResultError,
     RunConfig,
-    legacy_key,
     register_kind,
-    result_to_dict,
     run_experiment,
     run_key,
     save_result,
@@ -45,8 +43,6 @@ from rnnmem_helpers.experiments.experiment import (
 from rnnmem_helpers.experiments.sweep import (
     KINDS,
     SchedulerError,
-    book_generation,
-    book_sweep,
     check_out_dir,
     execute_run,
     expand_grid,
@@ -262,7 +258,7 @@ SMALL = {"grid": {"seed": [0, 1]}, "fixed": {"n_hidden": 5, "max_steps": 3, "ana
         "[" * 100_000,
         "schema-1",
         "other-run",
-        "legacy",
+        "schema-2",
     ],
 )
 def test_an_invalid_result_file_is_reported_and_rerun(content, tmp_path, capsys):
@@ -273,10 +269,11 @@ def test_an_invalid_result_file_is_reported_and_rerun(content, tmp_path, capsys)
         content = json.dumps(old)
     elif content == "other-run":
         content = done.read_text()
-    elif content == "legacy":
-        # A schema-2 file under a current key: its key is not the key of the file's name.
+    elif content == "schema-2":
+        # This run's result as schema 2 wrote it, without weights or provenance: no longer a result.
         obj = json.loads(bad.read_text())
-        content = json.dumps({**obj, "schema_version": LEGACY_SCHEMA_VERSION})
+        del obj["weights"], obj["provenance"]
+        content = json.dumps({**obj, "schema_version": 2})
     bad.write_text(content)
     assert pending_runs(runs, tmp_path) == [runs[1]]
     lines = capsys.readouterr().err.splitlines()
@@ -368,32 +365,24 @@ def test_every_shipped_sweep_loads_complete(name, n_runs):
     assert config == validate_sweep_config(config) and folder.is_dir()
     results, n = load_sweep(name)
     assert n == n_runs and [r.config for r in results] == expand_grid(config)
-    # One generation, the book's: legacy until this sweep is recomputed, then current.
-    want = LEGACY_SCHEMA_VERSION if book_generation(name) == "legacy" else experiment_module.SCHEMA_VERSION
-    assert {r.schema_version for r in results} == {want}
-    # Every analysed run has its attractor moduli.
-    assert [r.config for r in results if r.analysis and r.analysis.fixed_points.attractor_moduli is None] == []
-    # The recomputed results shipped so far are valid, current and in grid order.
-    current = load_sweep(name, generation="current")[0]
-    assert {r.schema_version for r in current} <= {experiment_module.SCHEMA_VERSION}
-    assert [r.config for r in current] == [c for c in expand_grid(config) if c in {r.config for r in current}]
+    assert {r.schema_version for r in results} == {SCHEMA_VERSION}
 
 
 def test_the_shipped_results_are_exactly_the_shipped_runs():
     folder = shipped_config("seeds")[1]
     names = sorted(p.stem for p in folder.parent.glob("*.json"))
     runs = [r for name in names for r in expand_grid(shipped_config(name)[0])]
-    keys = {experiment_key(r) for r in runs} | {KINDS[_kind_name(r)].legacy_key(r) for r in runs}
+    keys = {experiment_key(r) for r in runs}
     computed = [
         r
         for name in ("delay_sweep", "size_sweep", "tbptt_sweep", "seeds", "rotation_init")
         for r in expand_grid(shipped_config(name)[0])
     ]
     files = {p.stem for p in folder.glob("*.json")}
-    # Every file is a result of a shipped sweep (of any kind, current or legacy), and every run of the five
-    # computed sweeps has one; sweeps shipped without results add keys but no files.
+    # Every file is a result of a shipped sweep (of any kind), and every run of the five computed sweeps has
+    # one; sweeps shipped without results add keys but no files.
     assert files <= keys and len({run_key(r) for r in computed}) == 295
-    assert all(run_key(r) in files or legacy_key(r) in files for r in computed)
+    assert all(run_key(r) in files for r in computed)
     assert all(shipped_config(name)[1] == folder for name in names)
     # Beside the results only their weights, each named by a current result.
     others = [p for p in folder.iterdir() if p.suffix != ".json"]
@@ -744,7 +733,7 @@ def test_an_out_folder_that_is_a_file_or_refuses_files_is_refused_before_any_wor
     assert list(readonly.iterdir()) == [] and afile.read_text() == "x"
 
 
-# ----------------------------------------------------------------------------- legacy results
+# ----------------------------------------------------------------------------- shipped results
 
 
 def _shipped_files():
@@ -759,13 +748,13 @@ def test_every_shipped_result_loads_and_round_trips():
         kind = KINDS[obj.get("kind", "run")]
         result = kind.from_dict(obj)
         assert kind.to_dict(result) == obj, path.name
-        assert path.stem == (kind.key if result.provenance is not None else kind.legacy_key)(result.config)
+        assert path.stem == kind.key(result.config)
         kinds.add(kind.name)
     assert kinds == set(KINDS)
 
 
 def _tiny_sweep(tmp_path, monkeypatch, n_runs=2):
-    """A shipped sweep of ``n_runs`` tiny runs with default streams (as legacy results have), in ``tmp_path``."""
+    """A shipped sweep of ``n_runs`` tiny runs with default streams, its results in ``tmp_path``."""
     config = validate_sweep_config(
         {"grid": {"seed": list(range(n_runs))}, "fixed": {"n_hidden": 5, "max_steps": 3, "analyse": False}}
     )
@@ -773,31 +762,23 @@ def _tiny_sweep(tmp_path, monkeypatch, n_runs=2):
     return expand_grid(config)
 
 
-def test_load_sweep_reads_one_generation_the_book_s_unless_asked(tmp_path, monkeypatch):
+def test_load_sweep_reads_the_results_with_their_weights_and_nothing_else(tmp_path, monkeypatch):
     runs = _tiny_sweep(tmp_path, monkeypatch)
-    current = [experiment_module.load_result(p) for p in _finished(tmp_path, runs[:1])]
-    # The legacy results of both runs, as schema 2 wrote them.
-    legacy = []
-    for run in runs:
-        fresh = run_experiment(run)
-        old = dataclasses.replace(fresh, schema_version=LEGACY_SCHEMA_VERSION, weights=None, provenance=None)
-        write_json(tmp_path / f"{legacy_key(run)}.json", result_to_dict(old))
-        legacy.append(old)
-    assert load_results(runs, tmp_path, legacy=True) == legacy
-    assert load_sweep("tiny", generation="legacy") == (legacy, 2)
-    assert load_sweep("tiny", generation="current") == (current, 2)
-    # Never a mix: the book reads the legacy results until every run has its current result.
-    assert book_generation("tiny") == "legacy" and load_sweep("tiny") == (legacy, 2)
-    assert book_sweep("tiny") == (legacy, 2, "legacy")
-    current += [experiment_module.load_result(p) for p in _finished(tmp_path, runs[1:])]
-    assert book_generation("tiny") == "current" and load_sweep("tiny") == (current, 2)
-    assert book_sweep("tiny") == (current, 2, "current")
-    # A current result that loses its weights is no longer a result: the sweep is incomplete again.
+    assert load_sweep("tiny") == ([], 2)
+    paths = _finished(tmp_path, runs)
+    current = [experiment_module.load_result(p) for p in paths]
+    assert load_sweep("tiny") == (current, 2)
+    # A result that loses its weights is no longer a result: the sweep is incomplete again.
     (tmp_path / current[0].weights.file).unlink()
-    assert load_sweep("tiny", generation="current") == (current[1:], 2)
-    assert book_generation("tiny") == "legacy" and load_sweep("tiny") == (legacy, 2)
-    with pytest.raises(ValueError, match="^generation must be one of"):
-        load_sweep("tiny", generation="newest")
+    assert load_sweep("tiny") == (current[1:], 2)
+    # Nor is one in the format before weights and provenance were kept, under its run's key.
+    obj = json.loads(paths[1].read_text())
+    del obj["weights"], obj["provenance"]
+    write_json(paths[1], {**obj, "schema_version": 2})
+    assert load_sweep("tiny") == ([], 2)
+    # There is one generation of results, so nothing to choose between.
+    with pytest.raises(TypeError, match="generation"):
+        load_sweep("tiny", generation="current")
 
 
 def test_a_failing_run_is_reported_and_the_others_come_home(tmp_path, capsys):

@@ -16,7 +16,6 @@ from rnnmem_helpers.experiments.causal import (
 )
 from rnnmem_helpers.experiments.curriculum import CURRICULUM_SCHEMA_VERSION, CurriculumConfig, CurriculumResult, Rung
 from rnnmem_helpers.experiments.experiment import (
-    LEGACY_SCHEMA_VERSION,
     SCHEMA_VERSION,
     Analysis,
     FixedPointRecord,
@@ -31,7 +30,6 @@ from rnnmem_helpers.experiments.sweep_report import (
     ANALYSIS_COLUMNS,
     CAUSAL_MEASURE_COLUMNS,
     OBJECT_COLUMNS,
-    UNRECORDED,
     budget_twins,
     causal_table,
     completeness,
@@ -67,20 +65,19 @@ PROVENANCE = collect(started="2026-01-01T00:00:00+00:00", wall_seconds=1800.0)
 # The same code on another CPU: another machine.
 ELSEWHERE = dataclasses.replace(PROVENANCE, cpu_model="Another CPU", wall_seconds=5400.0)
 WEIGHTS = WeightsRecord("weights/0123456789abcdef.npz", "ab" * 32, 1000)
+OTHER_WEIGHTS = WeightsRecord("weights/fedcba9876543210.npz", "cd" * 32, 1000)
 
 
 def record(delay=0, seed=0, converged=True, steps=1000, accuracy=0.999, analysed=False, history=NO_HISTORY,
-           spectrum=None, fixed=None, provenance=PROVENANCE, **config):
+           spectrum=None, fixed=None, provenance=PROVENANCE, weights=WEIGHTS, **config):
     cfg = RunConfig(**{**CONFIG, "delay": delay, "seed": seed, "analyse": analysed, **config})
     analysis = None
     if analysed:
         spec, fps = SpectrumRecord(**{**SPECTRUM, **(spectrum or {})}), FixedPointRecord(**{**FIXED, **(fixed or {})})
         analysis = Analysis(spec, fps)
-    legacy = provenance is None
     return RunResult(
-        schema_version=LEGACY_SCHEMA_VERSION if legacy else SCHEMA_VERSION, config=cfg, converged=converged,
-        steps=steps, seconds=1.0, accuracy=accuracy, wrong_flips=0, history=history, analysis=analysis,
-        weights=None if legacy else WEIGHTS, provenance=provenance,
+        schema_version=SCHEMA_VERSION, config=cfg, converged=converged, steps=steps, seconds=1.0, accuracy=accuracy,
+        wrong_flips=0, history=history, analysis=analysis, weights=weights, provenance=provenance,
     )
 
 
@@ -199,8 +196,8 @@ def test_causal_table_reads_every_record_and_gives_nan_where_one_is_none():
     all_censored = TimingRecord(4, 0.5, 0.5, (None,) * 5, 8, 8)
     switch = SwitchRecord(5, 1, 0.02, 0.03, 0.09, 0.01, 0.08)
     plane = PlaneRecord(3, 3, 0.9, 0.0, 0.001, 1.0)
-    full = CausalMeasures(3, 4, 8, intact, rotations, rotations, all_censored, switch, switch, plane, plane)
-    bare = CausalMeasures(0, 3, 1, intact, None, None, None, switch, None, None, None)
+    full = CausalMeasures(3, 4, 8, intact, rotations, rotations, all_censored, switch, switch, plane, plane, ())
+    bare = CausalMeasures(0, 3, 1, intact, None, None, None, switch, None, None, None, ())
     t = causal_table([_causal(full, seed=2), _causal(bare, delay=0, converged=False, steps=8000)])
     assert t["delay"].tolist() == [8, 0] and t["seed"].tolist() == [2, 0] and t["n_time"].tolist() == [1000, 1000]
     assert t["mode"].tolist() == ["bptt", "bptt"] and t["converged"].tolist() == [True, False]
@@ -245,7 +242,7 @@ def test_causal_table_rejects_what_is_not_a_causal_result():
     with pytest.raises(TypeError, match="results"):
         causal_table([record()])
     timing = TimingRecord(0, 1.0, 1.0, (0.0,) * 5, 1, 0)
-    one = _causal(CausalMeasures(0, 0, 0, timing, timing, timing, timing, SWITCH_NONE, None, None, None))
+    one = _causal(CausalMeasures(0, 0, 0, timing, timing, timing, timing, SWITCH_NONE, None, None, None, ()))
     with pytest.raises(TypeError, match="results"):
         causal_table(one)
 
@@ -308,19 +305,19 @@ def test_curriculum_table_of_nothing_and_of_the_wrong_records():
 # ----------------------------------------------------------------------------- provenance
 
 
-def test_tables_carry_the_machine_of_every_result_and_mark_legacy_ones_unrecorded():
-    here, there, old = record(seed=0), record(seed=1, provenance=ELSEWHERE), record(seed=2, provenance=None)
-    t = run_table([here, there, old])
+def test_tables_carry_the_machine_of_every_result():
+    here, there = record(seed=0), record(seed=1, provenance=ELSEWHERE)
+    t = run_table([here, there])
     assert PROVENANCE.machine != ELSEWHERE.machine
-    assert t["machine"].tolist() == [PROVENANCE.machine, ELSEWHERE.machine, UNRECORDED]
-    assert t["cpu_model"].tolist() == [PROVENANCE.cpu_model, "Another CPU", UNRECORDED]
-    np.testing.assert_array_equal(t["wall_seconds"], [1800.0, 5400.0, np.nan])
+    assert t["machine"].tolist() == [PROVENANCE.machine, ELSEWHERE.machine]
+    assert t["cpu_model"].tolist() == [PROVENANCE.cpu_model, "Another CPU"]
+    np.testing.assert_array_equal(t["wall_seconds"], [1800.0, 5400.0])
     for k, v in provenance_columns([here]).items():
         np.testing.assert_array_equal(v, t[k][:1])
     # Grouping by machine: one machine per provenance, whatever the seed.
     assert len(set(run_table([record(seed=s) for s in range(3)])["machine"])) == 1
     timing = TimingRecord(0, 1.0, 1.0, (0.0,) * 5, 1, 0)
-    measures = CausalMeasures(0, 0, 0, timing, timing, timing, timing, SWITCH_NONE, None, None, None)
+    measures = CausalMeasures(0, 0, 0, timing, timing, timing, timing, SWITCH_NONE, None, None, None, ())
     assert causal_table([_causal(measures)])["machine"].tolist() == [PROVENANCE.machine]
     assert curriculum_table([_ladder(0, [(False, 8000)])])["machine"].tolist() == [PROVENANCE.machine]
 
@@ -328,13 +325,13 @@ def test_tables_carry_the_machine_of_every_result_and_mark_legacy_ones_unrecorde
 def test_compute_statement_sums_the_recorded_wall_time_per_sweep():
     sweeps = {
         "a": [record(seed=0), record(seed=1, provenance=ELSEWHERE)],
-        "b": [record(seed=0, provenance=None), record(seed=1)],
+        "b": [record(seed=0, weights=OTHER_WEIGHTS), record(seed=1)],
     }
     c = compute_statement(sweeps)
     assert c["sweep"].tolist() == ["a", "b", "total"]
-    assert c["results"].tolist() == [2, 2, 4] and c["recorded"].tolist() == [2, 1, 3]
-    np.testing.assert_allclose(c["wall_hours"], [2.0, 0.5, 2.5])
-    # The recorded results share one weights file: one network, trained once; a legacy result is its own.
+    assert c["results"].tolist() == [2, 2, 4] and "recorded" not in c
+    np.testing.assert_allclose(c["wall_hours"], [2.0, 1.0, 3.0])
+    # Results that share a weights file share one network, trained once, in a sweep and in the total.
     assert c["networks"].tolist() == [1, 2, 2]
     np.testing.assert_allclose(c["training_hours"], np.array([1, 2, 2]) / 3600)
     assert c["machines"].tolist() == [2, 1, 2]
@@ -345,7 +342,7 @@ def test_rung_topology_reads_each_stored_rung():
     from rnnmem_helpers.experiments.sweep import load_sweep, shipped_config
     from rnnmem_helpers.experiments.sweep_report import rung_topology
 
-    current, _ = load_sweep("curriculum", generation="current")
+    current, _ = load_sweep("curriculum")
     if not current:
         pytest.skip("no recomputed curriculum shipped")
     ladder = current[0]
@@ -359,6 +356,3 @@ def test_rung_topology_reads_each_stored_rung():
     assert all(np.array_equal(again[k], table[k], equal_nan=True) for k in table)
     with pytest.raises(ValueError, match="min_delay"):
         rung_topology([ladder], shipped_config("curriculum")[1], min_delay=-1)
-    legacy, _ = load_sweep("curriculum", generation="legacy")
-    with pytest.raises(ValueError, match="weights"):
-        rung_topology(legacy[:1], shipped_config("curriculum")[1])

@@ -109,7 +109,6 @@ from rnnmem_helpers.experiments.causal import (
     causal_measures,
     causal_to_dict,
     compute_causal,
-    legacy_causal_key,
     run_causal,
     save_causal,
 )
@@ -120,7 +119,6 @@ from rnnmem_helpers.experiments.curriculum import (
     compute_curriculum,
     curriculum_key,
     curriculum_to_dict,
-    legacy_curriculum_key,
     run_curriculum,
     save_curriculum,
 )
@@ -287,7 +285,6 @@ BASELINES = {
     export_all: (("never-written",), {"n_time": 100, "rng": 0, "max_bytes": 1000}),
     CurriculumConfig: ((), _fields(CurriculumConfig())),
     curriculum_key: ((CurriculumConfig(),), {}),
-    legacy_curriculum_key: ((CurriculumConfig(),), {}),
     Rung: ((), _fields(RUNG)),
     CurriculumResult: ((), _fields(LADDER)),
     run_curriculum: ((CurriculumConfig(),), {}),
@@ -296,7 +293,6 @@ BASELINES = {
     save_curriculum: (("never-written.json", LADDER), {}),
     CausalConfig: ((), _fields(CausalConfig())),
     causal_key: ((CausalConfig(),), {}),
-    legacy_causal_key: ((CausalConfig(),), {}),
     TimingRecord: ((), _fields(TIMING)),
     SwitchRecord: ((), _fields(SWITCH)),
     PlaneRecord: ((), _fields(PLANE)),

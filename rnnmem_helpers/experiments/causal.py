@@ -77,8 +77,6 @@ from .experiment import (
     json_type,
     kind_key,
     kind_to_dict,
-    legacy_key,
-    legacy_kind_key,
     read_json,
     register_kind,
     run_key,
@@ -95,8 +93,6 @@ KIND = "causal"
 #: Version of the causal result format (3: provenance, the network's weights, the key of the resolved run, and
 #: the storage, writing and timing of each edit, ``measures.clock``).
 CAUSAL_SCHEMA_VERSION = 3
-#: The first format, without weights or provenance; read, never written, until the evidence is recomputed.
-LEGACY_CAUSAL_SCHEMA_VERSION = 1
 #: Longest stream of the clock tests' latencies: 20 000 steps time about 200 flips per variant, and the eight
 #: variants cost 5-10 s per network on one core (100 000 steps would cost five times that).
 CLOCK_STEPS = 20_000
@@ -152,12 +148,6 @@ class CausalConfig(HoldsRun):
 def causal_key(config: CausalConfig) -> str:
     """Key of a causal experiment: :func:`~rnnmem_helpers.experiments.experiment.kind_key` of its config and its run."""
     return kind_key(KIND, CAUSAL_SCHEMA_VERSION, config, [config.run])
-
-
-@validate_params({"config": InstanceOf(CausalConfig)})
-def legacy_causal_key(config: CausalConfig) -> str:
-    """The key of ``config``'s result in the first format (:data:`LEGACY_CAUSAL_SCHEMA_VERSION`)."""
-    return legacy_kind_key(KIND, LEGACY_CAUSAL_SCHEMA_VERSION, config)
 
 
 # ----------------------------------------------------------------------------- records
@@ -419,8 +409,8 @@ class CausalMeasures:
         two attractors, whose differences span nothing).
     clock : tuple of ClockRecord
         Storage, writing and timing of the intact network and of each edit
-        (claim 14 redone); empty in a legacy result, which did not measure
-        them, and for a network with no attractor away from the origin.
+        (claim 14 redone); empty for a network with no attractor away from
+        the origin.
     """
 
     n_rotations: int
@@ -434,7 +424,7 @@ class CausalMeasures:
     visibility: SwitchRecord | None
     readout_angles: PlaneRecord | None
     attractor_angles: PlaneRecord | None
-    clock: tuple = ()
+    clock: tuple
 
 
 def _timing_record(weights: RNNWeights, task: TaskConfig, n_removed: int, n_time: int, seed: int) -> TimingRecord:
@@ -555,7 +545,7 @@ def causal_measures(
 @dataclass(frozen=True)
 @validate_fields(
     {
-        "schema_version": OneOf((LEGACY_CAUSAL_SCHEMA_VERSION, CAUSAL_SCHEMA_VERSION)),
+        "schema_version": OneOf((CAUSAL_SCHEMA_VERSION,)),
         "config": InstanceOf(CausalConfig),
         "network_key": InstanceOf(str),
         "converged": Boolean(),
@@ -565,8 +555,8 @@ def causal_measures(
         "wrong_flips": Integer(0),
         "history": InstanceOf(History),
         "measures": InstanceOf(CausalMeasures),
-        "weights": Optional(InstanceOf(WeightsRecord)),
-        "provenance": Optional(InstanceOf(Provenance)),
+        "weights": InstanceOf(WeightsRecord),
+        "provenance": InstanceOf(Provenance),
     }
 )
 class CausalResult:
@@ -584,10 +574,10 @@ class CausalResult:
         As in :class:`~rnnmem_helpers.experiments.experiment.RunResult`, for that network.
     measures : CausalMeasures
         Taken whether or not training converged.
-    weights : WeightsRecord or None
-        The measured network; None only in a legacy result.
-    provenance : Provenance or None
-        Machine, kernels, versions and code; None only in a legacy result.
+    weights : WeightsRecord
+        The measured network.
+    provenance : Provenance
+        Machine, kernels, versions and code.
     """
 
     schema_version: int
@@ -600,21 +590,13 @@ class CausalResult:
     wrong_flips: int
     history: History
     measures: CausalMeasures
-    weights: WeightsRecord | None = None
-    provenance: Provenance | None = None
+    weights: WeightsRecord
+    provenance: Provenance
 
     def __post_init__(self):
-        legacy = self.schema_version == LEGACY_CAUSAL_SCHEMA_VERSION
-        if (self.weights is None) != legacy or (self.provenance is None) != legacy:
-            raise ValueError(
-                f"weights and provenance must be present in a schema-{CAUSAL_SCHEMA_VERSION} result and absent "
-                f"in a legacy (schema-{LEGACY_CAUSAL_SCHEMA_VERSION}) one"
-            )
-        want = (legacy_key if legacy else run_key)(self.config.run)
+        want = run_key(self.config.run)
         if self.network_key != want:
-            raise ValueError(
-                f"network_key must be {want!r}, the run key of config.run, got {self.network_key!r}"
-            )
+            raise ValueError(f"network_key must be {want!r}, the run key of config.run, got {self.network_key!r}")
         if self.steps > self.config.max_steps:
             raise ValueError(f"steps must be <= config.max_steps ({self.config.max_steps}), got {self.steps}")
         if self.history.step and self.history.step[-1] > self.steps:
@@ -661,7 +643,6 @@ def compute_causal(config: CausalConfig, *, trained: bytes | None = None) -> tup
 
 _RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(CausalResult))
 _FILE_KEYS = ("key", "kind", *_RESULT_FIELDS)
-_LEGACY_FILE_KEYS = tuple(k for k in _FILE_KEYS if k not in ("weights", "provenance"))
 _MEASURE_RECORDS = {
     **dict.fromkeys(_TIMINGS, TimingRecord),
     "overshoot": SwitchRecord,
@@ -674,50 +655,46 @@ _MEASURE_RECORDS = {
 @validate_params({"result": InstanceOf(CausalResult)})
 def causal_to_dict(result: CausalResult) -> dict:
     """The JSON-ready form of a causal result: ``key``, ``kind`` and the fields of :class:`CausalResult`."""
-    if result.schema_version == LEGACY_CAUSAL_SCHEMA_VERSION:
-        obj = kind_to_dict(result, KIND, legacy_causal_key(result.config))
-        del obj["weights"], obj["provenance"], obj["measures"]["clock"]
-        return obj
     return kind_to_dict(result, KIND, causal_key(result.config))
 
 
 def causal_from_dict(obj) -> CausalResult:
-    """Read and validate a causal result in the form of :func:`causal_to_dict`.
+    """Read and validate a causal result in the form of :func:`causal_to_dict`, of :data:`CAUSAL_SCHEMA_VERSION` only.
 
     Raises
     ------
     ResultError
-        Naming the field at fault.
+        Naming the field at fault: a file of another schema version, or
+        without ``weights`` or ``provenance``, is refused.
     """
-    legacy = isinstance(obj, dict) and obj.get("schema_version") == LEGACY_CAUSAL_SCHEMA_VERSION
-    version = LEGACY_CAUSAL_SCHEMA_VERSION if legacy else CAUSAL_SCHEMA_VERSION
-    check_kind_file(obj, KIND, version, _LEGACY_FILE_KEYS if legacy else _FILE_KEYS)
+    check_kind_file(obj, KIND, CAUSAL_SCHEMA_VERSION, _FILE_KEYS)
     config = build_config(CausalConfig, obj["config"], "config")
     history = build_record(History, obj["history"], "history")
     measures = obj["measures"]
     if not isinstance(measures, dict):
         raise ResultError(f"measures must be an object, got {json_type(measures)}", "measures")
-    names = [f.name for f in dataclasses.fields(CausalMeasures) if not (legacy and f.name == "clock")]
+    names = [f.name for f in dataclasses.fields(CausalMeasures)]
     check_record_keys(measures, names, "measures")
     records = {
         name: None if measures[name] is None else build_record(cls, measures[name], f"measures.{name}")
         for name, cls in _MEASURE_RECORDS.items()
     }
-    if not legacy:
-        if not isinstance(measures["clock"], list):
-            raise ResultError(f"measures.clock must be an array, got {json_type(measures['clock'])}", "measures.clock")
-        records["clock"] = [
-            build_record(ClockRecord, row, f"measures.clock.{i}") for i, row in enumerate(measures["clock"])
-        ]
+    if not isinstance(measures["clock"], list):
+        raise ResultError(f"measures.clock must be an array, got {json_type(measures['clock'])}", "measures.clock")
+    records["clock"] = [
+        build_record(ClockRecord, row, f"measures.clock.{i}") for i, row in enumerate(measures["clock"])
+    ]
     built = build_record(CausalMeasures, {**measures, **records}, "measures", names)
-    nested = {"config": config, "history": history, "measures": built}
-    if not legacy:
-        nested["weights"] = build_record(WeightsRecord, obj["weights"], "weights")
-        nested["provenance"] = build_record(Provenance, obj["provenance"], "provenance")
-    scalars = {k: obj[k] for k in _RESULT_FIELDS if k in obj and k not in nested}
-    fields = {**scalars, **nested}
-    result = build_record(CausalResult, fields, "", list(fields))
-    check_file_key(obj, legacy_causal_key(config) if legacy else causal_key(config))
+    nested = {
+        "config": config,
+        "history": history,
+        "measures": built,
+        "weights": build_record(WeightsRecord, obj["weights"], "weights"),
+        "provenance": build_record(Provenance, obj["provenance"], "provenance"),
+    }
+    scalars = {k: obj[k] for k in _RESULT_FIELDS if k not in nested}
+    result = build_record(CausalResult, {**scalars, **nested}, "")
+    check_file_key(obj, causal_key(config))
     return result
 
 
@@ -737,7 +714,6 @@ register_kind(
         name=KIND,
         config=CausalConfig,
         key=causal_key,
-        legacy_key=legacy_causal_key,
         compute=compute_causal,
         reusable=lambda config: weights_file_name(config.run),
         to_dict=causal_to_dict,

@@ -29,7 +29,17 @@ from pathlib import Path
 import numpy as np
 
 from ..analyses.analysis import spectrum_summary
-from ..core._validate import Boolean, InstanceOf, Integer, Optional, Real, SequenceOf, validate_fields, validate_params
+from ..core._validate import (
+    Boolean,
+    InstanceOf,
+    Integer,
+    OneOf,
+    Optional,
+    Real,
+    SequenceOf,
+    validate_fields,
+    validate_params,
+)
 from ..core.metrics import evaluate
 from ..core.provenance import Provenance, collect
 from ..core.task import TaskConfig
@@ -50,7 +60,6 @@ from .experiment import (
     json_type,
     kind_key,
     kind_to_dict,
-    legacy_kind_key,
     read_json,
     register_kind,
     run_network,
@@ -67,8 +76,6 @@ from .experiment import (
 KIND = "curriculum"
 #: Version of the curriculum result format (2: provenance, and each rung's weights; key of the resolved runs).
 CURRICULUM_SCHEMA_VERSION = 2
-#: The first format, without weights or provenance; read, never written, until the evidence is recomputed.
-LEGACY_CURRICULUM_SCHEMA_VERSION = 1
 # Keeps each rung's test stream apart from the streams its training drew from, as for a run.
 _TEST_STREAM = 1_000_003
 
@@ -135,12 +142,6 @@ def curriculum_key(config: CurriculumConfig) -> str:
     return kind_key(KIND, CURRICULUM_SCHEMA_VERSION, config, runs, extra={"rung_spectrum": spectrum_settings()})
 
 
-@validate_params({"config": InstanceOf(CurriculumConfig)})
-def legacy_curriculum_key(config: CurriculumConfig) -> str:
-    """The key of ``config``'s result in the first format (:data:`LEGACY_CURRICULUM_SCHEMA_VERSION`)."""
-    return legacy_kind_key(KIND, LEGACY_CURRICULUM_SCHEMA_VERSION, config)
-
-
 @dataclass(frozen=True)
 @validate_fields(
     {
@@ -153,7 +154,7 @@ def legacy_curriculum_key(config: CurriculumConfig) -> str:
         "n_rotations": Integer(0),
         "n_real_outliers": Integer(0),
         "history": InstanceOf(History),
-        "weights": Optional(InstanceOf(WeightsRecord)),
+        "weights": InstanceOf(WeightsRecord),
     }
 )
 class Rung:
@@ -177,9 +178,9 @@ class Rung:
         (:func:`rnnmem_helpers.analyses.analysis.spectrum_summary`).
     history : History
         Held-out evaluations during this rung's training.
-    weights : WeightsRecord or None
+    weights : WeightsRecord
         The rung's final network; rung 0's is the file of the sweep run it
-        equals. None only in a legacy result.
+        equals.
     """
 
     delay: int
@@ -191,7 +192,7 @@ class Rung:
     n_rotations: int
     n_real_outliers: int
     history: History
-    weights: WeightsRecord | None = None
+    weights: WeightsRecord
 
     def __post_init__(self):
         if self.history.step and self.history.step[-1] > self.steps:
@@ -201,11 +202,11 @@ class Rung:
 @dataclass(frozen=True)
 @validate_fields(
     {
-        "schema_version": Integer(LEGACY_CURRICULUM_SCHEMA_VERSION, CURRICULUM_SCHEMA_VERSION),
+        "schema_version": OneOf((CURRICULUM_SCHEMA_VERSION,)),
         "config": InstanceOf(CurriculumConfig),
         "rungs": SequenceOf(InstanceOf(Rung), "Rung records"),
         "longest_delay": Optional(Integer(0)),
-        "provenance": Optional(InstanceOf(Provenance)),
+        "provenance": InstanceOf(Provenance),
     }
 )
 class CurriculumResult:
@@ -221,23 +222,17 @@ class CurriculumResult:
         the last converged, and the last either failed or was at the last delay.
     longest_delay : int or None
         Delay of the last converged rung; None if rung 0 failed.
-    provenance : Provenance or None
-        Machine, kernels, versions and code; None only in a legacy result.
+    provenance : Provenance
+        Machine, kernels, versions and code.
     """
 
     schema_version: int
     config: CurriculumConfig
     rungs: tuple
     longest_delay: int | None
-    provenance: Provenance | None = None
+    provenance: Provenance
 
     def __post_init__(self):
-        legacy = self.schema_version == LEGACY_CURRICULUM_SCHEMA_VERSION
-        if (self.provenance is None) != legacy or any((r.weights is None) != legacy for r in self.rungs):
-            raise ValueError(
-                f"provenance and every rung's weights must be present in a schema-{CURRICULUM_SCHEMA_VERSION} "
-                f"result and absent in a legacy (schema-{LEGACY_CURRICULUM_SCHEMA_VERSION}) one"
-            )
         delays = self.config.delays
         if not 1 <= len(self.rungs) <= len(delays):
             raise ValueError(f"rungs must hold 1 to {len(delays)} rungs (one per delay), got {len(self.rungs)}")
@@ -366,54 +361,45 @@ def reanalyse_curriculum(result: CurriculumResult, folder) -> CurriculumResult:
 
 _RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(CurriculumResult))
 _FILE_KEYS = ("key", "kind", *_RESULT_FIELDS)
-_LEGACY_FILE_KEYS = tuple(k for k in _FILE_KEYS if k != "provenance")
 
 
 @validate_params({"result": InstanceOf(CurriculumResult)})
 def curriculum_to_dict(result: CurriculumResult) -> dict:
     """The JSON-ready form of a curriculum result: ``key``, ``kind`` and the fields of :class:`CurriculumResult`."""
-    if result.schema_version == LEGACY_CURRICULUM_SCHEMA_VERSION:
-        obj = kind_to_dict(result, KIND, legacy_curriculum_key(result.config))
-        del obj["provenance"]
-        for rung in obj["rungs"]:
-            del rung["weights"]
-        return obj
     return kind_to_dict(result, KIND, curriculum_key(result.config))
 
 
 def curriculum_from_dict(obj) -> CurriculumResult:
-    """Read and validate a curriculum result in the form of :func:`curriculum_to_dict` (current or legacy).
+    """Read and validate a curriculum result in the form of :func:`curriculum_to_dict`, of its schema only.
 
     Raises
     ------
     ResultError
-        Naming the field at fault.
+        Naming the field at fault: a file of another schema version than
+        :data:`CURRICULUM_SCHEMA_VERSION`, or without ``provenance`` or a
+        rung's ``weights``, is refused.
     """
-    legacy = isinstance(obj, dict) and obj.get("schema_version") == LEGACY_CURRICULUM_SCHEMA_VERSION
-    version = LEGACY_CURRICULUM_SCHEMA_VERSION if legacy else CURRICULUM_SCHEMA_VERSION
-    check_kind_file(obj, KIND, version, _LEGACY_FILE_KEYS if legacy else _FILE_KEYS)
+    check_kind_file(obj, KIND, CURRICULUM_SCHEMA_VERSION, _FILE_KEYS)
     config = build_config(CurriculumConfig, obj["config"], "config")
     if not isinstance(obj["rungs"], list):
         raise ResultError(f"rungs must be an array, got {json_type(obj['rungs'])}", "rungs")
-    rung_fields = [f.name for f in dataclasses.fields(Rung) if not (legacy and f.name == "weights")]
     rungs = []
     for i, rung in enumerate(obj["rungs"]):
         where = f"rungs.{i}"
         if isinstance(rung, dict) and "history" in rung:
             rung = {**rung, "history": build_record(History, rung["history"], f"{where}.history")}
-        if isinstance(rung, dict) and not legacy and "weights" in rung:
+        if isinstance(rung, dict) and "weights" in rung:
             rung = {**rung, "weights": build_record(WeightsRecord, rung["weights"], f"{where}.weights")}
-        rungs.append(build_record(Rung, rung, where, rung_fields))
+        rungs.append(build_record(Rung, rung, where))
     fields = {
         "schema_version": obj["schema_version"],
         "config": config,
         "rungs": rungs,
         "longest_delay": obj["longest_delay"],
+        "provenance": build_record(Provenance, obj["provenance"], "provenance"),
     }
-    if not legacy:
-        fields["provenance"] = build_record(Provenance, obj["provenance"], "provenance")
-    result = build_record(CurriculumResult, fields, "", list(fields))
-    check_file_key(obj, legacy_curriculum_key(config) if legacy else curriculum_key(config))
+    result = build_record(CurriculumResult, fields, "")
+    check_file_key(obj, curriculum_key(config))
     return result
 
 
@@ -433,7 +419,6 @@ register_kind(
         name=KIND,
         config=CurriculumConfig,
         key=curriculum_key,
-        legacy_key=legacy_curriculum_key,
         compute=compute_curriculum,
         reusable=lambda config: weights_file_name(config.run),
         to_dict=curriculum_to_dict,

@@ -13,10 +13,8 @@ file is named by :func:`training_key`, the hash of the training part alone.
 
 Result files are JSON (:func:`save_result`, :func:`load_result`), versioned by
 :data:`SCHEMA_VERSION`; each carries its :class:`~rnnmem_helpers.core.provenance.Provenance`
-and the :class:`WeightsRecord` of its network. Results of
-:data:`LEGACY_SCHEMA_VERSION` (written before weights and provenance were
-kept, under :func:`legacy_key`, which hashed ten settings only) are read,
-never written, until the evidence is recomputed.
+and the :class:`WeightsRecord` of its network; the reader refuses a file
+without them, or of another schema version.
 """
 
 from __future__ import annotations
@@ -63,8 +61,6 @@ from ..core.train import TRAINER_VERSION, TRAINING_SETTINGS, TrainConfig, TrainR
 
 #: Version of the result format written by :func:`save_result`.
 SCHEMA_VERSION = 3
-#: The format before weights and provenance were kept; read (never written) until the evidence is recomputed.
-LEGACY_SCHEMA_VERSION = 2
 #: Longest test stream a run may ask for: 10^8 steps take 10-15 minutes at N = 100.
 MAX_TEST_STEPS = 10**8
 # Keeps the test stream of a run apart from every stream that training drew from
@@ -600,7 +596,7 @@ class SpectrumRecord:
         "n_slow": Integer(0),
         "max_unstable": Integer(0),
         "attractor_angles": _Reals(MIN_ANGLE, math.pi - MIN_ANGLE),
-        "attractor_moduli": Optional(_Reals(0.0)),
+        "attractor_moduli": _Reals(0.0),
     }
 )
 class FixedPointRecord:
@@ -620,9 +616,8 @@ class FixedPointRecord:
         Most unstable modes of any fixed point (0 without fixed points).
     attractor_angles : tuple of float
         |arg λ| of the dominant complex mode of each attractor that has one.
-    attractor_moduli : tuple of float or None
-        |λ| of those modes, one per angle. ``None`` only in some legacy
-        results, migrated from a format that did not record them.
+    attractor_moduli : tuple of float
+        |λ| of those modes, one per angle.
     """
 
     summary: dict
@@ -631,7 +626,7 @@ class FixedPointRecord:
     n_slow: int
     max_unstable: int
     attractor_angles: tuple
-    attractor_moduli: tuple | None
+    attractor_moduli: tuple
 
     def __post_init__(self):
         for name in ("summary", "summary_naive"):
@@ -646,7 +641,7 @@ class FixedPointRecord:
                 f"attractor_angles must have at most one entry per attractor ({self.summary.get(0, 0)}), "
                 f"got {len(self.attractor_angles)}"
             )
-        if self.attractor_moduli is not None and len(self.attractor_moduli) != len(self.attractor_angles):
+        if len(self.attractor_moduli) != len(self.attractor_angles):
             raise ValueError(
                 f"attractor_moduli must have one entry per attractor angle ({len(self.attractor_angles)}), "
                 f"got {len(self.attractor_moduli)}"
@@ -715,7 +710,7 @@ class WeightsRecord:
 @dataclass(frozen=True)
 @validate_fields(
     {
-        "schema_version": OneOf((SCHEMA_VERSION, LEGACY_SCHEMA_VERSION)),
+        "schema_version": OneOf((SCHEMA_VERSION,)),
         "config": InstanceOf(RunConfig),
         "converged": Boolean(),
         "steps": Integer(1),
@@ -724,8 +719,8 @@ class WeightsRecord:
         "wrong_flips": Integer(0),
         "history": InstanceOf(History),
         "analysis": Optional(InstanceOf(Analysis)),
-        "weights": Optional(InstanceOf(WeightsRecord)),
-        "provenance": Optional(InstanceOf(Provenance)),
+        "weights": InstanceOf(WeightsRecord),
+        "provenance": InstanceOf(Provenance),
     }
 )
 class RunResult:
@@ -734,8 +729,7 @@ class RunResult:
     Attributes
     ----------
     schema_version : int
-        :data:`SCHEMA_VERSION`; :data:`LEGACY_SCHEMA_VERSION` for a result
-        read from a file written before weights and provenance were kept.
+        :data:`SCHEMA_VERSION`.
     config : RunConfig
     converged : bool
         Whether training met the criterion and confirmed it on fresh data.
@@ -751,10 +745,10 @@ class RunResult:
         Held-out evaluations during training, all at or before ``steps``.
     analysis : Analysis or None
         Present exactly when ``config.analyse``.
-    weights : WeightsRecord or None
-        The stored final network; None only in a legacy result.
-    provenance : Provenance or None
-        Machine, kernels, versions and code of the run; None only in a legacy result.
+    weights : WeightsRecord
+        The stored final network.
+    provenance : Provenance
+        Machine, kernels, versions and code of the run.
     """
 
     schema_version: int
@@ -766,8 +760,8 @@ class RunResult:
     wrong_flips: int
     history: History
     analysis: Analysis | None
-    weights: WeightsRecord | None = None
-    provenance: Provenance | None = None
+    weights: WeightsRecord
+    provenance: Provenance
 
     def __post_init__(self):
         if self.steps > self.config.max_steps:
@@ -779,31 +773,12 @@ class RunResult:
             raise ValueError(
                 f"analysis must be present exactly when config.analyse, got {state} with {self.config.analyse}"
             )
-        legacy = self.schema_version == LEGACY_SCHEMA_VERSION
-        for name in ("weights", "provenance"):
-            if (getattr(self, name) is None) != legacy:
-                raise ValueError(
-                    f"{name} must be present in a schema-{SCHEMA_VERSION} result and absent in a legacy "
-                    f"(schema-{LEGACY_SCHEMA_VERSION}) one"
-                )
-        if legacy and self.config != RunConfig(**{k: getattr(self.config, k) for k in _LEGACY_CONFIG_FIELDS}):
-            raise ValueError("config of a legacy result must leave every setting added after schema 2 at its default")
-        if not legacy and self.analysis is not None and self.analysis.fixed_points.attractor_moduli is None:
-            raise ValueError("analysis.fixed_points.attractor_moduli must be recorded in a current result")
 
 
 # ----------------------------------------------------------------------------- to and from JSON
 
 _RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(RunResult))
 _FILE_KEYS = ("key", *_RESULT_FIELDS)
-# A legacy (schema-2) file: no weights, no provenance, and a config of the first ten settings only.
-_LEGACY_FILE_KEYS = tuple(k for k in _FILE_KEYS if k not in ("weights", "provenance"))
-_LEGACY_CONFIG_FIELDS = RUN_FIELDS[: RUN_FIELDS.index("analyse") + 1]
-
-
-def legacy_key(config: RunConfig) -> str:
-    """The key under which schema 2 stored a run: the hash of its first ten settings only (it ignored the rest)."""
-    return hash_key({"schema_version": LEGACY_SCHEMA_VERSION, **{k: getattr(config, k) for k in _LEGACY_CONFIG_FIELDS}})
 
 
 @validate_params({"result": InstanceOf(RunResult)})
@@ -812,14 +787,9 @@ def result_to_dict(result: RunResult) -> dict:
 
     Top-level keys: ``key`` (:func:`run_key` of the config) and the fields of
     :class:`RunResult`; nested dataclasses become objects, tuples lists, and
-    the census keys of ``fixed_points`` strings. A legacy result keeps its
-    legacy form (no ``weights``, no ``provenance``, ten config settings).
+    the census keys of ``fixed_points`` strings.
     """
     obj = {"key": run_key(result.config), **dataclasses.asdict(result)}
-    if result.schema_version == LEGACY_SCHEMA_VERSION:
-        obj = {k: obj[k] for k in _LEGACY_FILE_KEYS}
-        obj["key"] = legacy_key(result.config)
-        obj["config"] = {k: obj["config"][k] for k in _LEGACY_CONFIG_FIELDS}
     if result.analysis is not None:
         fps = obj["analysis"]["fixed_points"]
         for name in ("summary", "summary_naive"):
@@ -828,26 +798,23 @@ def result_to_dict(result: RunResult) -> dict:
 
 
 def result_from_dict(obj) -> RunResult:
-    """Read and validate a result in the form of :func:`result_to_dict` (current or legacy schema).
+    """Read and validate a result in the form of :func:`result_to_dict`, of :data:`SCHEMA_VERSION` only.
 
     Raises
     ------
     ResultError
-        Naming the field at fault.
+        Naming the field at fault: a file of another schema version, or
+        without ``weights`` or ``provenance``, is refused.
     """
     if not isinstance(obj, dict):
         raise ResultError(f"a result must be a JSON object, got {json_type(obj)}")
     version = obj.get("schema_version")
     if version is None:
         raise ResultError(f"schema_version is missing; a result has the keys {list(_FILE_KEYS)}", "schema_version")
-    if version not in (SCHEMA_VERSION, LEGACY_SCHEMA_VERSION) or isinstance(version, bool):
-        raise ResultError(
-            f"schema_version must be {SCHEMA_VERSION} (or {LEGACY_SCHEMA_VERSION}, read-only), got {version!r}",
-            "schema_version",
-        )
-    legacy = version == LEGACY_SCHEMA_VERSION
-    check_record_keys(obj, _LEGACY_FILE_KEYS if legacy else _FILE_KEYS, "")
-    config = build_record(RunConfig, obj["config"], "config", _LEGACY_CONFIG_FIELDS if legacy else None)
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        raise ResultError(f"schema_version must be {SCHEMA_VERSION}, got {version!r}", "schema_version")
+    check_record_keys(obj, _FILE_KEYS, "")
+    config = build_record(RunConfig, obj["config"], "config")
     history = build_record(History, obj["history"], "history")
     analysis = None
     if obj["analysis"] is not None:
@@ -859,13 +826,16 @@ def result_from_dict(obj) -> RunResult:
             spectrum=build_record(SpectrumRecord, ana["spectrum"], "analysis.spectrum"),
             fixed_points=build_record(FixedPointRecord, ana["fixed_points"], "analysis.fixed_points"),
         )
-    nested = {"config": config, "history": history, "analysis": analysis}
-    if not legacy:
-        nested["weights"] = build_record(WeightsRecord, obj["weights"], "weights")
-        nested["provenance"] = build_record(Provenance, obj["provenance"], "provenance")
-    scalars = {k: obj[k] for k in _RESULT_FIELDS if k in obj and k not in nested}
-    result = build_record(RunResult, {**scalars, **nested}, "", _LEGACY_FILE_KEYS[1:] if legacy else None)
-    key = legacy_key(config) if legacy else run_key(config)
+    nested = {
+        "config": config,
+        "history": history,
+        "analysis": analysis,
+        "weights": build_record(WeightsRecord, obj["weights"], "weights"),
+        "provenance": build_record(Provenance, obj["provenance"], "provenance"),
+    }
+    scalars = {k: obj[k] for k in _RESULT_FIELDS if k not in nested}
+    result = build_record(RunResult, {**scalars, **nested}, "")
+    key = run_key(config)
     if obj["key"] != key:
         raise ResultError(f"key must be {key!r}, the run key of config, got {obj['key']!r}", "key")
     return result
@@ -956,11 +926,6 @@ def kind_key(kind: str, schema_version: int, config, runs, extra: dict | None = 
     )
 
 
-def legacy_kind_key(kind: str, schema_version: int, config) -> str:
-    """The key under which a kind's first schema stored a result: the hash of its own config only."""
-    return hash_key({"kind": kind, "schema_version": schema_version, "config": config.settings()})
-
-
 def kind_to_dict(result, kind: str, key: str) -> dict:
     """The JSON-ready form of a result of another kind than a run: ``key``, ``kind`` and its fields."""
     obj = {"key": key, "kind": kind, **dataclasses.asdict(result), "config": result.config.settings()}
@@ -1046,8 +1011,8 @@ def load_result(path) -> RunResult:
     Raises
     ------
     ResultError
-        If the file is not UTF-8 JSON or not a valid schema-2 result; the
-        message names the file and the field.
+        If the file is not UTF-8 JSON or not a valid result of
+        :data:`SCHEMA_VERSION`; the message names the file and the field.
     OSError
         If the file cannot be read.
     """
@@ -1271,9 +1236,8 @@ class Kind:
         As written in a sweep config's ``"kind"``.
     config : type
         The frozen, validated config dataclass.
-    key, legacy_key : callable
-        ``key(config)`` names its result file; ``legacy_key(config)`` the file
-        of the format before weights and provenance were kept.
+    key : callable
+        ``key(config)`` names its result file.
     compute : callable
         ``compute(config, *, trained=None)`` returns ``(result, files)``: the
         result and the weights files (relative path to bytes) that it names;
@@ -1283,7 +1247,7 @@ class Kind:
         ``reusable(config)``: the weights file (relative path) that ``compute``
         can take as ``trained``: the network of the experiment's first run.
     to_dict, from_dict : callable
-        The result's JSON form and its validating reader (current and legacy).
+        The result's JSON form and its validating reader.
     reanalyse : callable
         ``reanalyse(result, folder)``: the result computed again from the
         weights files it names in ``folder``, without training.
@@ -1292,7 +1256,6 @@ class Kind:
     name: str
     config: type
     key: Callable
-    legacy_key: Callable
     compute: Callable
     reusable: Callable
     to_dict: Callable
@@ -1325,7 +1288,8 @@ def register_kind(kind: Kind) -> Kind:
        records them as :func:`kind_key` and :func:`build_config` need), with
        its own settings as further fields;
     2. a frozen result dataclass with ``schema_version``, ``config`` and
-       ``provenance``, and a :class:`WeightsRecord` for each network it trains;
+       ``provenance``, and a :class:`WeightsRecord` for each network it trains,
+       all required (the sweep engine checks every weights file a result names);
     3. ``compute(config, *, trained=None) -> (result, files)`` (see
        :func:`compute_run`), ``to_dict``/``from_dict``, a key made with
        :func:`kind_key`, and ``reanalyse(result, folder)``;
@@ -1370,7 +1334,6 @@ register_kind(
         name="run",
         config=RunConfig,
         key=run_key,
-        legacy_key=legacy_key,
         compute=compute_run,
         reusable=weights_file_name,
         to_dict=result_to_dict,

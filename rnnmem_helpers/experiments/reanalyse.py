@@ -1,6 +1,6 @@
 """Recompute every stored result from its stored weights, and say where the two disagree.
 
-``python -m rnnmem_helpers reanalyse RESULTS_DIR`` reads each current result
+``python -m rnnmem_helpers reanalyse RESULTS_DIR`` reads each result
 file in the folder (of any kind), checks the SHA-256 of the weights files it
 names, and computes the experiment again from those weights: the test
 streams, the analysis and every measure, but not the training (which the
@@ -107,7 +107,7 @@ def _is_event_count(where: str) -> bool:
 
 
 def reanalyse_folder(folder, *, progress: bool = False) -> tuple[int, list[Disagreement], list[str]]:
-    """Recompute every current result in ``folder`` from its stored weights and compare.
+    """Recompute every result in ``folder`` from its stored weights and compare.
 
     Parameters
     ----------
@@ -122,8 +122,9 @@ def reanalyse_folder(folder, *, progress: bool = False) -> tuple[int, list[Disag
         Results recomputed.
     disagreements : list of Disagreement
     skipped : list of str
-        Files not checked, each with the reason (legacy results, which have
-        no weights; files that are not results).
+        Files not checked, each with the reason: files that are not valid
+        results of the current schema of their kind (a result without its
+        weights or provenance is not one).
 
     Raises
     ------
@@ -143,9 +144,6 @@ def reanalyse_folder(folder, *, progress: bool = False) -> tuple[int, list[Disag
             if kind is None:
                 raise ResultError("not a result of any kind")
             result = kind.from_dict(obj)
-            if result.provenance is None:
-                skipped.append(f"{path.name}: a legacy result, without weights")
-                continue
         except (ResultError, OSError, ValueError) as exc:
             skipped.append(f"{path.name}: {' '.join(str(exc).split())}")
             continue

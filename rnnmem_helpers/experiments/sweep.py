@@ -221,9 +221,7 @@ def check_scheduler_address(address) -> str:
 def weight_records(result) -> list:
     """The :class:`~rnnmem_helpers.experiments.experiment.WeightsRecord` of every network a result of any kind names."""
     rungs = getattr(result, "rungs", None)
-    if rungs is not None:
-        return [r.weights for r in rungs if r.weights is not None]
-    return [] if result.weights is None else [result.weights]
+    return [r.weights for r in rungs] if rungs is not None else [result.weights]
 
 
 def check_weights(result, out_dir) -> None:
@@ -244,22 +242,20 @@ def check_weights(result, out_dir) -> None:
             raise ResultError(f"{path}: the weights file differs from the SHA-256 its result records")
 
 
-def _result_or_reason(config, out_dir: Path, *, legacy: bool = False):
+def _result_or_reason(config, out_dir: Path):
     """The valid result of ``config`` (of any kind) in ``out_dir``; else None and why (None if there is no file).
 
-    A current result counts only with every weights file it names, intact;
-    with ``legacy`` the file of the format before weights were kept is read instead.
+    A result counts only with every weights file it names, intact.
     """
     kind = kind_of(config)
-    path = out_dir / f"{(kind.legacy_key if legacy else kind.key)(config)}.json"
+    path = out_dir / f"{kind.key(config)}.json"
     if not path.exists():
         return None, None
     try:
         result = read_json(path, kind.from_dict)
         if result.config != config:
             return None, f"{path}: holds the run {result.config}, not {config}"
-        if not legacy:
-            check_weights(result, out_dir)
+        check_weights(result, out_dir)
     except (ResultError, OSError) as exc:
         return None, " ".join(str(exc).split())
     return result, None
@@ -284,14 +280,14 @@ def pending_runs(runs, out_dir) -> list:
     return todo
 
 
-def load_results(runs, out_dir, *, legacy: bool = False) -> list:
+def load_results(runs, out_dir) -> list:
     """The valid results of ``runs`` found in ``out_dir``, in the order of ``runs``; others are skipped silently.
 
-    With ``legacy``, the results of the format before weights and provenance
-    were kept (the evidence not yet recomputed).
+    A result is valid as :func:`pending_runs` judges it: of the current schema
+    of its kind, for its own config, with every weights file it names intact.
     """
     out_dir = Path(out_dir)
-    return [r for r in (_result_or_reason(c, out_dir, legacy=legacy)[0] for c in runs) if r is not None]
+    return [r for r in (_result_or_reason(c, out_dir)[0] for c in runs) if r is not None]
 
 
 def execute_run(config, trained: bytes | None = None) -> tuple[str, dict, dict]:
@@ -373,68 +369,32 @@ def shipped_config(name: str) -> tuple[dict, Path]:
     return config, folder / (config["results"] or name)
 
 
-#: The two generations of results: ``"legacy"`` (schema 2, from two machines, without weights or provenance)
-#: and ``"current"`` (recomputed on one machine, with weights and provenance, under the honest key).
-GENERATIONS = ("legacy", "current")
-
-
-def load_sweep(name: str, *, generation: str | None = None) -> tuple[list, int]:
-    """Results of a shipped sweep, all of one generation.
+def load_sweep(name: str) -> tuple[list, int]:
+    """Results of a shipped sweep: every one computed on one machine, with its weights and provenance.
 
     Parameters
     ----------
     name : str
         A shipped sweep (``rnnmem_helpers/sweeps/{name}.json``).
-    generation : {"legacy", "current"}, optional
-        ``"current"``: results with weights and provenance, under the honest
-        key; ``"legacy"``: those written before (schema 2). Default: the one
-        the book reads (:func:`book_sweep`).
 
     Returns
     -------
     results : list of RunResult (or the result class of the sweep's kind)
         The valid result of every finished run, in grid order (see
-        :func:`expand_grid`); each carries its run's ``config``. Empty for a
-        shipped sweep that has not been run yet.
+        :func:`expand_grid`), each with every weights file it names intact
+        (see :func:`load_results`); each carries its run's ``config``. Empty
+        for a shipped sweep that has not been run yet.
     n_runs : int
         Number of runs in the grid (``len(results) < n_runs`` if some are missing).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a shipped sweep.
     """
-    if generation is not None and generation not in GENERATIONS:
-        raise ValueError(f"generation must be one of {list(GENERATIONS)}, got {generation!r}")
-    if generation is None:
-        results, n_runs, _ = book_sweep(name)
-        return results, n_runs
     config, out_dir = shipped_config(name)
     runs = expand_grid(config)
-    return load_results(runs, out_dir, legacy=generation == "legacy"), len(runs)
-
-
-def _current(name: str) -> tuple[list, Path, list]:
-    """A shipped sweep's runs, results folder and current results."""
-    config, out_dir = shipped_config(name)
-    runs = expand_grid(config)
-    return runs, out_dir, load_results(runs, out_dir)
-
-
-def book_sweep(name: str) -> tuple[list, int, str]:
-    """A shipped sweep as the book reads it: its results, the runs in its grid, and the generation read.
-
-    A sweep is read whole from one generation, never a mix: its recomputed
-    results replace the legacy ones when every run of its grid has one (with
-    its weights file). Until every sweep is recomputed, a chapter that puts
-    two sweeps side by side says which generation (and machine) each comes
-    from.
-    """
-    runs, out_dir, current = _current(name)
-    if len(current) == len(runs):
-        return current, len(runs), "current"
-    return load_results(runs, out_dir, legacy=True), len(runs), "legacy"
-
-
-def book_generation(name: str) -> str:
-    """The generation of a shipped sweep that the book reads (see :func:`book_sweep`), without its legacy results."""
-    runs, _, current = _current(name)
-    return "current" if len(current) == len(runs) else "legacy"
+    return load_results(runs, out_dir), len(runs)
 
 
 def run_sweep(config, out_dir, *, scheduler: str | None = None, n_workers: int = 2, progress: bool = True) -> list:

@@ -102,7 +102,7 @@ def _analysis_row(analysis: Analysis | None) -> dict:
         census=census,
         census_naive=dict(fps.summary_naive),
         attractor_angles=np.array(fps.attractor_angles, dtype=np.float64),
-        attractor_moduli=None if fps.attractor_moduli is None else np.array(fps.attractor_moduli, dtype=np.float64),
+        attractor_moduli=np.array(fps.attractor_moduli, dtype=np.float64),
     )
     if fps.attractor_angles:
         row["attractor_angle"] = float(np.median(fps.attractor_angles))
@@ -178,8 +178,7 @@ def run_table(results) -> dict:
           those of the outlying rotation pairs, ndarray of shape (n_pairs,).
         - ``attractor_angles``, ``attractor_moduli``: angle and modulus of the
           dominant complex mode of each attractor that has one, ndarray of
-          shape (n,); ``attractor_moduli`` is None for legacy runs migrated
-          from results that never recorded it.
+          shape (n,).
         - ``history``: the held-out evaluations during training
           (:class:`rnnmem_helpers.experiments.experiment.History`).
         - The columns of :func:`provenance_columns`: ``machine``, ``cpu_model``, ``wall_seconds``.
@@ -223,10 +222,6 @@ def _training_columns(results) -> dict:
     }
 
 
-#: ``machine`` of a legacy result, which did not record where it ran.
-UNRECORDED = "unrecorded"
-
-
 def provenance_columns(results) -> dict:
     """Where each result was computed, so that tables can be grouped and filtered by machine.
 
@@ -234,16 +229,15 @@ def provenance_columns(results) -> dict:
     -------
     dict of str to ndarray of shape (n_results,)
         ``machine`` (str): :attr:`~rnnmem_helpers.core.provenance.Provenance.machine`,
-        the kernel-relevant machine, or :data:`UNRECORDED` for a legacy
-        result; ``cpu_model`` (str, :data:`UNRECORDED` likewise);
-        ``wall_seconds`` (float): wall time of the whole computation
-        (training, testing, analysis, measures), NaN for a legacy result.
+        the kernel-relevant machine; ``cpu_model`` (str); ``wall_seconds``
+        (float): wall time of the whole computation (training, testing,
+        analysis, measures).
     """
     prov = [r.provenance for r in results]
     return {
-        "machine": np.array([UNRECORDED if p is None else p.machine for p in prov], dtype=str),
-        "cpu_model": np.array([UNRECORDED if p is None else p.cpu_model for p in prov], dtype=str),
-        "wall_seconds": np.array([math.nan if p is None else p.wall_seconds for p in prov], dtype=np.float64),
+        "machine": np.array([p.machine for p in prov], dtype=str),
+        "cpu_model": np.array([p.cpu_model for p in prov], dtype=str),
+        "wall_seconds": np.array([p.wall_seconds for p in prov], dtype=np.float64),
     }
 
 
@@ -266,41 +260,33 @@ def compute_statement(sweeps) -> dict:
         summed ``wall_seconds`` of the computations that wrote the results,
         which include the training only where it happened in them; a result
         re-analysed from a stored network records the analysis alone);
-        ``recorded`` (int: results with provenance); ``machines`` (int:
-        distinct :attr:`~rnnmem_helpers.core.provenance.Provenance.machine`
-        values among them) and ``cpu_models`` (str, ``"; "``-joined).
+        ``machines`` (int: distinct
+        :attr:`~rnnmem_helpers.core.provenance.Provenance.machine` values
+        among the results) and ``cpu_models`` (str, ``"; "``-joined).
     """
     rows = [(name, list(results)) for name, results in sweeps.items()]
     rows.append(("total", [r for _, results in rows for r in results]))
-    out = {k: [] for k in ("sweep", "results", "networks", "training_hours", "wall_hours", "recorded", "machines")}
+    out = {k: [] for k in ("sweep", "results", "networks", "training_hours", "wall_hours", "machines")}
     out["cpu_models"] = []
     for name, results in rows:
-        trained = {}
-        for i, r in enumerate(results):
-            for key, seconds in _trainings(r, i, name):
-                trained[key] = seconds
-        prov = [r.provenance for r in results if r.provenance is not None]
+        trained = dict(pair for r in results for pair in _trainings(r))
+        prov = [r.provenance for r in results]
         out["sweep"].append(name)
         out["results"].append(len(results))
         out["networks"].append(len(trained))
         out["training_hours"].append(sum(trained.values()) / 3600)
         out["wall_hours"].append(sum(p.wall_seconds for p in prov) / 3600)
-        out["recorded"].append(len(prov))
         out["machines"].append(len({p.machine for p in prov}))
         out["cpu_models"].append("; ".join(sorted({p.cpu_model for p in prov})))
     dtypes = {"sweep": str, "cpu_models": str, "training_hours": np.float64, "wall_hours": np.float64}
     return {k: np.array(v, dtype=dtypes.get(k, np.int64)) for k, v in out.items()}
 
 
-def _trainings(result, index: int, sweep: str):
-    """(network, training seconds) of every network a result trained; a legacy result's networks are its own."""
+def _trainings(result):
+    """(weights file, training seconds) of every network a result trained."""
     rungs = getattr(result, "rungs", None)
-    parts = (
-        [(g.weights, g.seconds, j) for j, g in enumerate(rungs)]
-        if rungs is not None
-        else [(result.weights, result.seconds, 0)]
-    )
-    return [(w.file if w is not None else (sweep, index, j), seconds) for w, seconds, j in parts]
+    parts = [(g.weights, g.seconds) for g in rungs] if rungs is not None else [(result.weights, result.seconds)]
+    return [(w.file, seconds) for w, seconds in parts]
 
 
 def _dtype_of(default):
@@ -589,7 +575,6 @@ def rung_topology(results, folder, *, min_delay: int = 0) -> dict:
     Parameters
     ----------
     results : sequence of CurriculumResult
-        With weights (the current generation).
     folder : str or Path
         The results folder the weights files are relative to.
     min_delay : int
@@ -604,11 +589,6 @@ def rung_topology(results, folder, *, min_delay: int = 0) -> dict:
         shortest rotation period of W, steps; NaN without rotation);
         ``n_fixed``, ``n_attractors``, ``max_unstable`` and ``n_many`` (int: fixed
         points with more than three unstable modes).
-
-    Raises
-    ------
-    ValueError
-        If a rung has no weights file.
     """
     folder = Path(folder)
     min_delay = check_int("min_delay", min_delay, minimum=0)
@@ -617,8 +597,6 @@ def rung_topology(results, folder, *, min_delay: int = 0) -> dict:
         for rung in result.rungs:
             if rung.delay < min_delay:
                 continue
-            if rung.weights is None:
-                raise ValueError(f"results must have stored weights: seed {result.config.seed}, Δt = {rung.delay}")
             weights = load_checkpoint(folder / rung.weights.file).weights
             task = result.config.run_config(rung.delay).task_config
             seed = [result.config.seed, rung.delay]
