@@ -29,7 +29,6 @@ from rnnmem_helpers.experiments.causal import CausalConfig, CausalResult, causal
 from rnnmem_helpers.experiments.cli import main
 from rnnmem_helpers.experiments.curriculum import CurriculumConfig, CurriculumResult, curriculum_key
 from rnnmem_helpers.experiments.experiment import (
-    SCHEMA_VERSION,
     ResultError,
     RunConfig,
     register_kind,
@@ -52,6 +51,7 @@ from rnnmem_helpers.experiments.sweep import (
     pending_runs,
     run_sweep,
     shipped_config,
+    shipped_sweeps,
     store_result,
     stored_network,
     validate_sweep_config,
@@ -356,16 +356,35 @@ def test_resume_after_kill(tmp_path):
     assert len(load_results(runs, out)) == 6
 
 
-@pytest.mark.parametrize(
-    "name, n_runs",
-    [("delay_sweep", 55), ("size_sweep", 110), ("tbptt_sweep", 40), ("seeds", 40), ("rotation_init", 60)],
-)
+SHIPPED_RUNS = {
+    "delay_sweep": 55,
+    "size_sweep": 110,
+    "tbptt_sweep": 40,
+    "seeds": 40,
+    "rotation_init": 60,
+    "lr_size": 288,
+    "budget_sweep": 30,
+    "curriculum": 10,
+    "causal": 20,
+    "causal_delays": 20,
+}
+
+
+@pytest.mark.parametrize("name, n_runs", SHIPPED_RUNS.items())
 def test_every_shipped_sweep_loads_complete(name, n_runs):
     config, folder = shipped_config(name)
     assert config == validate_sweep_config(config) and folder.is_dir()
     results, n = load_sweep(name)
+    # load_sweep keeps only results of the current schema whose weights files match their SHA-256.
     assert n == n_runs and [r.config for r in results] == expand_grid(config)
-    assert {r.schema_version for r in results} == {SCHEMA_VERSION}
+    assert all(sweep_module.weight_records(r) for r in results)
+
+
+def test_the_shipped_evidence_comes_from_one_machine():
+    # The book compares runs of different sweeps as twins, which holds only on one machine.
+    assert sorted(shipped_sweeps()) == sorted(SHIPPED_RUNS)
+    machines = {r.provenance.machine for name in SHIPPED_RUNS for r in load_sweep(name)[0]}
+    assert len(machines) == 1
 
 
 def test_the_shipped_results_are_exactly_the_shipped_runs():
@@ -373,16 +392,10 @@ def test_the_shipped_results_are_exactly_the_shipped_runs():
     names = sorted(p.stem for p in folder.parent.glob("*.json"))
     runs = [r for name in names for r in expand_grid(shipped_config(name)[0])]
     keys = {experiment_key(r) for r in runs}
-    computed = [
-        r
-        for name in ("delay_sweep", "size_sweep", "tbptt_sweep", "seeds", "rotation_init")
-        for r in expand_grid(shipped_config(name)[0])
-    ]
     files = {p.stem for p in folder.glob("*.json")}
-    # Every file is a result of a shipped sweep (of any kind), and every run of the five computed sweeps has
-    # one; sweeps shipped without results add keys but no files.
-    assert files <= keys and len({run_key(r) for r in computed}) == 295
-    assert all(run_key(r) in files for r in computed)
+    # Every file is a result of a shipped sweep (of any kind), and every run of every shipped sweep has one
+    # (the delay and seeds sweeps share ten runs).
+    assert files == keys and len(files) == sum(SHIPPED_RUNS.values()) - 10
     assert all(shipped_config(name)[1] == folder for name in names)
     # Beside the results only their weights, each named by a current result.
     others = [p for p in folder.iterdir() if p.suffix != ".json"]
