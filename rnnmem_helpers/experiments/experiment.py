@@ -835,9 +835,7 @@ def result_from_dict(obj) -> RunResult:
     }
     scalars = {k: obj[k] for k in _RESULT_FIELDS if k not in nested}
     result = build_record(RunResult, {**scalars, **nested}, "")
-    key = run_key(config)
-    if obj["key"] != key:
-        raise ResultError(f"key must be {key!r}, the run key of config, got {obj['key']!r}", "key")
+    check_file_key(obj, run_key(config))
     return result
 
 
