@@ -377,7 +377,7 @@ def test_every_shipped_sweep_loads_complete(name, n_runs):
     results, n = load_sweep(name)
     # load_sweep keeps only results of the current schema whose weights files match their SHA-256.
     assert n == n_runs and [r.config for r in results] == expand_grid(config)
-    assert all(sweep_module.weight_records(r) for r in results)
+    assert all(sweep_module.trained_networks(r) for r in results)
 
 
 def test_the_shipped_evidence_comes_from_one_machine():
@@ -400,7 +400,7 @@ def test_the_shipped_results_are_exactly_the_shipped_runs():
     # Beside the results only their weights, each named by a current result.
     others = [p for p in folder.iterdir() if p.suffix != ".json"]
     assert others in ([], [folder / "weights"])
-    named = {w.file for r in load_results(runs, folder) for w in sweep_module.weight_records(r)}
+    named = {w.file for r in load_results(runs, folder) for w, _ in sweep_module.trained_networks(r)}
     assert {f"weights/{p.name}" for p in folder.glob("weights/*")} == named
 
 

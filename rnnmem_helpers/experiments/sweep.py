@@ -218,10 +218,14 @@ def check_scheduler_address(address) -> str:
     return address
 
 
-def weight_records(result) -> list:
-    """The :class:`~rnnmem_helpers.experiments.experiment.WeightsRecord` of every network a result of any kind names."""
+def trained_networks(result) -> list:
+    """Every network a result of any kind trained, as (its weights record, its training seconds).
+
+    The record is a :class:`~rnnmem_helpers.experiments.experiment.WeightsRecord`;
+    a curriculum trains one network per rung, every other kind one.
+    """
     rungs = getattr(result, "rungs", None)
-    return [r.weights for r in rungs] if rungs is not None else [result.weights]
+    return [(g.weights, g.seconds) for g in rungs] if rungs is not None else [(result.weights, result.seconds)]
 
 
 def check_weights(result, out_dir) -> None:
@@ -232,7 +236,7 @@ def check_weights(result, out_dir) -> None:
     ResultError
         Naming the file that is missing or differs.
     """
-    for record in weight_records(result):
+    for record, _ in trained_networks(result):
         path = Path(out_dir) / record.file
         try:
             data = path.read_bytes()

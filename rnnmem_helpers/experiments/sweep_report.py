@@ -35,6 +35,7 @@ from ..core.checkpoints import load_checkpoint
 from .causal import LATENCY_PERCENTILES, CausalConfig, CausalResult
 from .curriculum import CurriculumConfig, CurriculumResult
 from .experiment import Analysis, HoldsRun, RunConfig, RunResult
+from .sweep import trained_networks
 
 #: Columns of :func:`run_table` that come from a run's analysis (NaN when the run was not analysed).
 ANALYSIS_COLUMNS = (
@@ -269,7 +270,7 @@ def compute_statement(sweeps) -> dict:
     out = {k: [] for k in ("sweep", "results", "networks", "training_hours", "wall_hours", "machines")}
     out["cpu_models"] = []
     for name, results in rows:
-        trained = dict(pair for r in results for pair in _trainings(r))
+        trained = {w.file: seconds for r in results for w, seconds in trained_networks(r)}
         prov = [r.provenance for r in results]
         out["sweep"].append(name)
         out["results"].append(len(results))
@@ -280,13 +281,6 @@ def compute_statement(sweeps) -> dict:
         out["cpu_models"].append("; ".join(sorted({p.cpu_model for p in prov})))
     dtypes = {"sweep": str, "cpu_models": str, "training_hours": np.float64, "wall_hours": np.float64}
     return {k: np.array(v, dtype=dtypes.get(k, np.int64)) for k, v in out.items()}
-
-
-def _trainings(result):
-    """(weights file, training seconds) of every network a result trained."""
-    rungs = getattr(result, "rungs", None)
-    parts = [(g.weights, g.seconds) for g in rungs] if rungs is not None else [(result.weights, result.seconds)]
-    return [(w.file, seconds) for w, seconds in parts]
 
 
 def _dtype_of(default):
